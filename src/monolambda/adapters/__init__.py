@@ -1,0 +1,1 @@
+"""Concrete implementations of the domain's ports (SDKs, the operating system)."""

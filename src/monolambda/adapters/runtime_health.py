@@ -1,0 +1,73 @@
+"""Health checks of the execution environment itself: scratch storage and memory."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import sys
+import time
+
+from monolambda.domain.health import CheckResult, HealthStatus
+
+# Below these margins the function still works but is close to failing: say so early.
+_MIN_FREE_FRACTION = 0.10
+_MAX_MEMORY_FRACTION = 0.90
+
+
+class ScratchStorageCheck:
+    """Free space on the writable scratch directory (/tmp on Lambda)."""
+
+    name = "scratch-storage"
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def check(self, *, deep: bool) -> CheckResult:
+        del deep  # a statvfs is always cheap and side-effect free
+        started = time.perf_counter()
+        try:
+            usage = shutil.disk_usage(self._path)
+        except OSError:
+            return _result(self.name, HealthStatus.DOWN, "scratch directory unavailable", started)
+        free_mb = usage.free // (1024 * 1024)
+        status = (
+            HealthStatus.DEGRADED
+            if usage.free < usage.total * _MIN_FREE_FRACTION
+            else HealthStatus.OK
+        )
+        return _result(self.name, status, f"{free_mb} MiB free", started)
+
+
+class MemoryCheck:
+    """Peak resident memory against the function's configured memory size."""
+
+    name = "memory"
+
+    def __init__(self, limit_mb: int | None) -> None:
+        self._limit_mb = limit_mb
+
+    def check(self, *, deep: bool) -> CheckResult:
+        del deep
+        started = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # ru_maxrss is in KiB on Linux and in bytes on macOS.
+        peak_mb = peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+        if self._limit_mb is None:
+            return _result(self.name, HealthStatus.OK, f"peak {peak_mb:.0f} MiB", started)
+        status = (
+            HealthStatus.DEGRADED
+            if peak_mb > self._limit_mb * _MAX_MEMORY_FRACTION
+            else HealthStatus.OK
+        )
+        return _result(
+            self.name, status, f"peak {peak_mb:.0f} MiB of {self._limit_mb} MiB", started
+        )
+
+
+def _result(name: str, status: HealthStatus, detail: str, started: float) -> CheckResult:
+    return CheckResult(
+        name=name,
+        status=status,
+        detail=detail,
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )

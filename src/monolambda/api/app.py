@@ -1,0 +1,168 @@
+"""The ASGI application: Strawberry's view with our context, JSON errors and safe HTTP rules."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.base import BaseSchema
+from strawberry.types import ExecutionResult
+
+from monolambda.api.context import Context
+from monolambda.api.errors import MASKED_MESSAGE
+from monolambda.api.identity import caller_from_event
+from monolambda.logs import logger
+from monolambda.services import Services
+
+GRAPHQL_PATH = "/graphql"
+
+# Event key set by the Lambda adapter when it had to assume a JSON body (no Content-Type).
+CONTENT_TYPE_ASSUMED = "monolambda.contentTypeAssumed"
+
+
+def http_error(status: int, message: str, code: str = "BAD_REQUEST") -> Response:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view; HTTP-level refusals are JSON with a code, like GraphQL errors."""
+
+    def __init__(self, schema: BaseSchema, services: Services, *, graphiql: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            # Queries over GET are cacheable by intermediaries and exempt from CORS preflight;
+            # this API is called by its own clients over POST only.
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=False,
+        )
+        self._services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await http_error(404, "not found", "NOT_FOUND")(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as e:
+            response = http_error(e.status_code, e.reason)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        del response
+        scope = request.scope
+        event: Mapping[str, Any] = scope.get("aws.event") or {}
+        return Context(
+            services=self._services,
+            caller=caller_from_event(event),
+            request_id=_request_id(scope, event),
+            read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
+        )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        # Errors normally get their code from ErrorShaping; one raised where no extension can
+        # see it (an extension hook failing) arrives here without a code: treat it as ours.
+        for error in response.get("errors") or ():
+            extensions = error.get("extensions") or {}
+            if "code" not in extensions:
+                error["message"] = MASKED_MESSAGE
+                error["extensions"] = {
+                    "code": "INTERNAL",
+                    "requestId": _request_id(request.scope, request.scope.get("aws.event") or {}),
+                }
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = json.loads(data)
+        if not isinstance(decoded, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return decoded
+
+    async def execute_single(  # noqa: PLR0917 - the base class's signature
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as e:
+            if context.read_only and e.reason.startswith("mutations"):
+                raise HTTPException(
+                    400, "mutations need the header Content-Type: application/json"
+                ) from e
+            raise
+
+
+def _request_id(scope: Scope, event: Mapping[str, Any]) -> str:
+    lambda_context = scope.get("aws.context")
+    request_id = getattr(lambda_context, "aws_request_id", None)
+    if isinstance(request_id, str) and request_id:
+        return request_id
+    api_request_id = (event.get("requestContext") or {}).get("requestId")
+    if isinstance(api_request_id, str) and api_request_id:
+        return api_request_id
+    return str(uuid.uuid4())
+
+
+class GraphQLPaths:
+    """Serves the view at /graphql and at /{stage}/graphql (a REST stage or a named HTTP API
+    stage puts the stage name in front of the path); anything else is a JSON 404."""
+
+    def __init__(self, view: Callable[[Scope, Receive, Send], Any]) -> None:
+        self._view = view
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if is_graphql_path(path):
+            try:
+                await self._view(scope, receive, send)
+            except Exception:
+                # A failure outside any resolver (a bug of ours in the HTTP layer): mask it
+                # like a resolver's, rather than let the adapter answer with its own text.
+                request_id = _request_id(scope, scope.get("aws.event") or {})
+                logger.exception("unexpected error in the HTTP layer", extra={"request_id": request_id})
+                await JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": MASKED_MESSAGE,
+                                "extensions": {"code": "INTERNAL", "requestId": request_id},
+                            }
+                        ]
+                    },
+                    status_code=500,
+                )(scope, receive, send)
+            return
+        await http_error(404, "not found; the API is at /graphql", "NOT_FOUND")(
+            scope, receive, send
+        )
+
+
+def is_graphql_path(path: str) -> bool:
+    path = path.rstrip("/")
+    if path == GRAPHQL_PATH:
+        return True
+    head, _, tail = path.rpartition("/")
+    return f"/{tail}" == GRAPHQL_PATH and head.count("/") == 1 and len(head) > 1
+
+
+def build_app(schema: BaseSchema, services: Services, *, graphiql: bool) -> GraphQLPaths:
+    return GraphQLPaths(GraphQLView(schema, services, graphiql=graphiql))

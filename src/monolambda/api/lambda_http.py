@@ -1,0 +1,83 @@
+"""API Gateway events (HTTP API payload v2, REST v1) in, API Gateway responses out.
+
+Mangum turns the event into an ASGI request; before it does, this checks what Mangum would
+otherwise fail on with a 500 (oversized or undecodable bodies) and copes with events that
+carry a body but no Content-Type, as `sam local generate-event apigateway aws-proxy` makes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from mangum import Mangum
+from starlette.types import ASGIApp
+
+from monolambda.api.app import CONTENT_TYPE_ASSUMED
+
+
+class HttpRoute:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self._mangum = Mangum(app, lifespan="off")
+        self._max_body_bytes = max_body_bytes
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        body = event.get("body")
+        if body:
+            if len(body) > self._max_body_bytes * (4 / 3 if event.get("isBase64Encoded") else 1):
+                return _refusal(event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE")
+            if event.get("isBase64Encoded"):
+                try:
+                    text = base64.b64decode(body, validate=True).decode("utf-8")
+                except (binascii.Error, UnicodeDecodeError):
+                    return _refusal(event, 400, "the request body is not valid base64 UTF-8")
+                if len(text) > self._max_body_bytes:
+                    return _refusal(event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE")
+                event = {**event, "body": text, "isBase64Encoded": False}
+            if _method(event) == "POST" and not _has_header(event, "content-type"):
+                event = _assume_json(event)
+        return self._mangum(event, context)
+
+
+def _method(event: Mapping[str, Any]) -> str:
+    method = event.get("httpMethod") or (event.get("requestContext") or {}).get("http", {}).get(
+        "method", ""
+    )
+    return str(method).upper()
+
+
+def _has_header(event: Mapping[str, Any], name: str) -> bool:
+    for key in ("headers", "multiValueHeaders"):
+        headers = event.get(key) or {}
+        if any(k.lower() == name for k in headers):
+            return True
+    return False
+
+
+def _assume_json(event: dict[str, Any]) -> dict[str, Any]:
+    """Read a body without Content-Type as JSON, marking the request read-only (see Context)."""
+    event = {**event, CONTENT_TYPE_ASSUMED: True}
+    event["headers"] = {**(event.get("headers") or {}), "content-type": "application/json"}
+    if event.get("multiValueHeaders") is not None:
+        event["multiValueHeaders"] = {
+            **event["multiValueHeaders"],
+            "content-type": ["application/json"],
+        }
+    return event
+
+
+def _refusal(
+    event: Mapping[str, Any], status: int, message: str, code: str = "BAD_REQUEST"
+) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "statusCode": status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}),
+        "isBase64Encoded": False,
+    }
+    if event.get("version") != "2.0":
+        response["multiValueHeaders"] = {}
+    return response

@@ -1,0 +1,82 @@
+"""The schema: its root fields and how it is assembled from settings."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from monolambda.api.context import Context
+from monolambda.api.errors import ErrorShaping, log_unexpected, request_id_of
+from monolambda.api.limits import operation_limits
+from monolambda.api.types import (
+    CallerType,
+    ClientErrorInput,
+    ClientErrorReceipt,
+    Health,
+    Version,
+)
+from monolambda.domain.identity import require_caller
+from monolambda.settings import Settings
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The function's state. `deep` also probes remote dependencies "
+        "(read-only calls); the shallow form makes no network call."
+    )
+    def health(self, info: Info, deep: bool = False) -> Health:
+        return Health.of(info.context.services.health(deep=deep))
+
+    @strawberry.field(description="The deployed code: package version, git revision, build time.")
+    def version(self, info: Info) -> Version:
+        return Version.of(info.context.services.version())
+
+    @strawberry.field(description="The signed-in caller. UNAUTHENTICATED without a token.")
+    def me(self, info: Info) -> CallerType | None:
+        return CallerType.of(require_caller(info.context.caller))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Record an error a client saw in the function's logs.")
+    def report_client_error(self, info: Info, input: ClientErrorInput) -> ClientErrorReceipt:  # noqa: A002 - GraphQL convention
+        context = info.context
+        context.services.report_client_error(
+            caller=require_caller(context.caller),
+            message=input.message,
+            location=input.location,
+            request_id=context.request_id,
+        )
+        return ClientErrorReceipt(request_id=context.request_id)
+
+
+class MonolambdaSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry logs every error, the client's mistakes included; log only ours.
+        context = execution_context.context if execution_context else None
+        log_unexpected(errors, request_id_of(context))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    limits = settings.limits
+    extensions: list[Any] = [
+        operation_limits(limits, introspection=settings.introspection),
+        partial(ValidationCache, maxsize=limits.document_cache_size),
+        ErrorShaping,
+    ]
+    config = StrawberryConfig(
+        disable_field_suggestions=not settings.field_suggestions,
+        batching_config={"max_operations": limits.max_batch} if limits.max_batch else None,
+    )
+    return MonolambdaSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)

@@ -1,0 +1,92 @@
+"""The GraphQL object types: thin views over domain objects."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from monolambda.domain.about import BuildInfo
+from monolambda.domain.health import CheckResult
+from monolambda.domain.health import HealthStatus as DomainHealthStatus
+from monolambda.domain.identity import Caller
+from monolambda.services import HealthReport
+
+
+@strawberry.enum(description="OK, or how badly something is wrong.")
+class HealthStatus(Enum):
+    OK = "OK"
+    DEGRADED = "DEGRADED"
+    DOWN = "DOWN"
+
+    @classmethod
+    def of(cls, status: DomainHealthStatus) -> HealthStatus:
+        return cls(status.value)
+
+
+@strawberry.type(description="One dependency's state.")
+class DependencyCheck:
+    name: str
+    status: HealthStatus
+    detail: str
+    latency_ms: float
+
+    @classmethod
+    def of(cls, result: CheckResult) -> DependencyCheck:
+        return cls(
+            name=result.name,
+            status=HealthStatus.of(result.status),
+            detail=result.detail,
+            latency_ms=round(result.latency_ms, 3),
+        )
+
+
+@strawberry.type(description="The function's state: the worst of its checks.")
+class Health:
+    status: HealthStatus
+    checks: list[DependencyCheck]
+
+    @classmethod
+    def of(cls, report: HealthReport) -> Health:
+        return cls(
+            status=HealthStatus.of(report.status),
+            checks=[DependencyCheck.of(c) for c in report.checks],
+        )
+
+
+@strawberry.type(description="What is deployed.")
+class Version:
+    version: str
+    git_revision: str | None = strawberry.field(description="null when built outside git")
+    build_time: str | None = strawberry.field(description="ISO 8601, UTC; null when unbuilt")
+    python: str
+
+    @classmethod
+    def of(cls, info: BuildInfo) -> Version:
+        return cls(
+            version=info.version,
+            git_revision=info.git_revision,
+            build_time=info.build_time,
+            python=info.python,
+        )
+
+
+@strawberry.type(name="Caller", description="The signed-in user, as the authorizer saw them.")
+class CallerType:
+    sub: str
+    groups: list[str]
+
+    @classmethod
+    def of(cls, caller: Caller) -> CallerType:
+        return cls(sub=caller.sub, groups=sorted(caller.groups))
+
+
+@strawberry.input(description="An error a client saw, for the function's logs.")
+class ClientErrorInput:
+    message: str
+    location: str | None = None
+
+
+@strawberry.type(description="Where to find a reported client error in the logs.")
+class ClientErrorReceipt:
+    request_id: str

@@ -1,0 +1,1 @@
+"""Plain-Python core: no SDKs, no GraphQL, standard library only."""

@@ -1,0 +1,40 @@
+"""Expected failures. Each carries a client-facing code; its message must be safe to show."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
+    INTERNAL = "INTERNAL"
+
+
+class DomainError(Exception):
+    """An expected failure whose message is written for the caller."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+
+class BadUserInputError(DomainError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class NotFoundError(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class UnauthenticatedError(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class ForbiddenError(DomainError):
+    code = ErrorCode.FORBIDDEN
+
+
+class RateLimitedError(DomainError):
+    code = ErrorCode.RATE_LIMITED

@@ -1,0 +1,130 @@
+"""Configuration, read once from the environment at the edge; the only reader of os.environ.
+
+Each environment (dev, prod) has a profile of safe defaults; single variables may override it.
+A missing or malformed variable fails loudly at start-up with the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Lambda's synchronous invocation payload limit (6 MB). A body at or above it could never have
+# arrived inside an event anyway; answering 413 early keeps the local stack honest about it.
+LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+
+
+class SettingsError(Exception):
+    """A configuration variable is missing or malformed."""
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+@dataclass(frozen=True)
+class GraphQLLimits:
+    # Depth 10: our deepest real query (jobs -> job -> result -> labels -> ...) is 5 levels;
+    # 10 leaves room for fragments and future nesting while stopping recursive abuse.
+    # Introspection fields are not counted (they are governed by the introspection switch).
+    max_depth: int = 10
+    # 2,000 tokens is about 10x a large hand-written query and 4x GraphiQL's introspection
+    # query; parsing stops at the limit, so a huge document costs bounded CPU.
+    max_tokens: int = 2_000
+    # 15 aliases: enough to fetch a handful of jobs by id in one request, too few to
+    # multiply one expensive field into a denial of service.
+    max_aliases: int = 15
+    # Parsed and validated documents kept per container (least recently used). Bounded so
+    # that unique query texts cannot grow memory without limit.
+    document_cache_size: int = 256
+    # 0 turns operation batching off; n > 0 accepts batches of at most n operations.
+    max_batch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    environment: Environment
+    service_name: str
+    limits: GraphQLLimits
+    introspection: bool
+    graphiql: bool
+    field_suggestions: bool
+    max_body_bytes: int
+    memory_mb: int | None
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment is Environment.DEV
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        environment = _environment(env)
+        dev = environment is Environment.DEV
+        limits = GraphQLLimits(
+            max_depth=_int(env, "GRAPHQL_MAX_DEPTH", GraphQLLimits.max_depth, minimum=1),
+            max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", GraphQLLimits.max_tokens, minimum=10),
+            max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", GraphQLLimits.max_aliases, minimum=0),
+            document_cache_size=_int(
+                env, "GRAPHQL_CACHE_SIZE", GraphQLLimits.document_cache_size, minimum=1
+            ),
+            max_batch=_int(env, "GRAPHQL_MAX_BATCH", GraphQLLimits.max_batch, minimum=0),
+        )
+        return cls(
+            environment=environment,
+            service_name=env.get("POWERTOOLS_SERVICE_NAME", "monolambda"),
+            limits=limits,
+            introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=dev),
+            graphiql=_bool(env, "GRAPHIQL", default=dev),
+            field_suggestions=_bool(env, "GRAPHQL_FIELD_SUGGESTIONS", default=dev),
+            max_body_bytes=_int(
+                env, "MAX_BODY_BYTES", LAMBDA_SYNC_PAYLOAD_BYTES, minimum=1024
+            ),
+            memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
+        )
+
+
+def _environment(env: Mapping[str, str]) -> Environment:
+    raw = env.get("APP_ENV")
+    if raw is None:
+        raise SettingsError("APP_ENV is not set; set it to one of: dev, prod")
+    try:
+        return Environment(raw.strip().lower())
+    except ValueError:
+        raise SettingsError(f"APP_ENV={raw!r} is not one of: dev, prod") from None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={value} is below its minimum of {minimum}")
+    return value
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean (true/false)")
+
+
+def load() -> Settings:
+    """Settings from this process's environment."""
+    return Settings.from_env(os.environ)
