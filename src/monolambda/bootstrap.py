@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from monolambda.api.lambda_http import HttpRoute
     from monolambda.services import Services
 
-# Written by `make build` (scripts/build_info.py) into the artifact; absent in a source tree.
+# Written into the artifact by scripts/build.sh; absent in a source tree.
 BUILD_INFO_FILE = Path(__file__).with_name("build_info.json")
 SCRATCH_DIR = "/tmp"  # noqa: S108 - Lambda's only writable directory
 

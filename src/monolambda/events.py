@@ -23,7 +23,7 @@ _RECORD_SOURCES = {
 }
 
 
-def kind_of(event: object) -> EventKind | None:
+def kind_of(event: object) -> EventKind | None:  # noqa: PLR0911 - one return per shape reads best
     if not isinstance(event, Mapping):
         return None
     request_context = event.get("requestContext")

@@ -42,9 +42,7 @@ class Services:
         if not message:
             raise BadUserInputError("message must not be empty")
         if len(message) > MAX_CLIENT_ERROR_MESSAGE:
-            raise BadUserInputError(
-                f"message is longer than {MAX_CLIENT_ERROR_MESSAGE} characters"
-            )
+            raise BadUserInputError(f"message is longer than {MAX_CLIENT_ERROR_MESSAGE} characters")
         if location is not None and len(location) > MAX_CLIENT_ERROR_LOCATION:
             raise BadUserInputError(
                 f"location is longer than {MAX_CLIENT_ERROR_LOCATION} characters"

@@ -79,9 +79,7 @@ class Settings:
             introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=dev),
             graphiql=_bool(env, "GRAPHIQL", default=dev),
             field_suggestions=_bool(env, "GRAPHQL_FIELD_SUGGESTIONS", default=dev),
-            max_body_bytes=_int(
-                env, "MAX_BODY_BYTES", LAMBDA_SYNC_PAYLOAD_BYTES, minimum=1024
-            ),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", LAMBDA_SYNC_PAYLOAD_BYTES, minimum=1024),
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -70,13 +70,14 @@ class GraphQLView(GraphQL[Context, None]):
             read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
         )
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         # Errors normally get their code from ErrorShaping; one raised where no extension can
         # see it (an extension hook failing) arrives here without a code: treat it as ours.
-        for error in response.get("errors") or ():
-            extensions = error.get("extensions") or {}
-            if "code" not in extensions:
+        for error in cast("list[dict[str, Any]]", response.get("errors") or []):
+            if "code" not in (error.get("extensions") or {}):
                 error["message"] = MASKED_MESSAGE
                 error["extensions"] = {
                     "code": "INTERNAL",
@@ -85,7 +86,10 @@ class GraphQLView(GraphQL[Context, None]):
         return response
 
     def decode_json(self, data: str | bytes) -> object:
-        decoded = json.loads(data)
+        try:
+            decoded = json.loads(data)
+        except RecursionError:
+            raise HTTPException(400, "The request body is nested too deeply") from None
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return decoded
@@ -134,11 +138,13 @@ class GraphQLPaths:
         if is_graphql_path(path):
             try:
                 await self._view(scope, receive, send)
-            except Exception:
+            except Exception:  # noqa: BLE001 - the last line of defence: nothing may escape unmasked
                 # A failure outside any resolver (a bug of ours in the HTTP layer): mask it
                 # like a resolver's, rather than let the adapter answer with its own text.
                 request_id = _request_id(scope, scope.get("aws.event") or {})
-                logger.exception("unexpected error in the HTTP layer", extra={"request_id": request_id})
+                logger.exception(
+                    "unexpected error in the HTTP layer", extra={"request_id": request_id}
+                )
                 await JSONResponse(
                     {
                         "errors": [

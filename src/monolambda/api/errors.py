@@ -25,11 +25,9 @@ def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if isinstance(original, DomainError):
         return False
-    if original is None or isinstance(original, GraphQLError):
-        # graphql-core's own complaints about the request (syntax, validation, variable
-        # coercion) carry no original error and describe only what the client sent.
-        return False
-    return True
+    # graphql-core's own complaints about the request (syntax, validation, variable coercion)
+    # carry no original error and describe only what the client sent.
+    return not (original is None or isinstance(original, GraphQLError))
 
 
 def _code(error: GraphQLError, validation_errors: frozenset[int]) -> str:

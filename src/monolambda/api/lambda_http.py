@@ -7,35 +7,58 @@ carry a body but no Content-Type, as `sam local generate-event apigateway aws-pr
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from mangum import Mangum
-from starlette.types import ASGIApp
+from mangum.types import ASGI
 
 from monolambda.api.app import CONTENT_TYPE_ASSUMED
 
+_thread_state = threading.local()
+
+
+def _use_event_loop() -> None:
+    """Give this thread the one event loop it keeps for its life.
+
+    Mangum runs each request on the thread's current loop (asyncio.get_event_loop()), which
+    Python 3.12+ no longer creates implicitly. Lambda calls the handler from one thread; the
+    local API server calls it from its own.
+    """
+    loop = getattr(_thread_state, "loop", None)
+    if loop is None:
+        loop = _thread_state.loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
 
 class HttpRoute:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGI, *, max_body_bytes: int) -> None:
+        _use_event_loop()
         self._mangum = Mangum(app, lifespan="off")
         self._max_body_bytes = max_body_bytes
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        _use_event_loop()
         body = event.get("body")
         if body:
             if len(body) > self._max_body_bytes * (4 / 3 if event.get("isBase64Encoded") else 1):
-                return _refusal(event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE")
+                return _refusal(
+                    event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE"
+                )
             if event.get("isBase64Encoded"):
                 try:
                     text = base64.b64decode(body, validate=True).decode("utf-8")
                 except (binascii.Error, UnicodeDecodeError):
                     return _refusal(event, 400, "the request body is not valid base64 UTF-8")
                 if len(text) > self._max_body_bytes:
-                    return _refusal(event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE")
+                    return _refusal(
+                        event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE"
+                    )
                 event = {**event, "body": text, "isBase64Encoded": False}
             if _method(event) == "POST" and not _has_header(event, "content-type"):
                 event = _assume_json(event)

@@ -7,6 +7,7 @@ would never hit the validation cache, whose key includes the rule classes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from functools import lru_cache
 
 from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule, parse
@@ -16,7 +17,6 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types.graphql import OperationType
 
 from monolambda.settings import GraphQLLimits
-
 
 _QUERIES_ONLY = frozenset({OperationType.QUERY})
 
@@ -60,10 +60,8 @@ def operation_limits(
         def on_parse(self) -> Iterator[None]:
             context = self.execution_context
             if context.query:
-                try:
+                with suppress(GraphQLError):
                     context.graphql_document = cached_parse(context.query, max_tokens=max_tokens)
-                except GraphQLError:
-                    pass
             yield
 
     return OperationLimits

@@ -48,7 +48,7 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Record an error a client saw in the function's logs.")
-    def report_client_error(self, info: Info, input: ClientErrorInput) -> ClientErrorReceipt:  # noqa: A002 - GraphQL convention
+    def report_client_error(self, info: Info, input: ClientErrorInput) -> ClientErrorReceipt:
         context = info.context
         context.services.report_client_error(
             caller=require_caller(context.caller),

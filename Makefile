@@ -1,0 +1,61 @@
+# The two commands: `make dev` (run it locally) and `make test` (every check). Each sets itself up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# sam and cfn-lint need a region even offline; no credentials are read by these targets.
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help venv dev test lint typecheck template-lint pytest lock build bench deploy clean
+
+help:
+	@echo "make dev    run the API on http://127.0.0.1:3000/graphql (sets itself up)"
+	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
+	@echo "make bench  start-up and per-request benchmarks"
+	@echo "make build  sam build, with the git revision and build time recorded"
+	@echo "make deploy build, then sam deploy (ENV=dev|prod)"
+	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
+
+venv:
+	@scripts/bootstrap.sh
+
+dev: venv
+	$(PY) -m devstack $(ARGS)
+
+test: venv lint typecheck template-lint pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+template-lint:
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template-file template.yaml
+
+pytest:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lock: venv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.13 \
+	  --no-header --annotation-style line -o requirements-dev.txt -q
+	$(BIN)/uv pip compile pyproject.toml -c requirements-dev.txt --python-version 3.13 \
+	  --python-platform aarch64-manylinux2014 --no-header --annotation-style line \
+	  -o src/requirements.txt -q
+
+build: venv
+	scripts/build.sh
+
+bench: venv
+	$(PY) bench/startup.py
+
+deploy: build
+	$(BIN)/sam deploy --config-env $(or $(ENV),dev)
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

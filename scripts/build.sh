@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The deploy build: sam build, then the build info and bytecode that make the artifact start fast.
+#   scripts/build.sh [BUILD_DIR] [ARCHITECTURE]   (defaults: .aws-sam/build, the template's arm64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir="${1:-.aws-sam/build}"
+arch="${2:-}"
+python313="$(scripts/find-python.sh)"
+overrides=()
+[[ -n "$arch" ]] && overrides=(--parameter-overrides "Architecture=$arch")
+
+# sam build resolves the runtime (python3.13) from PATH.
+PATH="$(dirname "$python313"):$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" \
+  .venv/bin/sam build --template-file template.yaml --build-dir "$build_dir" "${overrides[@]}"
+
+artifact="$build_dir/MonolambdaFunction"
+.venv/bin/python scripts/build_info.py "$artifact/monolambda/build_info.json"
+# Bytecode for the runtime's Python (3.13), whatever Python runs this script.
+"$python313" scripts/compile_artifact.py "$artifact"

@@ -1,0 +1,60 @@
+"""Run operations against the schema directly, as most behaviour is best tested."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from monolambda.api.context import Context
+from monolambda.api.schema import build_schema
+from monolambda.domain.about import BuildInfo
+from monolambda.domain.health import CheckResult, HealthStatus
+from monolambda.domain.identity import Caller
+from monolambda.services import Services
+from monolambda.settings import Settings
+
+BUILD = BuildInfo(
+    version="9.9.9", git_revision="abc123", build_time="2026-11-22T00:00:00+00:00", python="3.13.0"
+)
+
+
+class FixedCheck:
+    """An in-memory HealthCheck that reports what it is told (and whether it was deep)."""
+
+    def __init__(self, name: str, status: HealthStatus) -> None:
+        self.name = name
+        self.status = status
+        self.deep_calls = 0
+
+    def check(self, *, deep: bool) -> CheckResult:
+        self.deep_calls += deep
+        return CheckResult(self.name, self.status, f"{'deep' if deep else 'shallow'} probe", 0.5)
+
+
+def make_services(*checks: FixedCheck) -> Services:
+    return Services(build_info=BUILD, health_checks=list(checks))
+
+
+def make_schema(**env: str) -> strawberry.Schema:
+    env.setdefault("APP_ENV", "dev")
+    return build_schema(Settings.from_env(env))
+
+
+def execute(
+    schema: strawberry.Schema,
+    query: str,
+    *,
+    variables: dict[str, Any] | None = None,
+    caller: Caller | None = None,
+    services: Services | None = None,
+    request_id: str = "req-1",
+    read_only: bool = False,
+) -> Any:
+    context = Context(
+        services=services or make_services(),
+        caller=caller,
+        request_id=request_id,
+        read_only=read_only,
+    )
+    return schema.execute_sync(query, variable_values=variables, context_value=context)

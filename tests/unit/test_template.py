@@ -1,0 +1,79 @@
+"""template.yaml, read with the real parsers (cfn-lint's decoder, SAM's translator)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+from samcli.lib.cfn_language_extensions.api import process_template
+from samtranslator.translator.transform import transform
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _template() -> dict[str, Any]:
+    template, matches = decode(str(ROOT / "template.yaml"))
+    assert not matches, matches
+    assert template is not None
+    return dict(template)
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def _transformed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str, Any]:
+    """The CloudFormation that AWS would deploy for these parameter values."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    template = process_template(_template(), parameters)
+    template["Transform"] = "AWS::Serverless-2016-10-31"
+    template["Resources"]["MonolambdaFunction"]["Properties"]["CodeUri"] = "s3://bucket/key.zip"
+    result: dict[str, Any] = transform(template, parameters, _NoManagedPolicies())
+    return result
+
+
+def test_function_runtime_and_handler() -> None:
+    template = _template()
+    function = template["Resources"]["MonolambdaFunction"]["Properties"]
+    globals_ = template["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert template["Parameters"]["Architecture"]["Default"] == "arm64"
+    assert function["CodeUri"] == "src/"
+    module_name, _, attribute = function["Handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module_name), attribute))
+    assert globals_["Environment"]["Variables"]["APP_ENV"] == {"Ref": "Environment"}
+
+
+def test_routes_are_post_and_get_graphql() -> None:
+    events = _template()["Resources"]["MonolambdaFunction"]["Properties"]["Events"]
+    routes = {
+        (e["Properties"]["Method"], e["Properties"]["Path"])
+        for e in events.values()
+        if e["Type"] == "HttpApi"
+    }
+    assert routes == {("POST", "/graphql"), ("GET", "/graphql")}
+
+
+def _security(output: dict[str, Any]) -> dict[str, Any]:
+    (api,) = [r for r in output["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    paths = api["Properties"]["Body"]["paths"]["/graphql"]
+    return {method: op.get("security") for method, op in paths.items()}
+
+
+def test_jwt_authorizer_guards_every_route_when_enabled(monkeypatch: pytest.MonkeyPatch) -> None:
+    output = _transformed(monkeypatch, AuthEnabled="true")
+    assert _security(output) == {"post": [{"CognitoJwt": []}], "get": [{"CognitoJwt": []}]}
+    (api,) = [r for r in output["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    scheme = api["Properties"]["Body"]["components"]["securitySchemes"]["CognitoJwt"]
+    jwt = scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"]
+    assert jwt["issuer"] == {"Fn::GetAtt": ["UserPool", "ProviderURL"]}
+    assert jwt["audience"] == [{"Ref": "UserPoolClient"}]
+
+
+def test_authorizer_switches_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    output = _transformed(monkeypatch, AuthEnabled="false")
+    assert _security(output) == {"post": None, "get": None}
