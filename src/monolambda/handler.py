@@ -31,7 +31,7 @@ def handler(event: Any, context: Any) -> Any:
     kind = kind_of(event)
     route = ROUTES.get(kind) if kind is not None else None
     if route is None:
-        logger.error("no route for event", extra={"event_kind": kind, "event": describe(event)})
+        logger().error("no route for event", extra={"event_kind": kind, "event": describe(event)})
         raise UnroutableEventError(
             f"monolambda has no route for {kind or 'this'} event ({describe(event)})"
         )

@@ -47,7 +47,7 @@ class Services:
             raise BadUserInputError(
                 f"location is longer than {MAX_CLIENT_ERROR_LOCATION} characters"
             )
-        logger.warning(
+        logger().warning(
             "client error reported",
             extra={
                 "client_error": message,

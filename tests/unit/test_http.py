@@ -276,16 +276,21 @@ def test_bounded_batching_when_enabled(invoke: Invoke, configure: Any) -> None:
     assert response_json(response)["errors"][0]["message"] == "Too many operations"
 
 
+@pytest.mark.parametrize("module", ["app", "direct"])
 def test_a_failure_outside_resolvers_is_masked(
-    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, module: str
 ) -> None:
-    from monolambda.api import app  # noqa: PLC0415
+    # Break the HTTP layer itself, on the ASGI path (app) or the direct one.
+    from monolambda.api import app, direct  # noqa: PLC0415
 
     def explode(*_: object) -> None:
         raise RuntimeError("secret-connection-string")
 
-    monkeypatch.setattr(app, "caller_from_event", explode)
-    response = invoke(http_api_event(HEALTH), request_id="rid-500")
+    monkeypatch.setattr({"app": app, "direct": direct}[module], "context_for", explode)
+    event = http_api_event(HEALTH)
+    if module == "app":
+        monkeypatch.setattr(direct, "_plain_operation", lambda *_: None)
+    response = invoke(event, request_id="rid-500")
     assert response["statusCode"] == 500
     body = response_json(response)
     assert body == {

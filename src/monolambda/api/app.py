@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, cast
 
 from cross_web import HTTPException
@@ -17,16 +16,12 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.base import BaseSchema
 from strawberry.types import ExecutionResult
 
-from monolambda.api.context import Context
+from monolambda.api.context import Context, context_for, request_id_for
 from monolambda.api.errors import MASKED_MESSAGE
-from monolambda.api.identity import caller_from_event
 from monolambda.logs import logger
 from monolambda.services import Services
 
 GRAPHQL_PATH = "/graphql"
-
-# Event key set by the Lambda adapter when it had to assume a JSON body (no Content-Type).
-CONTENT_TYPE_ASSUMED = "monolambda.contentTypeAssumed"
 
 
 def http_error(status: int, message: str, code: str = "BAD_REQUEST") -> Response:
@@ -62,13 +57,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         del response
         scope = request.scope
-        event: Mapping[str, Any] = scope.get("aws.event") or {}
-        return Context(
-            services=self._services,
-            caller=caller_from_event(event),
-            request_id=_request_id(scope, event),
-            read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
-        )
+        return context_for(self._services, scope.get("aws.event") or {}, scope.get("aws.context"))
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -81,7 +70,7 @@ class GraphQLView(GraphQL[Context, None]):
                 error["message"] = MASKED_MESSAGE
                 error["extensions"] = {
                     "code": "INTERNAL",
-                    "requestId": _request_id(request.scope, request.scope.get("aws.event") or {}),
+                    "requestId": _request_id(request.scope),
                 }
         return response
 
@@ -115,15 +104,8 @@ class GraphQLView(GraphQL[Context, None]):
             raise
 
 
-def _request_id(scope: Scope, event: Mapping[str, Any]) -> str:
-    lambda_context = scope.get("aws.context")
-    request_id = getattr(lambda_context, "aws_request_id", None)
-    if isinstance(request_id, str) and request_id:
-        return request_id
-    api_request_id = (event.get("requestContext") or {}).get("requestId")
-    if isinstance(api_request_id, str) and api_request_id:
-        return api_request_id
-    return str(uuid.uuid4())
+def _request_id(scope: Scope) -> str:
+    return request_id_for(scope.get("aws.event") or {}, scope.get("aws.context"))
 
 
 class GraphQLPaths:
@@ -141,8 +123,8 @@ class GraphQLPaths:
             except Exception:  # noqa: BLE001 - the last line of defence: nothing may escape unmasked
                 # A failure outside any resolver (a bug of ours in the HTTP layer): mask it
                 # like a resolver's, rather than let the adapter answer with its own text.
-                request_id = _request_id(scope, scope.get("aws.event") or {})
-                logger.exception(
+                request_id = _request_id(scope)
+                logger().exception(
                     "unexpected error in the HTTP layer", extra={"request_id": request_id}
                 )
                 await JSONResponse(

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from monolambda.api.identity import caller_from_event
 from monolambda.domain.identity import Caller
 from monolambda.services import Services
+
+# Event key set by the Lambda adapter when it had to assume a JSON body (no Content-Type).
+CONTENT_TYPE_ASSUMED = "monolambda.contentTypeAssumed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +23,23 @@ class Context:
     # True when the request could only be read as JSON by assumption (it had no Content-Type);
     # such a request may not mutate anything, as a browser can send it cross-site unannounced.
     read_only: bool = False
+
+
+def context_for(services: Services, event: Mapping[str, Any], lambda_context: object) -> Context:
+    return Context(
+        services=services,
+        caller=caller_from_event(event),
+        request_id=request_id_for(event, lambda_context),
+        read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
+    )
+
+
+def request_id_for(event: Mapping[str, Any], lambda_context: object) -> str:
+    """Lambda's request id (what its logs carry), else API Gateway's, else a fresh one."""
+    request_id = getattr(lambda_context, "aws_request_id", None)
+    if isinstance(request_id, str) and request_id:
+        return request_id
+    api_request_id = (event.get("requestContext") or {}).get("requestId")
+    if isinstance(api_request_id, str) and api_request_id:
+        return api_request_id
+    return str(uuid.uuid4())

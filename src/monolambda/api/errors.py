@@ -3,11 +3,9 @@ masked to a generic message carrying the request id, and logged in full with tha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
 
 from monolambda.domain.errors import DomainError, ErrorCode
 from monolambda.logs import logger
@@ -30,32 +28,23 @@ def is_unexpected(error: GraphQLError) -> bool:
     return not (original is None or isinstance(original, GraphQLError))
 
 
-def _code(error: GraphQLError, validation_errors: frozenset[int]) -> str:
+def mark_validation_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Validation errors are told apart when they are made (they are cached and reused)."""
+    for error in errors:
+        error.extensions = {**(error.extensions or {}), "code": VALIDATION_FAILED}
+    return errors
+
+
+def _code(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, DomainError):
         return original.code.value
     if isinstance(error, GraphQLSyntaxError) or isinstance(original, GraphQLSyntaxError):
         return PARSE_FAILED
-    if id(error) in validation_errors:
-        return VALIDATION_FAILED
     return ErrorCode.BAD_USER_INPUT.value
 
 
-def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:
-    for error in errors:
-        if is_unexpected(error):
-            original = error.original_error
-            logger.error(
-                "unexpected error while resolving %s",
-                ".".join(str(p) for p in error.path or ()) or "the operation",
-                exc_info=(type(original), original, original.__traceback__)
-                if original is not None
-                else None,
-                extra={"request_id": request_id},
-            )
-
-
-def shape(error: GraphQLError, request_id: str, validation_errors: frozenset[int]) -> GraphQLError:
+def shape(error: GraphQLError, request_id: str) -> GraphQLError:
     if is_unexpected(error):
         return GraphQLError(
             MASKED_MESSAGE,
@@ -65,7 +54,9 @@ def shape(error: GraphQLError, request_id: str, validation_errors: frozenset[int
             path=error.path,
             extensions={"code": ErrorCode.INTERNAL.value, "requestId": request_id},
         )
-    extensions: dict[str, Any] = {"code": _code(error, validation_errors)}
+    if error.extensions and "code" in error.extensions:
+        return error
+    extensions: dict[str, Any] = {"code": _code(error)}
     return GraphQLError(
         error.message,
         nodes=error.nodes,
@@ -76,26 +67,16 @@ def shape(error: GraphQLError, request_id: str, validation_errors: frozenset[int
     )
 
 
-class ErrorShaping(SchemaExtension):
-    """Gives every error a code; masks the unexpected ones (see `shape`)."""
-
-    def __init__(self) -> None:
-        self._validation_errors: frozenset[int] = frozenset()
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        errors = self.execution_context.pre_execution_errors
-        if errors:
-            self._validation_errors = frozenset(id(e) for e in errors)
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        request_id = request_id_of(self.execution_context.context)
-        result.errors = [shape(e, request_id, self._validation_errors) for e in errors]  # type: ignore[union-attr]
+def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:
+    for error in errors:
+        original = error.original_error
+        if original is not None and is_unexpected(error):
+            logger().error(
+                "unexpected error while resolving %s",
+                ".".join(str(p) for p in error.path or ()) or "the operation",
+                exc_info=(type(original), original, original.__traceback__),
+                extra={"request_id": request_id},
+            )
 
 
 def request_id_of(context: object) -> str:

@@ -18,7 +18,10 @@ from typing import Any
 from mangum import Mangum
 from mangum.types import ASGI
 
-from monolambda.api.app import CONTENT_TYPE_ASSUMED
+from monolambda.api.context import CONTENT_TYPE_ASSUMED, request_id_for
+from monolambda.api.direct import DirectExecution
+from monolambda.api.errors import MASKED_MESSAGE
+from monolambda.logs import logger
 
 _thread_state = threading.local()
 
@@ -37,10 +40,13 @@ def _use_event_loop() -> None:
 
 
 class HttpRoute:
-    def __init__(self, app: ASGI, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGI, *, max_body_bytes: int, direct: DirectExecution | None = None
+    ) -> None:
         _use_event_loop()
         self._mangum = Mangum(app, lifespan="off")
         self._max_body_bytes = max_body_bytes
+        self._direct = direct if direct is not None and direct.enabled else None
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         _use_event_loop()
@@ -62,7 +68,24 @@ class HttpRoute:
                 event = {**event, "body": text, "isBase64Encoded": False}
             if _method(event) == "POST" and not _has_header(event, "content-type"):
                 event = _assume_json(event)
+            elif self._direct is not None:
+                answer = self._answer_directly(self._direct, event, context)
+                if answer is not None:
+                    return answer
         return self._mangum(event, context)
+
+    @staticmethod
+    def _answer_directly(
+        direct: DirectExecution, event: dict[str, Any], context: Any
+    ) -> dict[str, Any] | None:
+        try:
+            return direct.try_answer(event, event["body"], context)
+        except Exception:  # noqa: BLE001 - as GraphQLPaths does for the ASGI path: mask, log
+            request_id = request_id_for(event, context)
+            logger().exception(
+                "unexpected error in the HTTP layer", extra={"request_id": request_id}
+            )
+            return _refusal(event, 500, MASKED_MESSAGE, "INTERNAL", request_id=request_id)
 
 
 def _method(event: Mapping[str, Any]) -> str:
@@ -93,12 +116,18 @@ def _assume_json(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refusal(
-    event: Mapping[str, Any], status: int, message: str, code: str = "BAD_REQUEST"
+    event: Mapping[str, Any],
+    status: int,
+    message: str,
+    code: str = "BAD_REQUEST",
+    *,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
+    extensions = {"code": code} if request_id is None else {"code": code, "requestId": request_id}
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": {"content-type": "application/json"},
-        "body": json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}),
+        "body": json.dumps({"errors": [{"message": message, "extensions": extensions}]}),
         "isBase64Encoded": False,
     }
     if event.get("version") != "2.0":

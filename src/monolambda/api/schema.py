@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from monolambda.api.context import Context
-from monolambda.api.errors import ErrorShaping, log_unexpected, request_id_of
-from monolambda.api.limits import operation_limits
+from monolambda.api.errors import log_unexpected, request_id_of, shape
+from monolambda.api.limits import OperationGuard
 from monolambda.api.types import (
     CallerType,
     ClientErrorInput,
@@ -60,6 +58,28 @@ class Mutation:
 
 
 class MonolambdaSchema(strawberry.Schema):
+    """Strawberry's schema with our operation guard (limits, caches) and error policy."""
+
+    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._guard = OperationGuard(
+            self._schema, settings.limits, introspection=settings.introspection
+        )
+
+    def _create_execution_context(self, *args: Any, **kwargs: Any) -> ExecutionContext:
+        # Strawberry's one seam between "a request arrived" and "parse it" (pinned version;
+        # the unit tests cover it): the guard bounds the operation and fills in the cached
+        # document and validation result.
+        context = super()._create_execution_context(*args, **kwargs)
+        self._guard.prepare(context)
+        return context
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return _shaped(await super().execute(*args, **kwargs), kwargs.get("context_value"))
+
+    def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        return _shaped(super().execute_sync(*args, **kwargs), kwargs.get("context_value"))
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -68,15 +88,22 @@ class MonolambdaSchema(strawberry.Schema):
         log_unexpected(errors, request_id_of(context))
 
 
+def _shaped(result: ExecutionResult, context: object) -> ExecutionResult:
+    if result.errors:
+        request_id = request_id_of(context)
+        result.errors = [shape(e, request_id) for e in result.errors]
+    return result
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     limits = settings.limits
-    extensions: list[Any] = [
-        operation_limits(limits, introspection=settings.introspection),
-        partial(ValidationCache, maxsize=limits.document_cache_size),
-        ErrorShaping,
-    ]
     config = StrawberryConfig(
         disable_field_suggestions=not settings.field_suggestions,
         batching_config={"max_operations": limits.max_batch} if limits.max_batch else None,
     )
-    return MonolambdaSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return MonolambdaSchema(
+        settings=settings,
+        query=Query,
+        mutation=Mutation,
+        config=config,
+    )
