@@ -22,8 +22,9 @@ help:
 venv:
 	@scripts/bootstrap.sh
 
+PORT ?= 3000
 dev: venv
-	$(PY) -m devstack $(ARGS)
+	$(PY) -m devstack --port $(PORT) $(ARGS)
 
 test: venv lint typecheck template-lint pytest
 

@@ -27,8 +27,8 @@ class Environment(StrEnum):
 
 @dataclass(frozen=True)
 class GraphQLLimits:
-    # Depth 10: our deepest real query (jobs -> job -> result -> labels -> ...) is 5 levels;
-    # 10 leaves room for fragments and future nesting while stopping recursive abuse.
+    # Depth 10: today's deepest query is 2 levels (health -> checks) and the planned job
+    # queries need about 5; 10 leaves room for fragments while stopping recursive abuse.
     # Introspection fields are not counted (they are governed by the introspection switch).
     max_depth: int = 10
     # 2,000 tokens is about 10x a large hand-written query and 4x GraphiQL's introspection

@@ -1,0 +1,218 @@
+"""A local API Gateway: HTTP requests in, real API Gateway proxy events to the handler, its
+responses back out, for the routes the template declares (payload 2.0 for HttpApi, 1.0 for Api)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import time
+import traceback
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from devstack.lambda_runtime import Handler, LambdaContext
+from devstack.template import LOCAL_ACCOUNT, Function, LocalTemplate, Route
+
+# Bodies API Gateway hands over as text; anything else arrives base64-encoded.
+_TEXT_TYPES = ("text/", "application/json", "application/graphql", "application/xml", "+json")
+_API_ID = "local"
+
+
+class Gateway:
+    def __init__(
+        self, template: LocalTemplate, handlers: dict[str, Handler], functions: dict[str, Function]
+    ) -> None:
+        self.template = template
+        self.handlers = handlers
+        self.functions = functions
+
+    def invoke(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        url = urlsplit(target)
+        found = self.template.route_for(method, url.path)
+        if found is None:
+            return _json_answer(404, {"message": "Not Found"})
+        route, path_params = found
+        build = _v2_event if route.payload_version == "2.0" else _v1_event
+        event = build(method, url.path, url.query, headers, body, client_ip, route, path_params)
+        context = LambdaContext(self.functions[route.function])
+        try:
+            response = self.handlers[route.function](event, context)
+        except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 500
+            traceback.print_exc(file=sys.stderr)
+            return _json_answer(500, {"message": "Internal Server Error"})
+        return _http_response(response, route.payload_version)
+
+
+def _headers_of(headers: list[tuple[str, str]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    return merged
+
+
+def _body_fields(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    if not body:
+        return {"isBase64Encoded": False}
+    content_type = headers.get("content-type", "").lower()
+    if any(t in content_type for t in _TEXT_TYPES):
+        try:
+            return {"body": body.decode("utf-8"), "isBase64Encoded": False}
+        except UnicodeDecodeError:
+            pass
+    return {"body": base64.b64encode(body).decode(), "isBase64Encoded": True}
+
+
+def _v2_event(  # noqa: PLR0917 - one builder per payload version, same signature
+    method: str,
+    path: str,
+    query: str,
+    raw_headers: list[tuple[str, str]],
+    body: bytes,
+    client_ip: str,
+    route: Route,
+    path_params: dict[str, str],
+) -> dict[str, Any]:
+    headers = _headers_of(raw_headers)
+    cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
+    now = datetime.now(UTC)
+    route_key = f"{route.method} {route.path}"
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": LOCAL_ACCOUNT,
+            "apiId": _API_ID,
+            "domainName": headers.get("host", "127.0.0.1"),
+            "domainPrefix": headers.get("host", "127.0.0.1").split(".")[0],
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": client_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        **_body_fields(headers, body),
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = {
+            k: ",".join(v) for k, v in parse_qs(query, keep_blank_values=True).items()
+        }
+    if path_params:
+        event["pathParameters"] = path_params
+    return event
+
+
+def _v1_event(  # noqa: PLR0917
+    method: str,
+    path: str,
+    query: str,
+    raw_headers: list[tuple[str, str]],
+    body: bytes,
+    client_ip: str,
+    route: Route,
+    path_params: dict[str, str],
+) -> dict[str, Any]:
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in raw_headers:
+        multi_headers.setdefault(name, []).append(value)
+    multi_query = parse_qs(query, keep_blank_values=True) if query else None
+    stage = "Prod"
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {k: v[-1] for k, v in multi_headers.items()},
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()}
+        if multi_query
+        else None,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": LOCAL_ACCOUNT,
+            "apiId": _API_ID,
+            "httpMethod": method,
+            "path": f"/{stage}{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "resourcePath": route.path,
+            "stage": stage,
+            "identity": {"sourceIp": client_ip},
+        },
+        **_body_fields(_headers_of(raw_headers), body),
+    }
+
+
+def _json_answer(status: int, payload: object) -> tuple[int, list[tuple[str, str]], bytes]:
+    return status, [("content-type", "application/json")], json.dumps(payload).encode()
+
+
+def _http_response(response: Any, payload_version: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    if not isinstance(response, dict) or "statusCode" not in response:
+        if payload_version == "2.0":  # HTTP API treats any other value as a 200 JSON body
+            return _json_answer(200, response)
+        return _json_answer(502, {"message": "Internal server error"})
+    headers: list[tuple[str, str]] = [
+        (k, str(v)) for k, v in (response.get("headers") or {}).items()
+    ]
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers.extend((name, str(v)) for v in values if (name, str(v)) not in headers)
+    headers.extend(("set-cookie", c) for c in response.get("cookies") or [])
+    body = response.get("body") or ""
+    raw = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode()
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return int(response["statusCode"]), headers, raw
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    gateway: Gateway
+    server_version = "monolambda-devstack"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, headers, payload = self.gateway.invoke(
+            self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+        )
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"[api] {self.address_string()} {format % args}\n")
+
+
+def make_server(gateway: Gateway, host: str, port: int, *, quiet: bool = False) -> HTTPServer:
+    """One request at a time, as one Lambda container serves them."""
+    handler_class = type(
+        "RequestHandler",
+        (_RequestHandler,),
+        {"gateway": gateway, **({"log_message": lambda *_: None} if quiet else {})},
+    )
+    return HTTPServer((host, port), handler_class)
