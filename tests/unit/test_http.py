@@ -238,7 +238,7 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any], int, str]] = [
         400,
         "BAD_REQUEST",
     ),
-    ("PUT", http_api_event(HEALTH, method="PUT"), 405, "BAD_REQUEST"),
+    ("PUT", http_api_event(HEALTH, method="PUT"), 405, "METHOD_NOT_ALLOWED"),
 ]
 
 

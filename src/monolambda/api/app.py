@@ -24,6 +24,9 @@ from monolambda.services import Services
 GRAPHQL_PATH = "/graphql"
 
 
+_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+
+
 def http_error(status: int, message: str, code: str = "BAD_REQUEST") -> Response:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
@@ -51,7 +54,7 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as e:
-            response = http_error(e.status_code, e.reason)
+            response = http_error(e.status_code, e.reason, _CODES.get(e.status_code, "BAD_REQUEST"))
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
