@@ -1,29 +1,25 @@
-"""`make dev`: the API on http://127.0.0.1:3000/graphql, as `sam local start-api` serves it.
+"""`make dev`: the whole architecture on this machine.
 
-python -m devstack [--host 127.0.0.1] [--port 3000] [--template template.yaml]
-                   [--parameter-overrides Name=Value ...] [--env-vars env.json]
+    python -m devstack [--port 3000] [--dynamodb-port 8000] [--moto-port 5000] [--moto-only]
+                       [--parameter-overrides Name=Value ...] [--env-vars env.json]
+                       [--template template.yaml] [--state-dir .dev] [--reset] [--quiet]
 """
 
 from __future__ import annotations
 
 import argparse
-import errno
-import json
+import shutil
+import signal
 import sys
 from pathlib import Path
 
-from devstack.gateway import Gateway, make_server
-from devstack.lambda_runtime import load_handler
-from devstack.template import LocalTemplate, TemplateError, load
-
-ROOT = Path(__file__).resolve().parents[1]
-
-# The JWT authorizer is not emulated yet: run the template as deployed with it switched off.
-DEFAULT_OVERRIDES = {"AuthEnabled": "false", "Environment": "dev"}
+from devstack.stack import ROOT, Stack, StackOptions, check_prerequisites
+from devstack.standins import PrerequisiteError
+from devstack.template import TemplateError
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:
-    values = dict(DEFAULT_OVERRIDES)
+    values: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
@@ -32,70 +28,68 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _env_vars(path: Path | None, template: LocalTemplate) -> dict[str, dict[str, str]]:
-    """sam's --env-vars format: {"Parameters": {...}, "<FunctionLogicalId>": {...}}; as with
-    sam, only variables the template declares for a function are overridden."""
-    if path is None:
-        return {name: {} for name in template.functions}
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise SystemExit(f"error: cannot read --env-vars {path}: {e}") from None
-    result: dict[str, dict[str, str]] = {}
-    for name, function in template.functions.items():
-        merged = {**(data.get("Parameters") or {}), **(data.get(name) or {})}
-        result[name] = {k: str(v) for k, v in merged.items() if k in function.environment}
-    return result
+def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000, help="the API (0: any free port)")
+    parser.add_argument("--dynamodb-port", type=int, default=8000)
+    parser.add_argument("--moto-port", type=int, default=5000)
+    parser.add_argument("--moto-only", action="store_true", help="no Java: moto's DynamoDB too")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--env-vars", type=Path, default=None, help="sam's --env-vars JSON")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".dev")
+    parser.add_argument(
+        "--reset", action="store_true", help="forget .dev (signing key, logs) before starting"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no access log")
+    args = parser.parse_args(argv)
+    options = StackOptions(
+        template=args.template,
+        host=args.host,
+        port=args.port,
+        dynamodb_port=args.dynamodb_port,
+        moto_port=args.moto_port,
+        parameter_overrides=_overrides(args.parameter_overrides),
+        env_vars=args.env_vars,
+        moto_only=args.moto_only,
+        state_dir=args.state_dir,
+        quiet=args.quiet,
+    )
+    return options, args.reset
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3000)
-    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--env-vars", type=Path, default=None)
-    parser.add_argument("--quiet", action="store_true", help="no access log")
-    args = parser.parse_args(argv)
-
+    options, reset = parse(argv)
+    # SIGTERM (a supervisor, `kill`) stops the stack as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    stack = Stack(options)
     try:
-        template = load(args.template, _overrides(args.parameter_overrides))
-    except TemplateError as e:
+        check_prerequisites(options)
+        if reset and options.state_dir.exists():
+            stack._refuse_a_second_stack()  # never pull the state from under a running stack
+            shutil.rmtree(options.state_dir)
+        if options.moto_only:
+            print("warning: --moto-only: DynamoDB is moto's, which differs from AWS in edge cases "
+                  "(GSI key types, item size limits, number precision)", file=sys.stderr)
+        for line in stack.start():
+            print(line)
+        sys.stdout.flush()
+    except (PrerequisiteError, TemplateError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
-    if len(template.functions) != 1:
-        print("error: the local stack runs one function per process", file=sys.stderr)
-        return 2
-    env_vars = _env_vars(args.env_vars, template)
-    handlers = {
-        name: load_handler(function, env_vars[name])
-        for name, function in template.functions.items()
-    }
-    try:
-        server = make_server(
-            Gateway(template, handlers, template.functions), args.host, args.port, quiet=args.quiet
-        )
-    except OSError as e:
-        if e.errno == errno.EADDRINUSE:
-            print(
-                f"error: {args.host}:{args.port} is already in use (is another `make dev` "
-                "running?); choose another port with PORT=...",
-                file=sys.stderr,
-            )
-            return 1
-        raise
-    host, port = server.server_address[:2]
-    for route in template.routes:
-        print(f"  {route.method:<5} http://{host}:{port}{route.path}  -> {route.function}")
-    print(f"ready: GraphQL at http://{host}:{port}/graphql (GraphiQL in a browser); Ctrl-C stops")
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
+        return 1
     except KeyboardInterrupt:
-        print("stopped")
+        print("interrupted during start-up; stopped", file=sys.stderr)
+        return 130
+    try:
+        code = stack.serve()
     finally:
-        server.server_close()
-    return 0
+        # A second Ctrl-C must not leave the stand-ins half stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+    print("stopped")
+    return code
 
 
 if __name__ == "__main__":

@@ -10,43 +10,87 @@ import time
 import traceback
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from devstack.lambda_runtime import Handler, LambdaContext
-from devstack.template import LOCAL_ACCOUNT, Function, LocalTemplate, Route
+from devstack.auth import JwtVerifier, Unauthorized
+from devstack.graphiql import ASSET_PREFIX, OfflineGraphiQL
+from devstack.lambda_runtime import LocalFunction
+from devstack.template import LOCAL_ACCOUNT, LocalTemplate, Route
 
 # Bodies API Gateway hands over as text; anything else arrives base64-encoded.
 _TEXT_TYPES = ("text/", "application/json", "application/graphql", "application/xml", "+json")
 _API_ID = "local"
 
 
+Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
 class Gateway:
     def __init__(
-        self, template: LocalTemplate, handlers: dict[str, Handler], functions: dict[str, Function]
+        self,
+        template: LocalTemplate,
+        functions: dict[str, LocalFunction],
+        *,
+        authorizers: dict[str, JwtVerifier] | None = None,
+        graphiql: OfflineGraphiQL | None = None,
+        extra_routes: dict[tuple[str, str], Any] | None = None,
     ) -> None:
         self.template = template
-        self.handlers = handlers
         self.functions = functions
+        self.authorizers = authorizers or {}
+        self.graphiql = graphiql
+        # (method, path) -> callable() -> Answer: the stack's own endpoints (/_devstack/...)
+        self.extra_routes = extra_routes or {}
 
     def invoke(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+    ) -> Answer:
         url = urlsplit(target)
+        if (method, url.path) in self.extra_routes:
+            answer: Answer = self.extra_routes[(method, url.path)]()
+            return answer
+        if method == "GET" and url.path.startswith(ASSET_PREFIX) and self.graphiql is not None:
+            found_asset = self.graphiql.asset(url.path)
+            if found_asset is None:
+                return _json_answer(404, {"message": "Not Found"})
+            content, content_type = found_asset
+            return 200, [("content-type", content_type), ("cache-control", "max-age=3600")], content
         found = self.template.route_for(method, url.path)
         if found is None:
             return _json_answer(404, {"message": "Not Found"})
         route, path_params = found
+        claims: dict[str, str] | None = None
+        for name in route.authorizers:
+            verifier = self.authorizers.get(name)
+            if verifier is None:
+                continue  # an authorizer kind the local stack does not emulate
+            try:
+                claims = verifier.claims(_headers_of(headers).get("authorization"))
+            except Unauthorized:
+                return _json_answer(401, {"message": "Unauthorized"})
         build = _v2_event if route.payload_version == "2.0" else _v1_event
         event = build(method, url.path, url.query, headers, body, client_ip, route, path_params)
-        context = LambdaContext(self.functions[route.function])
+        if claims is not None:
+            event["requestContext"]["authorizer"] = (
+                {"jwt": {"claims": claims, "scopes": None}}
+                if route.payload_version == "2.0"
+                else {"claims": claims}
+            )
         try:
-            response = self.handlers[route.function](event, context)
+            response = self.functions[route.function].invoke(event)
         except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 500
             traceback.print_exc(file=sys.stderr)
             return _json_answer(500, {"message": "Internal Server Error"})
-        return _http_response(response, route.payload_version)
+        status, out_headers, payload = _http_response(response, route.payload_version)
+        if self.graphiql is not None and method == "GET" and _is_html(out_headers):
+            payload = self.graphiql.rewrite(payload.decode()).encode()
+        return status, out_headers, payload
+
+
+def _is_html(headers: list[tuple[str, str]]) -> bool:
+    return any(k.lower() == "content-type" and v.startswith("text/html") for k, v in headers)
 
 
 def _headers_of(headers: list[tuple[str, str]]) -> dict[str, str]:
@@ -163,11 +207,11 @@ def _v1_event(  # noqa: PLR0917
     }
 
 
-def _json_answer(status: int, payload: object) -> tuple[int, list[tuple[str, str]], bytes]:
+def _json_answer(status: int, payload: object) -> Answer:
     return status, [("content-type", "application/json")], json.dumps(payload).encode()
 
 
-def _http_response(response: Any, payload_version: str) -> tuple[int, list[tuple[str, str]], bytes]:
+def _http_response(response: Any, payload_version: str) -> Answer:
     if not isinstance(response, dict) or "statusCode" not in response:
         if payload_version == "2.0":  # HTTP API treats any other value as a 200 JSON body
             return _json_answer(200, response)
@@ -208,11 +252,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
         sys.stderr.write(f"[api] {self.address_string()} {format % args}\n")
 
 
-def make_server(gateway: Gateway, host: str, port: int, *, quiet: bool = False) -> HTTPServer:
-    """One request at a time, as one Lambda container serves them."""
+def make_server(
+    gateway: Gateway, host: str, port: int, *, quiet: bool = False
+) -> ThreadingHTTPServer:
+    """A thread per connection; the function itself still runs one invocation at a time."""
     handler_class = type(
         "RequestHandler",
         (_RequestHandler,),
         {"gateway": gateway, **({"log_message": lambda *_: None} if quiet else {})},
     )
-    return HTTPServer((host, port), handler_class)
+    server = ThreadingHTTPServer((host, port), handler_class)
+    server.daemon_threads = True
+    return server

@@ -1,4 +1,5 @@
-"""Runs a function's handler in this process, as the Lambda runtime would run it in a container."""
+"""Runs a function's handler in this process, as the Lambda runtime runs it in a container:
+its environment set, its code directory on sys.path, one invocation at a time."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from devstack.template import LOCAL_ACCOUNT, LOCAL_REGION, Function
+from devstack.template import LOCAL_ACCOUNT, Function
 
 Handler = Callable[[Any, Any], Any]
 
@@ -18,38 +20,59 @@ Handler = Callable[[Any, Any], Any]
 class LambdaContext:
     """The context object Lambda passes to a Python handler."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, region: str, memory_mb: int, timeout_s: int) -> None:
         self.function_name = function.logical_id
         self.function_version = "$LATEST"
-        self.memory_limit_in_mb = function.memory_mb
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{function.logical_id}"
-        )
+        self.memory_limit_in_mb = memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{function.logical_id}"
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function.logical_id}"
         self.log_stream_name = "local"
-        self._deadline = time.monotonic() + function.timeout_s
+        self._deadline = time.monotonic() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def load_handler(function: Function, extra_environment: dict[str, str]) -> Handler:
-    """Sets the function's environment in this process and imports its handler.
+class LocalFunction:
+    """One function in one process, as one Lambda container: every invocation runs on the
+    function's own thread, one at a time (the handler keeps per-thread state, such as the
+    event loop Mangum runs on, for its life)."""
 
-    One process serves one function, as one Lambda container does.
-    """
-    environment = {
-        **function.environment,
-        **extra_environment,
-        "AWS_LAMBDA_FUNCTION_NAME": function.logical_id,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
-        "AWS_REGION": os.environ.get("AWS_DEFAULT_REGION", LOCAL_REGION),
-    }
-    os.environ.update(environment)
-    code_dir = str(function.code_dir)
-    if code_dir not in sys.path:
-        sys.path.insert(0, code_dir)
-    module_name, _, attribute = function.handler.rpartition(".")
-    handler: Handler = getattr(importlib.import_module(module_name), attribute)
-    return handler
+    def __init__(
+        self,
+        function: Function,
+        environment: Mapping[str, str],
+        *,
+        region: str,
+        memory_mb: int,
+        timeout_s: int,
+    ) -> None:
+        self.function = function
+        self._region = region
+        self._memory_mb = memory_mb
+        self._timeout_s = timeout_s
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=function.logical_id)
+        os.environ.update(
+            {
+                **environment,
+                "AWS_LAMBDA_FUNCTION_NAME": function.logical_id,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout_s),
+            }
+        )
+        code_dir = str(function.code_dir)
+        if code_dir not in sys.path:
+            sys.path.insert(0, code_dir)
+        module_name, _, attribute = function.handler.rpartition(".")
+        self._handler: Handler = getattr(importlib.import_module(module_name), attribute)
+
+    def invoke(self, event: Any) -> Any:
+        return self._thread.submit(self._run, event).result()
+
+    def _run(self, event: Any) -> Any:
+        context = LambdaContext(self.function, self._region, self._memory_mb, self._timeout_s)
+        return self._handler(event, context)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)

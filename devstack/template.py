@@ -1,8 +1,10 @@
 """What the local stack needs from template.yaml, read as AWS reads it.
 
 The template goes through the same steps CloudFormation applies at deploy time — the
-AWS::LanguageExtensions processing, then SAM's own translator — and the routes are taken from
-the API definitions SAM generates, so the local gateway serves what a deploy would.
+AWS::LanguageExtensions processing, then SAM's own translator — and everything is taken from
+the CloudFormation that comes out: functions, the routes of the API definitions SAM generates,
+tables, queues, buckets, parameters and event-source mappings. The local stack therefore runs
+what a deploy would create.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode
-from samcli.lib.cfn_language_extensions.api import process_template
-from samtranslator.intrinsics.resolver import IntrinsicsResolver
+from samcli.lib.cfn_language_extensions.api import IntrinsicResolverProcessor
+from samcli.lib.cfn_language_extensions.models import TemplateProcessingContext
+from samcli.lib.cfn_language_extensions.pipeline import ProcessingPipeline
+from samcli.lib.cfn_language_extensions.processors import TemplateParsingProcessor
+from samcli.lib.cfn_language_extensions.resolvers import (
+    ConditionResolver,
+    FnIfResolver,
+    FnRefResolver,
+    IntrinsicResolver,
+)
 from samtranslator.sdk.parameter import SamParameterValues
 from samtranslator.translator.transform import transform
 
@@ -40,7 +50,9 @@ class Function:
     logical_id: str
     handler: str
     code_dir: Path
-    environment: dict[str, str]
+    # As in the template: values may still be Ref / Fn::GetAtt / Fn::Sub to resources, which
+    # only have local names once the stand-ins run (devstack.names resolves them).
+    raw_environment: dict[str, Any]
     memory_mb: int
     timeout_s: int
 
@@ -61,10 +73,46 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Resource:
+    """A CloudFormation resource after SAM's translation (a SimpleTable is a Table by then)."""
+
+    logical_id: str
+    type: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SqsMapping:
+    """An AWS::Lambda::EventSourceMapping from an SQS queue to a function."""
+
+    logical_id: str
+    function: str
+    queue: str  # the queue's logical id
+    batch_size: int
+    batching_window_s: float
+    report_batch_item_failures: bool
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class JwtAuthorizer:
+    name: str
+    issuer: Any  # intrinsics until devstack.names resolves them
+    audience: list[Any]
+    identity_source: str
+
+
+@dataclass(frozen=True)
 class LocalTemplate:
     functions: dict[str, Function]
     routes: list[Route]
     parameters: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    sqs_mappings: list[SqsMapping] = field(default_factory=list)
+    authorizers: dict[str, JwtAuthorizer] = field(default_factory=dict)
+
+    def of_type(self, resource_type: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type == resource_type]
 
     def route_for(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         # Literal routes win over parameterised ones, as in API Gateway.
@@ -101,8 +149,7 @@ def load(path: Path, overrides: Mapping[str, str] | None = None) -> LocalTemplat
     raw = dict(raw)
     parameters = _parameters(raw, overrides or {})
     os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
-    processed = process_template(raw, parameters)
-    processed["Transform"] = "AWS::Serverless-2016-10-31"
+    processed = resolve_conditions(raw, parameters)
     code_dirs: dict[str, Path] = {}
     for logical_id, resource in processed.get("Resources", {}).items():
         if resource.get("Type") == "AWS::Serverless::Function":
@@ -113,18 +160,48 @@ def load(path: Path, overrides: Mapping[str, str] | None = None) -> LocalTemplat
         output = transform(copy.deepcopy(processed), parameters, _NoManagedPolicies())
     except Exception as e:
         raise TemplateError(f"{path}: SAM cannot translate it: {e}") from e
-    resolver = IntrinsicsResolver(_with_pseudo_parameters(processed, parameters))
-    functions = {
-        logical_id: _function(logical_id, resource["Properties"], code_dirs, resolver)
+    resources = {
+        logical_id: Resource(logical_id, resource["Type"], dict(resource.get("Properties") or {}))
         for logical_id, resource in output["Resources"].items()
-        if resource["Type"] == "AWS::Lambda::Function" and logical_id in code_dirs
     }
-    routes = [
-        route
-        for logical_id, resource in output["Resources"].items()
-        for route in _routes(logical_id, resource)
-    ]
-    return LocalTemplate(functions=functions, routes=routes, parameters=parameters)
+    functions = {
+        logical_id: _function(logical_id, resource.properties, code_dirs[logical_id])
+        for logical_id, resource in resources.items()
+        if resource.type == "AWS::Lambda::Function" and logical_id in code_dirs
+    }
+    return LocalTemplate(
+        functions=functions,
+        routes=[route for r in resources.values() for route in _routes(r)],
+        parameters=_with_defaults(processed, parameters),
+        resources=resources,
+        sqs_mappings=[m for r in resources.values() if (m := _sqs_mapping(r, resources))],
+        authorizers={a.name: a for r in resources.values() for a in _authorizers(r)},
+    )
+
+
+def resolve_conditions(template: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:
+    """What the AWS::LanguageExtensions transform does to this project's templates: conditions
+    evaluated and Fn::If branches chosen, so that SAM sees plain values. Then the SAM transform
+    alone remains, as when CloudFormation runs it.
+
+    Only the condition, Fn::If and Ref resolvers of SAM CLI's implementation are used: its
+    others flatten a partly resolvable Fn::Sub into a bare string with ${...} left in it.
+    """
+    transforms = template.get("Transform")
+    declared = [transforms] if isinstance(transforms, str) else list(transforms or [])
+    result = copy.deepcopy(template)
+    if "AWS::LanguageExtensions" in declared:
+        context = TemplateProcessingContext(fragment=result, parameter_values=dict(parameters))
+        resolver = IntrinsicResolver(context)
+        resolver.register_resolver(ConditionResolver)
+        resolver.register_resolver(FnIfResolver)
+        resolver.register_resolver(FnRefResolver)  # conditions compare parameter values
+        pipeline = ProcessingPipeline(
+            [TemplateParsingProcessor(), IntrinsicResolverProcessor(resolver)]
+        )
+        result = pipeline.process_template(context)
+    result["Transform"] = "AWS::Serverless-2016-10-31"
+    return result
 
 
 def _parameters(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, str]:
@@ -140,65 +217,35 @@ def _parameters(template: Mapping[str, Any], overrides: Mapping[str, str]) -> di
     return values
 
 
-def _with_pseudo_parameters(
-    template: Mapping[str, Any], parameters: dict[str, str]
-) -> dict[str, Any]:
+def _with_defaults(template: Mapping[str, Any], parameters: dict[str, str]) -> dict[str, str]:
     values = SamParameterValues(parameters)
     values.add_default_parameter_values(dict(template))
-    resolved: dict[str, Any] = dict(values.parameter_values)
-    resolved.update(
-        {
-            "AWS::Region": os.environ.get("AWS_DEFAULT_REGION", LOCAL_REGION),
-            "AWS::AccountId": LOCAL_ACCOUNT,
-            "AWS::Partition": "aws",
-            "AWS::StackName": "monolambda-local",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
-    )
-    return resolved
+    return {k: str(v) for k, v in values.parameter_values.items()}
 
 
-def _function(
-    logical_id: str,
-    properties: Mapping[str, Any],
-    code_dirs: Mapping[str, Path],
-    resolver: IntrinsicsResolver,
-) -> Function:
-    variables = resolver.resolve_parameter_refs(
-        (properties.get("Environment") or {}).get("Variables") or {}
-    )
-    unresolved = sorted(
-        k for k, v in variables.items() if not isinstance(v, str | int | float | bool)
-    )
-    if unresolved:
-        raise TemplateError(
-            f"{logical_id}: environment variable(s) {', '.join(unresolved)} refer to resources; "
-            "give them values with --env-vars"
-        )
+def _function(logical_id: str, properties: Mapping[str, Any], code_dir: Path) -> Function:
     return Function(
         logical_id=logical_id,
         handler=str(properties["Handler"]),
-        code_dir=code_dirs[logical_id],
-        environment={k: str(v) for k, v in variables.items()},
-        memory_mb=int(resolver.resolve_parameter_refs(properties.get("MemorySize", 128))),
-        timeout_s=int(resolver.resolve_parameter_refs(properties.get("Timeout", 3))),
+        code_dir=code_dir,
+        raw_environment=dict((properties.get("Environment") or {}).get("Variables") or {}),
+        memory_mb=properties.get("MemorySize", 128),
+        timeout_s=properties.get("Timeout", 3),
     )
 
 
-def _routes(api_id: str, resource: Mapping[str, Any]) -> list[Route]:
-    kind = resource.get("Type")
-    if kind not in ("AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi"):
+def _routes(resource: Resource) -> list[Route]:
+    if resource.type not in ("AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi"):
         return []
-    body = (resource.get("Properties") or {}).get("Body") or {}
-    default_version = "2.0" if kind == "AWS::ApiGatewayV2::Api" else "1.0"
+    body = resource.properties.get("Body") or {}
+    default_version = "2.0" if resource.type == "AWS::ApiGatewayV2::Api" else "1.0"
     routes: list[Route] = []
     for path, operations in (body.get("paths") or {}).items():
         for method, operation in operations.items():
             integration = operation.get("x-amazon-apigateway-integration") or {}
             uri = integration.get("uri") or {}
-            found = _FUNCTION_IN_URI.search(
-                str(uri.get("Fn::Sub", "")) if isinstance(uri, dict) else ""
-            )
+            sub = uri.get("Fn::Sub", "") if isinstance(uri, dict) else ""
+            found = _FUNCTION_IN_URI.search(str(sub))
             if not found:
                 continue
             routes.append(
@@ -207,10 +254,60 @@ def _routes(api_id: str, resource: Mapping[str, Any]) -> list[Route]:
                     path=path,
                     function=found.group(1),
                     payload_version=str(integration.get("payloadFormatVersion", default_version)),
-                    api=api_id,
+                    api=resource.logical_id,
                     authorizers=tuple(
-                        name for req in operation.get("security") or [] for name in req
+                        name
+                        for req in operation.get("security") or []
+                        for name in req
+                        if name != "NONE"  # SAM's marker for an unguarded route
                     ),
                 )
             )
     return routes
+
+
+def _authorizers(resource: Resource) -> list[JwtAuthorizer]:
+    if resource.type != "AWS::ApiGatewayV2::Api":
+        return []
+    schemes = ((resource.properties.get("Body") or {}).get("components") or {}).get(
+        "securitySchemes"
+    ) or {}
+    found: list[JwtAuthorizer] = []
+    for name, scheme in schemes.items():
+        config = scheme.get("x-amazon-apigateway-authorizer") or {}
+        if config.get("type") != "jwt":
+            continue  # Lambda authorizers are not emulated
+        jwt = config.get("jwtConfiguration") or {}
+        found.append(
+            JwtAuthorizer(
+                name=name,
+                issuer=jwt.get("issuer"),
+                audience=list(jwt.get("audience") or []),
+                identity_source=str(config.get("identitySource", "$request.header.Authorization")),
+            )
+        )
+    return found
+
+
+def _sqs_mapping(resource: Resource, resources: Mapping[str, Resource]) -> SqsMapping | None:
+    if resource.type != "AWS::Lambda::EventSourceMapping":
+        return None
+    props = resource.properties
+    source = props.get("EventSourceArn")
+    if not (isinstance(source, dict) and "Fn::GetAtt" in source):
+        return None
+    queue = str(source["Fn::GetAtt"][0])
+    if resources.get(queue) is None or resources[queue].type != "AWS::SQS::Queue":
+        return None
+    function = props.get("FunctionName")
+    function_id = str(function.get("Ref")) if isinstance(function, dict) else str(function)
+    return SqsMapping(
+        logical_id=resource.logical_id,
+        function=function_id,
+        queue=queue,
+        batch_size=int(props.get("BatchSize", 10)),
+        batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+        report_batch_item_failures="ReportBatchItemFailures"
+        in (props.get("FunctionResponseTypes") or []),
+        enabled=bool(props.get("Enabled", True)),
+    )

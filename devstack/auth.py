@@ -1,0 +1,129 @@
+"""A local stand-in for the Cognito user pool and the HTTP API's JWT authorizer.
+
+Tokens are RS256 JWTs signed with a key kept in .dev/ (made on first use), issued by
+devstack.names.LOCAL_ISSUER for the local app client. The authorizer checks them as API
+Gateway does — signature, issuer, audience (`aud`, or `client_id` for access tokens), expiry
+and not-before — and hands the claims to the function the way HTTP APIs do (arrays flattened
+to "[a b]").
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from devstack.names import LOCAL_CLIENT_ID, LOCAL_ISSUER
+
+DEV_DIR = Path(__file__).resolve().parents[1] / ".dev"
+KEY_FILE = DEV_DIR / "jwt-signing-key.pem"
+KEY_ID = "monolambda-local"
+DEFAULT_TTL_S = 12 * 3600
+
+
+def signing_key(path: Path = KEY_FILE) -> rsa.RSAPrivateKey:
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if isinstance(key, rsa.RSAPrivateKey):
+            return key
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return key
+
+
+def user_sub(username: str) -> str:
+    """A stable subject per user name, shaped like Cognito's (a UUID)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"monolambda-local/{username}"))
+
+
+def mint(
+    username: str,
+    *,
+    groups: Iterable[str] = (),
+    ttl_s: int = DEFAULT_TTL_S,
+    key: rsa.RSAPrivateKey | None = None,
+    issuer: str = LOCAL_ISSUER,
+    audience: str = LOCAL_CLIENT_ID,
+    now: float | None = None,
+) -> str:
+    """An ID token as Cognito issues them."""
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "sub": user_sub(username),
+        "cognito:username": username,
+        "email": f"{username}@example.test",
+        "iss": issuer,
+        "aud": audience,
+        "token_use": "id",
+        "auth_time": issued,
+        "iat": issued,
+        "exp": issued + ttl_s,
+    }
+    group_list = sorted(set(groups))
+    if group_list:
+        claims["cognito:groups"] = group_list
+    return jwt.encode(claims, key or signing_key(), algorithm="RS256", headers={"kid": KEY_ID})
+
+
+class Unauthorized(Exception):  # noqa: N818 - named for the HTTP answer it becomes
+    """The request carries no token, or one the authorizer rejects."""
+
+
+@dataclass(frozen=True)
+class JwtVerifier:
+    issuer: str
+    audiences: tuple[str, ...]
+    public_key: Any
+
+    def claims(self, authorization: str | None) -> dict[str, str]:
+        if not authorization:
+            raise Unauthorized("no token")
+        token = authorization.removeprefix("Bearer ").strip()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.public_key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"require": ["exp", "iss"], "verify_aud": False},
+                leeway=0,
+            )
+        except jwt.PyJWTError as e:
+            raise Unauthorized(str(e)) from e
+        audience = claims.get("aud") if claims.get("token_use") != "access" else claims.get("client_id")
+        audiences = set(audience) if isinstance(audience, list) else {audience}
+        if not audiences & set(self.audiences):
+            raise Unauthorized("audience")
+        return flatten_claims(claims)
+
+
+def flatten_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """HTTP APIs pass every claim to the function as a string, arrays as "[a b]"."""
+    flat: dict[str, str] = {}
+    for name, value in claims.items():
+        if isinstance(value, list):
+            flat[name] = "[" + " ".join(str(v) for v in value) + "]"
+        elif isinstance(value, bool):
+            flat[name] = str(value).lower()
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def verifier(issuer: str, audiences: Iterable[str], key: rsa.RSAPrivateKey | None = None) -> JwtVerifier:
+    return JwtVerifier(issuer, tuple(audiences), (key or signing_key()).public_key())

@@ -1,0 +1,80 @@
+"""GraphiQL with no network: the files Strawberry's page loads from unpkg are served from
+devstack/node_modules instead (same package versions, pinned in package.json), after checking
+them against the page's own integrity hashes, which the browser checks again. The page also
+gets the dev token, so its requests pass the local JWT authorizer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+ASSET_PREFIX = "/_devstack/assets/"
+# src="https://unpkg.com/react@18.2.0/umd/react.production.min.js" integrity="sha384-..."
+_ASSET = re.compile(
+    r'(?P<attr>src|href)="https://unpkg\.com/(?P<package>(?:@[^/@"]+/)?[^/@"]+)@(?P<version>[^/"]+)'
+    r'/(?P<path>[^"]+)"(?P<between>\s+)integrity="(?P<integrity>sha(?:256|384|512)-[^"]+)"'
+)
+_DEFAULT_HEADERS = "const defaultHeaders = {};"
+
+
+class AssetError(Exception):
+    """A file the page needs is missing from node_modules or differs from what it expects."""
+
+
+@dataclass
+class OfflineGraphiQL:
+    token: str | None = None
+    node_modules: Path = NODE_MODULES
+    # URL path under ASSET_PREFIX -> file, for the files a rewritten page has asked for.
+    assets: dict[str, Path] = field(default_factory=dict)
+
+    def rewrite(self, html: str) -> str:
+        def local(found: re.Match[str]) -> str:
+            package, version, path = found["package"], found["version"], found["path"]
+            file = self._verified(package, version, path, found["integrity"])
+            key = f"{package}@{version}/{path}"
+            self.assets[key] = file
+            return (
+                f'{found["attr"]}="{ASSET_PREFIX}{key}"{found["between"]}'
+                f'integrity="{found["integrity"]}"'
+            )
+
+        page = _ASSET.sub(local, html)
+        if "https://unpkg.com/" in page:
+            raise AssetError("the GraphiQL page loads a file without an integrity hash")
+        if self.token:
+            if _DEFAULT_HEADERS not in page:
+                raise AssetError("the GraphiQL page no longer sets defaultHeaders; update devstack")
+            headers = json.dumps({"Authorization": f"Bearer {self.token}"})
+            page = page.replace(_DEFAULT_HEADERS, f"const defaultHeaders = {headers};")
+        return page
+
+    def asset(self, url_path: str) -> tuple[bytes, str] | None:
+        file = self.assets.get(url_path.removeprefix(ASSET_PREFIX))
+        if file is None:
+            return None
+        content_type = "text/css" if file.suffix == ".css" else "application/javascript"
+        return file.read_bytes(), f"{content_type}; charset=utf-8"
+
+    def _verified(self, package: str, version: str, path: str, integrity: str) -> Path:
+        root = self.node_modules / package
+        try:
+            installed = json.loads((root / "package.json").read_text())["version"]
+        except (OSError, ValueError, KeyError):
+            raise AssetError(f"{package} is not installed in {self.node_modules}: run `make venv`") from None
+        if installed != version:
+            raise AssetError(f"GraphiQL wants {package}@{version}; node_modules has {installed}")
+        file = (root / path).resolve()
+        if root.resolve() not in file.parents or not file.is_file():
+            raise AssetError(f"{package}@{version}/{path} is missing")
+        algorithm, _, expected = integrity.partition("-")
+        actual = base64.b64encode(hashlib.new(algorithm, file.read_bytes()).digest()).decode()
+        if actual != expected:
+            raise AssetError(f"{package}@{version}/{path} does not match its integrity hash")
+        return file

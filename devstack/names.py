@@ -1,0 +1,175 @@
+"""Local names and attributes of the template's resources, and intrinsic functions evaluated
+against them (Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select, Fn::Split), as CloudFormation
+would evaluate them for a deployed stack."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from devstack.template import LOCAL_ACCOUNT, LocalTemplate
+
+STACK_NAME = "monolambda-local"
+# The local JWT issuer and app client stand in for the Cognito user pool and its client.
+LOCAL_USER_POOL_ID = "local_monolambda"
+LOCAL_ISSUER = f"https://cognito-idp.local/{LOCAL_USER_POOL_ID}"
+LOCAL_CLIENT_ID = "monolambda-local-client"
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+class UnresolvableError(Exception):
+    """An intrinsic refers to something the local stack does not have."""
+
+
+class LocalNames:
+    def __init__(
+        self,
+        template: LocalTemplate,
+        *,
+        region: str,
+        sqs_endpoint: str | None = None,
+        stack_name: str = STACK_NAME,
+    ) -> None:
+        self._template = template
+        self.region = region
+        self._sqs_endpoint = (sqs_endpoint or f"https://sqs.{region}.amazonaws.com").rstrip("/")
+        self.stack_name = stack_name
+        # Attributes only known once a resource exists (a table's stream ARN).
+        self.learned: dict[tuple[str, str], str] = {}
+
+    # --- physical names -------------------------------------------------------------------
+    def physical_name(self, logical_id: str) -> str:
+        resource = self._template.resources[logical_id]
+        props = resource.properties
+        explicit = {
+            "AWS::DynamoDB::Table": "TableName",
+            "AWS::SQS::Queue": "QueueName",
+            "AWS::S3::Bucket": "BucketName",
+            "AWS::SSM::Parameter": "Name",
+        }.get(resource.type)
+        if explicit and props.get(explicit) is not None:
+            return str(self.resolve(props[explicit]))
+        if resource.type == "AWS::S3::Bucket":
+            return f"{self.stack_name}-{logical_id}".lower()
+        if resource.type == "AWS::SSM::Parameter":
+            return f"/{self.stack_name}/{logical_id}"
+        if resource.type == "AWS::SQS::Queue" and props.get("FifoQueue"):
+            return f"{self.stack_name}-{logical_id}.fifo"
+        return f"{self.stack_name}-{logical_id}"
+
+    def queue_url(self, logical_id: str) -> str:
+        return f"{self._sqs_endpoint}/{LOCAL_ACCOUNT}/{self.physical_name(logical_id)}"
+
+    def ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": LOCAL_ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::StackName": self.stack_name,
+            "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{LOCAL_ACCOUNT}:stack/{self.stack_name}/local",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self._template.parameters:
+            return self._template.parameters[name]
+        resource = self._template.resources.get(name)
+        if resource is None:
+            raise UnresolvableError(f"Ref to unknown {name!r}")
+        match resource.type:
+            case "AWS::SQS::Queue":
+                return self.queue_url(name)
+            case "AWS::Cognito::UserPool":
+                return LOCAL_USER_POOL_ID
+            case "AWS::Cognito::UserPoolClient":
+                return LOCAL_CLIENT_ID
+            case "AWS::ApiGatewayV2::Api" | "AWS::ApiGateway::RestApi":
+                return "local"
+            case _:
+                return self.physical_name(name) if name in self._named() else name
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        if (logical_id, attribute) in self.learned:
+            return self.learned[(logical_id, attribute)]
+        resource = self._template.resources.get(logical_id)
+        if resource is None:
+            raise UnresolvableError(f"Fn::GetAtt of unknown {logical_id!r}")
+        arn_prefix = f"arn:aws:{{}}:{self.region}:{LOCAL_ACCOUNT}"
+        value: str | None = None
+        match resource.type, attribute:
+            case "AWS::SQS::Queue", "Arn":
+                value = f"{arn_prefix.format('sqs')}:{self.physical_name(logical_id)}"
+            case "AWS::SQS::Queue", "QueueName":
+                value = self.physical_name(logical_id)
+            case "AWS::SQS::Queue", "QueueUrl":
+                value = self.queue_url(logical_id)
+            case "AWS::DynamoDB::Table", "Arn":
+                value = f"{arn_prefix.format('dynamodb')}:table/{self.physical_name(logical_id)}"
+            case "AWS::S3::Bucket", "Arn":
+                value = f"arn:aws:s3:::{self.physical_name(logical_id)}"
+            case "AWS::S3::Bucket", "DomainName" | "RegionalDomainName":
+                value = f"{self.physical_name(logical_id)}.s3.amazonaws.com"
+            case "AWS::SSM::Parameter", "Type":
+                value = str(resource.properties.get("Type", "String"))
+            case "AWS::SSM::Parameter", "Value":
+                value = str(self.resolve(resource.properties.get("Value", "")))
+            case "AWS::Cognito::UserPool", "ProviderURL":
+                value = LOCAL_ISSUER
+            case "AWS::Cognito::UserPool", "Arn":
+                value = f"{arn_prefix.format('cognito-idp')}:userpool/{LOCAL_USER_POOL_ID}"
+            case "AWS::Lambda::Function", "Arn":
+                value = f"{arn_prefix.format('lambda')}:function:{logical_id}"
+        if value is None:
+            raise UnresolvableError(f"Fn::GetAtt {logical_id}.{attribute} is not known locally")
+        return value
+
+    def _named(self) -> set[str]:
+        kinds = ("AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SSM::Parameter")
+        return {r.logical_id for r in self._template.resources.values() if r.type in kinds}
+
+    # --- intrinsic functions ---------------------------------------------------------------
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, Mapping):
+            return value
+        if len(value) == 1:
+            (key, argument), = value.items()
+            if key == "Ref":
+                return self.ref(str(argument))
+            if key == "Fn::GetAtt":
+                logical_id, attribute = (
+                    argument.split(".", 1) if isinstance(argument, str) else argument
+                )
+                return self.get_att(str(logical_id), str(self.resolve(attribute)))
+            if key == "Fn::Sub":
+                return self._sub(argument)
+            if key == "Fn::Join":
+                separator, items = argument
+                return str(separator).join(str(i) for i in self.resolve(items))
+            if key == "Fn::Select":
+                index, items = argument
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::Split":
+                separator, text = argument
+                return str(self.resolve(text)).split(str(separator))
+            if key.startswith("Fn::"):
+                raise UnresolvableError(f"{key} is not evaluated locally")
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        local = {k: self.resolve(v) for k, v in (variables or {}).items()}
+
+        def replace(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name in local:
+                return str(local[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return self.get_att(logical_id, attribute)
+            return str(self.ref(name))
+
+        return _SUB_VARIABLE.sub(replace, str(text)).replace("${!", "${")

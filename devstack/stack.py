@@ -1,0 +1,302 @@
+"""The whole architecture on one machine: stand-ins, resources, the function, the API gateway
+and the event sources, started in order and stopped in reverse."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from devstack import auth
+from devstack.event_sources import SqsPoller
+from devstack.gateway import Answer, Gateway, make_server
+from devstack.graphiql import OfflineGraphiQL
+from devstack.lambda_runtime import LocalFunction
+from devstack.names import LocalNames
+from devstack.resources import Endpoints, LocalResources
+from devstack.standins import (
+    PrerequisiteError,
+    StandIn,
+    dynamodb_local,
+    free_port,
+    moto_server,
+    port_is_free,
+)
+from devstack.template import LOCAL_REGION, LocalTemplate, load
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OVERRIDES = {"Environment": "dev"}
+
+
+class AlreadyRunningError(PrerequisiteError):
+    """Another local stack uses the same state directory."""
+
+
+@dataclass
+class StackOptions:
+    template: Path = ROOT / "template.yaml"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    dynamodb_port: int = 8000
+    moto_port: int = 5000
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    env_vars: Path | None = None
+    moto_only: bool = False
+    state_dir: Path = ROOT / ".dev"
+    quiet: bool = False
+    region: str = LOCAL_REGION
+
+
+@dataclass
+class StackState:
+    pid: int
+    api: str
+    dynamodb: str
+    moto: str
+    token: str
+    region: str
+    started: float
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.__dict__, indent=2) + "\n")
+        temporary.replace(path)
+
+
+class Stack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.state_file = options.state_dir / "stack.json"
+        self.template: LocalTemplate | None = None
+        self.standins: list[StandIn] = []
+        self.functions: dict[str, LocalFunction] = {}
+        self.pollers: list[SqsPoller] = []
+        self.resources: LocalResources | None = None
+        self.server: Any = None
+        self.endpoints: Endpoints | None = None
+        self.token = ""
+        self.failure: str | None = None
+        self._stopping = threading.Event()
+
+    # --- start -----------------------------------------------------------------------------
+    def start(self) -> list[str]:
+        """Starts everything; returns the banner. On any failure, stops what had started."""
+        started = time.monotonic()
+        try:
+            self._refuse_a_second_stack()
+            template = load(
+                self.options.template, {**DEFAULT_OVERRIDES, **self.options.parameter_overrides}
+            )
+            self.template = template
+            api_port = self._port(self.options.port, "API")
+            self._start_standins()
+            endpoints = self.endpoints
+            assert endpoints is not None
+            names = LocalNames(template, region=self.options.region, sqs_endpoint=endpoints.moto)
+            self.resources = LocalResources(template, names, endpoints)
+            created = self.resources.create_all()
+            key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
+            self.token = auth.mint("dev", groups=["admins"], key=key)
+            self._start_functions(template, names, endpoints)
+            verifiers = {
+                name: auth.verifier(
+                    str(names.resolve(a.issuer)), [str(x) for x in names.resolve(a.audience)], key
+                )
+                for name, a in template.authorizers.items()
+            }
+            gateway = Gateway(
+                template,
+                self.functions,
+                authorizers=verifiers,
+                graphiql=OfflineGraphiQL(token=self.token if verifiers else None),
+                extra_routes={("POST", "/_devstack/reset"): self._reset_answer},
+            )
+            self.server = make_server(gateway, self.options.host, api_port, quiet=self.options.quiet)
+            self._start_pollers(template, names, endpoints)
+            api = f"http://{self.options.host}:{self.server.server_address[1]}"
+            StackState(
+                pid=os.getpid(),
+                api=api,
+                dynamodb=endpoints.dynamodb,
+                moto=endpoints.moto,
+                token=self.token,
+                region=self.options.region,
+                started=time.time(),
+            ).write(self.state_file)
+            return self._banner(template, api, created, verifiers, time.monotonic() - started)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _refuse_a_second_stack(self) -> None:
+        if not self.state_file.exists():
+            return
+        try:
+            other = json.loads(self.state_file.read_text())
+            process = psutil.Process(int(other["pid"]))
+            running = process.is_running() and any("devstack" in part for part in process.cmdline())
+        except (ValueError, KeyError, OSError, psutil.Error):
+            running = False
+        if running and other["pid"] != os.getpid():
+            raise AlreadyRunningError(
+                f"a local stack is already running (pid {other['pid']}, {other['api']}); "
+                "stop it first (Ctrl-C in its terminal), or give this one another --state-dir"
+            )
+        self.state_file.unlink(missing_ok=True)  # left by a stack that was killed
+
+    def _port(self, port: int, what: str) -> int:
+        if port == 0:
+            return free_port(self.options.host)
+        if not port_is_free(self.options.host, port):
+            raise PrerequisiteError(
+                f"{what} port {self.options.host}:{port} is already in use; choose another "
+                f"(--{'port' if what == 'API' else what.lower() + '-port'})"
+            )
+        return port
+
+    def _start_standins(self) -> None:
+        logs = self.options.state_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        moto = moto_server(self._port(self.options.moto_port, "moto"), logs / "moto.log")
+        self.standins.append(moto)
+        if not self.options.moto_only:
+            dynamodb = dynamodb_local(
+                self._port(self.options.dynamodb_port, "DynamoDB"), logs / "dynamodb.log"
+            )
+            self.standins.append(dynamodb)
+        for standin in self.standins:
+            standin.start()
+        with ThreadPoolExecutor(max_workers=len(self.standins)) as pool:
+            for future in [pool.submit(s.wait_ready) for s in self.standins]:
+                future.result()
+        dynamodb_url = moto.url if self.options.moto_only else self.standins[-1].url
+        self.endpoints = Endpoints(dynamodb=dynamodb_url, moto=moto.url, region=self.options.region)
+
+    def _start_functions(self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints) -> None:
+        overrides = _env_vars(self.options.env_vars)
+        for name, function in template.functions.items():
+            declared = {k: str(v) for k, v in names.resolve(function.raw_environment).items()}
+            # As sam local does: --env-vars override only variables the template declares.
+            chosen = {**(overrides.get("Parameters") or {}), **(overrides.get(name) or {})}
+            declared.update({k: str(v) for k, v in chosen.items() if k in declared})
+            self.functions[name] = LocalFunction(
+                function,
+                {**endpoints.environment(), **declared},
+                region=self.options.region,
+                memory_mb=int(names.resolve(function.memory_mb)),
+                timeout_s=int(names.resolve(function.timeout_s)),
+            )
+
+    def _start_pollers(self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints) -> None:
+        sqs = endpoints.client("sqs")
+        for mapping in template.sqs_mappings:
+            function = self.functions[mapping.function]
+            poller = SqsPoller(
+                mapping,
+                sqs=sqs,
+                queue_url=names.queue_url(mapping.queue),
+                queue_arn=names.get_att(mapping.queue, "Arn"),
+                region=self.options.region,
+                invoke=function.invoke,
+            )
+            poller.start()
+            self.pollers.append(poller)
+
+    def _reset_answer(self) -> Answer:
+        assert self.resources is not None
+        self.resources.reset()
+        return 200, [("content-type", "application/json")], b'{"reset": true}'
+
+    def _banner(
+        self,
+        template: LocalTemplate,
+        api: str,
+        created: list[str],
+        verifiers: dict[str, Any],
+        seconds: float,
+    ) -> list[str]:
+        assert self.endpoints is not None
+        lines = [f"  {r.method:<5} {api}{r.path}  -> {r.function}" + (" (JWT)" if r.authorizers else "") for r in template.routes]
+        lines += [f"  {line}" for line in created]
+        lines += [
+            f"  SQS -> {m.function}: {m.queue} (batch {m.batch_size}, window {m.batching_window_s:g} s"
+            + (", ReportBatchItemFailures)" if m.report_batch_item_failures else ")")
+            for m in template.sqs_mappings
+        ]
+        lines.append(f"  DynamoDB   {self.endpoints.dynamodb}" + ("  (moto's: it differs from AWS in edge cases)" if self.options.moto_only else ""))
+        lines.append(f"  SQS/S3/SSM {self.endpoints.moto}")
+        if verifiers:
+            lines.append(f"  dev token (user 'dev', group admins; `make token USER=alice` for others):\n    {self.token}")
+        else:
+            lines.append("  the template's authorizer is off: requests carry no claims")
+        lines.append(f"ready in {seconds:.1f} s: GraphQL at {api}/graphql (GraphiQL in a browser); Ctrl-C stops")
+        return lines
+
+    # --- run and stop --------------------------------------------------------------------
+    def serve(self) -> int:
+        """Serves until Ctrl-C (0) or until a stand-in dies (1)."""
+        watchdog = threading.Thread(target=self._watch, daemon=True)
+        watchdog.start()
+        try:
+            self.server.serve_forever(poll_interval=0.2)
+        except KeyboardInterrupt:
+            pass
+        return 1 if self.failure else 0
+
+    def _watch(self) -> None:
+        while self.failure is None and not self._stopping.is_set():
+            for standin in self.standins:
+                if not standin.alive() and not self._stopping.is_set():
+                    code = standin.process.returncode if standin.process else "?"
+                    self.failure = f"{standin.name} exited unexpectedly (code {code}); stopping the stack"
+                    print(f"error: {self.failure}", file=sys.stderr)
+                    self.server.shutdown()
+                    return
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for poller in self.pollers:
+            poller.stop()
+        if self.server is not None:
+            self.server.server_close()
+        for function in self.functions.values():
+            function.close()
+        for standin in reversed(self.standins):
+            standin.stop()
+        try:
+            if self.state_file.exists() and json.loads(self.state_file.read_text()).get("pid") == os.getpid():
+                self.state_file.unlink()
+        except (OSError, ValueError):
+            pass
+
+
+def _env_vars(path: Path | None) -> dict[str, dict[str, str]]:
+    """sam's --env-vars file: {"Parameters": {...}, "<FunctionLogicalId>": {...}}."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise PrerequisiteError(f"cannot read --env-vars {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise PrerequisiteError(f"--env-vars {path}: expected a JSON object")
+    return data
+
+
+def check_prerequisites(options: StackOptions) -> None:
+    if not options.moto_only and shutil.which("java") is None:
+        raise PrerequisiteError(
+            "java not found: DynamoDB Local needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless), "
+            "or run `make dev ARGS=--moto-only`"
+        )
