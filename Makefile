@@ -9,10 +9,12 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev test lint typecheck template-lint pytest lock build bench deploy clean
+.PHONY: help venv dev token test lint typecheck template-lint pytest lock build bench deploy clean
 
 help:
-	@echo "make dev    run the API on http://127.0.0.1:3000/graphql (sets itself up)"
+	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
+	@echo "            moto (SQS, S3, SSM), the SQS event source (sets itself up; ARGS=--help)"
+	@echo "make token  a JWT for the local authorizer: make token USER=bob GROUPS=admins"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
 	@echo "make bench  start-up and per-request benchmarks"
 	@echo "make build  sam build, with the git revision and build time recorded"
@@ -25,6 +27,10 @@ venv:
 PORT ?= 3000
 dev: venv
 	$(PY) -m devstack --port $(PORT) $(ARGS)
+
+USER ?= alice
+token: venv
+	@$(PY) -m devstack.tokens $(USER) --groups "$(GROUPS)"
 
 test: venv lint typecheck template-lint pytest
 
@@ -40,6 +46,7 @@ template-lint:
 	$(BIN)/sam validate --lint --template-file template.yaml
 
 pytest:
+	@scripts/install-browser.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lock: venv

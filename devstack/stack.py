@@ -95,7 +95,7 @@ class Stack:
         try:
             self._refuse_a_second_stack()
             template = load(
-                self.options.template, {**DEFAULT_OVERRIDES, **self.options.parameter_overrides}
+                self.options.template, self.options.parameter_overrides, DEFAULT_OVERRIDES
             )
             self.template = template
             api_port = self._port(self.options.port, "API")

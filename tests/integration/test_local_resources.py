@@ -1,0 +1,107 @@
+"""The template's resources, made real in DynamoDB Local and moto, and the drift check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode
+
+from devstack.names import LocalNames
+from devstack.resources import Endpoints, LocalResources, drift
+from devstack.template import load
+from tests.integration.conftest import FIXTURE_TEMPLATE, RunningStack, http
+
+
+def resources_for(stack: RunningStack, template_path: Path = FIXTURE_TEMPLATE) -> LocalResources:
+    template = load(template_path)
+    names = LocalNames(template, region=stack.region, sqs_endpoint=stack.moto)
+    return LocalResources(template, names, Endpoints(stack.dynamodb, stack.moto, stack.region))
+
+
+def test_everything_the_template_declares_exists(resources_stack: RunningStack) -> None:
+    table = resources_stack.client("dynamodb").describe_table(TableName="monolambda-local-ItemsTable")["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
+    assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "by-owner"
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    ttl = resources_stack.client("dynamodb").describe_time_to_live(TableName="monolambda-local-ItemsTable")
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires"
+    sqs = resources_stack.client("sqs")
+    url = sqs.get_queue_url(QueueName="monolambda-local-WorkQueue")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "2"
+    assert json.loads(attributes["RedrivePolicy"]) == {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:monolambda-local-WorkDeadLetters",
+        "maxReceiveCount": 2,
+    }
+    buckets = [b["Name"] for b in resources_stack.client("s3").list_buckets()["Buckets"]]
+    assert buckets == ["monolambda-local-filesbucket"]
+    parameter = resources_stack.client("ssm").get_parameter(Name="/monolambda-local/test/greeting")
+    assert parameter["Parameter"]["Value"] == "hello"
+
+
+def test_the_function_sees_local_names_and_endpoints(resources_stack: RunningStack) -> None:
+    status, _, raw = http(f"{resources_stack.api}/echo", data=b"{}", headers={"content-type": "application/json"})
+    assert status == 200
+    echoed = json.loads(raw)
+    assert echoed["environment"] == {
+        "DEAD_LETTERS_ARN": "arn:aws:sqs:us-east-1:123456789012:monolambda-local-WorkDeadLetters",
+        "FILES_BUCKET": "monolambda-local-filesbucket",
+        "GREETING_PARAMETER": "/monolambda-local/test/greeting",
+        "ITEMS_TABLE": "monolambda-local-ItemsTable",
+        "WORK_QUEUE_URL": f"{resources_stack.moto}/123456789012/monolambda-local-WorkQueue",
+    }
+    assert echoed["endpoint"] == resources_stack.moto
+
+
+def test_without_an_authorizer_no_claims_are_passed(resources_stack: RunningStack) -> None:
+    headers = {"content-type": "application/json", "authorization": f"Bearer {resources_stack.token}"}
+    status, _, raw = http(f"{resources_stack.api}/echo", data=b"{}", headers=headers)
+    assert status == 200
+    assert json.loads(raw)["claims"] is None
+
+
+def test_no_drift_between_template_and_stand_ins(resources_stack: RunningStack) -> None:
+    resources = resources_for(resources_stack)
+    assert drift(resources.expected(), resources.actual()) == []
+
+
+def test_drift_when_the_stand_ins_change(resources_stack: RunningStack) -> None:
+    sqs = resources_stack.client("sqs")
+    url = sqs.get_queue_url(QueueName="monolambda-local-WorkQueue")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "45"})
+    resources = resources_for(resources_stack)
+    assert drift(resources.expected(), resources.actual()) == [
+        "WorkQueue.VisibilityTimeout: template '2', local '45'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda t: t["Resources"]["ItemsTable"]["Properties"]["GlobalSecondaryIndexes"][0]["Projection"].update(ProjectionType="KEYS_ONLY"),
+            "ItemsTable.global_indexes",
+        ),
+        (
+            lambda t: t["Resources"]["WorkQueue"]["Properties"]["RedrivePolicy"].update(maxReceiveCount=5),
+            "WorkQueue.RedrivePolicy",
+        ),
+        (lambda t: t["Resources"].update(Extra={"Type": "AWS::S3::Bucket"}), "Extra.exists"),
+    ],
+)
+def test_drift_when_the_template_changes(
+    resources_stack: RunningStack, tmp_path: Path, change: object, expected: str
+) -> None:
+    # The same template as JSON (read by cfn-lint's decoder, intrinsics and all), one thing changed.
+    decoded, problems = decode(str(FIXTURE_TEMPLATE))
+    assert decoded is not None and not problems
+    template = json.loads(json.dumps(decoded, default=str))
+    change(template)  # type: ignore[operator]
+    shutil.copytree(FIXTURE_TEMPLATE.parent / "src", tmp_path / "src")
+    (tmp_path / "template.json").write_text(json.dumps(template))
+    resources = resources_for(resources_stack, tmp_path / "template.json")
+    differences = drift(resources.expected(), resources.actual())
+    assert any(line.startswith(expected) for line in differences), differences
