@@ -1,8 +1,8 @@
 """`make dev`: the whole architecture on this machine.
 
-    python -m devstack [--port 3000] [--dynamodb-port 8000] [--moto-port 5000] [--moto-only]
-                       [--parameter-overrides Name=Value ...] [--env-vars env.json]
-                       [--template template.yaml] [--state-dir .dev] [--reset] [--quiet]
+python -m devstack [--port 3000] [--dynamodb-port 8000] [--moto-port 5000] [--moto-only]
+                   [--parameter-overrides Name=Value ...] [--env-vars env.json]
+                   [--template template.yaml] [--state-dir .dev] [--reset] [--quiet]
 """
 
 from __future__ import annotations
@@ -64,31 +64,38 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (a supervisor, `kill`) stops the stack as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     stack = Stack(options)
+    started = False
+    code = 0
     try:
         check_prerequisites(options)
         if reset and options.state_dir.exists():
-            stack._refuse_a_second_stack()  # never pull the state from under a running stack
+            stack.refuse_a_second_stack()  # never pull the state from under a running stack
             shutil.rmtree(options.state_dir)
         if options.moto_only:
-            print("warning: --moto-only: DynamoDB is moto's, which differs from AWS in edge cases "
-                  "(GSI key types, item size limits, number precision)", file=sys.stderr)
+            print(
+                "warning: --moto-only: DynamoDB is moto's, which differs from AWS in edge cases "
+                "(GSI key types, item size limits, number precision)",
+                file=sys.stderr,
+            )
         for line in stack.start():
             print(line)
         sys.stdout.flush()
+        started = True
+        code = stack.serve()
     except (PrerequisiteError, TemplateError) as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
+        code = 1
     except KeyboardInterrupt:
-        print("interrupted during start-up; stopped", file=sys.stderr)
-        return 130
-    try:
-        code = stack.serve()
+        if not started:
+            print("interrupted during start-up", file=sys.stderr)
+            code = 130
     finally:
         # A second Ctrl-C must not leave the stand-ins half stopped.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
-    print("stopped")
+    if started:
+        print("stopped")
     return code
 
 

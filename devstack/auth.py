@@ -80,7 +80,7 @@ def mint(
     return jwt.encode(claims, key or signing_key(), algorithm="RS256", headers={"kid": KEY_ID})
 
 
-class Unauthorized(Exception):  # noqa: N818 - named for the HTTP answer it becomes
+class Unauthorized(Exception):
     """The request carries no token, or one the authorizer rejects."""
 
 
@@ -105,7 +105,9 @@ class JwtVerifier:
             )
         except jwt.PyJWTError as e:
             raise Unauthorized(str(e)) from e
-        audience = claims.get("aud") if claims.get("token_use") != "access" else claims.get("client_id")
+        audience = (
+            claims.get("aud") if claims.get("token_use") != "access" else claims.get("client_id")
+        )
         audiences = set(audience) if isinstance(audience, list) else {audience}
         if not audiences & set(self.audiences):
             raise Unauthorized("audience")
@@ -125,5 +127,7 @@ def flatten_claims(claims: Mapping[str, Any]) -> dict[str, str]:
     return flat
 
 
-def verifier(issuer: str, audiences: Iterable[str], key: rsa.RSAPrivateKey | None = None) -> JwtVerifier:
+def verifier(
+    issuer: str, audiences: Iterable[str], key: rsa.RSAPrivateKey | None = None
+) -> JwtVerifier:
     return JwtVerifier(issuer, tuple(audiences), (key or signing_key()).public_key())

@@ -43,7 +43,9 @@ class SqsPoller:
         self._invoke = invoke
         self._log = log or (lambda line: print(line, file=sys.stderr))
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sqs:{mapping.logical_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"sqs:{mapping.logical_id}", daemon=True
+        )
         self.batches = 0
         self.errors = 0
 
@@ -65,7 +67,10 @@ class SqsPoller:
             except Exception:  # noqa: BLE001 - a poller survives a stand-in hiccup, as Lambda's does
                 self.errors += 1
                 if not self._stop.is_set():
-                    self._log(f"[sqs] {self.mapping.logical_id}: polling failed:\n{traceback.format_exc()}")
+                    self._log(
+                        f"[sqs] {self.mapping.logical_id}: polling failed:\n"
+                        + traceback.format_exc()
+                    )
                     self._stop.wait(1)
 
     def _gather(self) -> list[dict[str, Any]]:
@@ -77,7 +82,7 @@ class SqsPoller:
             received = self._sqs.receive_message(
                 QueueUrl=self._queue_url,
                 MaxNumberOfMessages=min(10, self.mapping.batch_size - len(batch)),
-                WaitTimeSeconds=int(round(wait)),
+                WaitTimeSeconds=round(wait),
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
@@ -94,7 +99,10 @@ class SqsPoller:
         try:
             result = self._invoke(event)
         except Exception:  # noqa: BLE001 - the function failed: the batch returns to the queue
-            self._log(f"[sqs] {self.mapping.logical_id}: the function failed; {len(messages)} message(s) stay:\n{traceback.format_exc()}")
+            self._log(
+                f"[sqs] {self.mapping.logical_id}: the function failed; "
+                f"{len(messages)} message(s) stay:\n{traceback.format_exc()}"
+            )
             return
         ids = {m["MessageId"] for m in messages}
         failed = self._failed_ids(result, ids)
@@ -116,7 +124,10 @@ class SqsPoller:
         failures = result.get("batchItemFailures") if isinstance(result, dict) else None
         named = {f.get("itemIdentifier") for f in failures or [] if isinstance(f, dict)}
         if not isinstance(failures, list) or not named <= ids or None in named or "" in named:
-            self._log(f"[sqs] {self.mapping.logical_id}: malformed batchItemFailures; the whole batch fails")
+            self._log(
+                f"[sqs] {self.mapping.logical_id}: malformed batchItemFailures; "
+                "the whole batch fails"
+            )
             return ids
         return {str(i) for i in named}
 
@@ -137,7 +148,8 @@ class SqsPoller:
                 }
                 for name, value in (message.get("MessageAttributes") or {}).items()
             },
-            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+            "md5OfBody": message.get("MD5OfBody")
+            or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
             "eventSource": "aws:sqs",
             "eventSourceARN": self._queue_arn,
             "awsRegion": self._region,

@@ -52,11 +52,7 @@ class Gateway:
             answer: Answer = self.extra_routes[(method, url.path)]()
             return answer
         if method == "GET" and url.path.startswith(ASSET_PREFIX) and self.graphiql is not None:
-            found_asset = self.graphiql.asset(url.path)
-            if found_asset is None:
-                return _json_answer(404, {"message": "Not Found"})
-            content, content_type = found_asset
-            return 200, [("content-type", content_type), ("cache-control", "max-age=3600")], content
+            return self._asset(self.graphiql, url.path)
         found = self.template.route_for(method, url.path)
         if found is None:
             return _json_answer(404, {"message": "Not Found"})
@@ -87,6 +83,14 @@ class Gateway:
         if self.graphiql is not None and method == "GET" and _is_html(out_headers):
             payload = self.graphiql.rewrite(payload.decode()).encode()
         return status, out_headers, payload
+
+    @staticmethod
+    def _asset(graphiql: OfflineGraphiQL, path: str) -> Answer:
+        found = graphiql.asset(path)
+        if found is None:
+            return _json_answer(404, {"message": "Not Found"})
+        content, content_type = found
+        return 200, [("content-type", content_type), ("cache-control", "max-age=3600")], content
 
 
 def _is_html(headers: list[tuple[str, str]]) -> bool:

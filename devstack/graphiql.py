@@ -67,7 +67,9 @@ class OfflineGraphiQL:
         try:
             installed = json.loads((root / "package.json").read_text())["version"]
         except (OSError, ValueError, KeyError):
-            raise AssetError(f"{package} is not installed in {self.node_modules}: run `make venv`") from None
+            raise AssetError(
+                f"{package} is not installed in {self.node_modules}: run `make venv`"
+            ) from None
         if installed != version:
             raise AssetError(f"GraphiQL wants {package}@{version}; node_modules has {installed}")
         file = (root / path).resolve()

@@ -24,7 +24,9 @@ class LambdaContext:
         self.function_name = function.logical_id
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = memory_mb
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{function.logical_id}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{function.logical_id}"
+        )
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function.logical_id}"
         self.log_stream_name = "local"

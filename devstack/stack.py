@@ -93,15 +93,13 @@ class Stack:
         """Starts everything; returns the banner. On any failure, stops what had started."""
         started = time.monotonic()
         try:
-            self._refuse_a_second_stack()
+            self.refuse_a_second_stack()
             template = load(
                 self.options.template, self.options.parameter_overrides, DEFAULT_OVERRIDES
             )
             self.template = template
             api_port = self._port(self.options.port, "API")
-            self._start_standins()
-            endpoints = self.endpoints
-            assert endpoints is not None
+            endpoints = self._start_standins()
             names = LocalNames(template, region=self.options.region, sqs_endpoint=endpoints.moto)
             self.resources = LocalResources(template, names, endpoints)
             created = self.resources.create_all()
@@ -121,7 +119,9 @@ class Stack:
                 graphiql=OfflineGraphiQL(token=self.token if verifiers else None),
                 extra_routes={("POST", "/_devstack/reset"): self._reset_answer},
             )
-            self.server = make_server(gateway, self.options.host, api_port, quiet=self.options.quiet)
+            self.server = make_server(
+                gateway, self.options.host, api_port, quiet=self.options.quiet
+            )
             self._start_pollers(template, names, endpoints)
             api = f"http://{self.options.host}:{self.server.server_address[1]}"
             StackState(
@@ -138,7 +138,7 @@ class Stack:
             self.stop()
             raise
 
-    def _refuse_a_second_stack(self) -> None:
+    def refuse_a_second_stack(self) -> None:
         if not self.state_file.exists():
             return
         try:
@@ -164,7 +164,7 @@ class Stack:
             )
         return port
 
-    def _start_standins(self) -> None:
+    def _start_standins(self) -> Endpoints:
         logs = self.options.state_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         moto = moto_server(self._port(self.options.moto_port, "moto"), logs / "moto.log")
@@ -181,8 +181,11 @@ class Stack:
                 future.result()
         dynamodb_url = moto.url if self.options.moto_only else self.standins[-1].url
         self.endpoints = Endpoints(dynamodb=dynamodb_url, moto=moto.url, region=self.options.region)
+        return self.endpoints
 
-    def _start_functions(self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints) -> None:
+    def _start_functions(
+        self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
+    ) -> None:
         overrides = _env_vars(self.options.env_vars)
         for name, function in template.functions.items():
             declared = {k: str(v) for k, v in names.resolve(function.raw_environment).items()}
@@ -197,7 +200,9 @@ class Stack:
                 timeout_s=int(names.resolve(function.timeout_s)),
             )
 
-    def _start_pollers(self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints) -> None:
+    def _start_pollers(
+        self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
+    ) -> None:
         sqs = endpoints.client("sqs")
         for mapping in template.sqs_mappings:
             function = self.functions[mapping.function]
@@ -213,8 +218,8 @@ class Stack:
             self.pollers.append(poller)
 
     def _reset_answer(self) -> Answer:
-        assert self.resources is not None
-        self.resources.reset()
+        if self.resources is not None:
+            self.resources.reset()
         return 200, [("content-type", "application/json")], b'{"reset": true}'
 
     def _banner(
@@ -225,32 +230,41 @@ class Stack:
         verifiers: dict[str, Any],
         seconds: float,
     ) -> list[str]:
-        assert self.endpoints is not None
-        lines = [f"  {r.method:<5} {api}{r.path}  -> {r.function}" + (" (JWT)" if r.authorizers else "") for r in template.routes]
+        endpoints = self.endpoints or Endpoints("-", "-", self.options.region)
+        lines = [
+            f"  {r.method:<5} {api}{r.path}  -> {r.function}" + (" (JWT)" if r.authorizers else "")
+            for r in template.routes
+        ]
         lines += [f"  {line}" for line in created]
         lines += [
-            f"  SQS -> {m.function}: {m.queue} (batch {m.batch_size}, window {m.batching_window_s:g} s"
+            f"  SQS -> {m.function}: {m.queue} "
+            f"(batch {m.batch_size}, window {m.batching_window_s:g} s"
             + (", ReportBatchItemFailures)" if m.report_batch_item_failures else ")")
             for m in template.sqs_mappings
         ]
-        lines.append(f"  DynamoDB   {self.endpoints.dynamodb}" + ("  (moto's: it differs from AWS in edge cases)" if self.options.moto_only else ""))
-        lines.append(f"  SQS/S3/SSM {self.endpoints.moto}")
+        lines.append(
+            f"  DynamoDB   {endpoints.dynamodb}"
+            + ("  (moto's: it differs from AWS in edge cases)" if self.options.moto_only else "")
+        )
+        lines.append(f"  SQS/S3/SSM {endpoints.moto}")
         if verifiers:
-            lines.append(f"  dev token (user 'dev', group admins; `make token USER=alice` for others):\n    {self.token}")
+            lines.append(
+                "  dev token (user 'dev', group admins; `make token USER=alice` for others):\n"
+                f"    {self.token}"
+            )
         else:
             lines.append("  the template's authorizer is off: requests carry no claims")
-        lines.append(f"ready in {seconds:.1f} s: GraphQL at {api}/graphql (GraphiQL in a browser); Ctrl-C stops")
+        lines.append(
+            f"ready in {seconds:.1f} s: GraphQL at {api}/graphql (GraphiQL in a browser); "
+            "Ctrl-C stops"
+        )
         return lines
 
     # --- run and stop --------------------------------------------------------------------
     def serve(self) -> int:
         """Serves until Ctrl-C (0) or until a stand-in dies (1)."""
-        watchdog = threading.Thread(target=self._watch, daemon=True)
-        watchdog.start()
-        try:
-            self.server.serve_forever(poll_interval=0.2)
-        except KeyboardInterrupt:
-            pass
+        threading.Thread(target=self._watch, daemon=True).start()
+        self.server.serve_forever(poll_interval=0.2)
         return 1 if self.failure else 0
 
     def _watch(self) -> None:
@@ -258,24 +272,31 @@ class Stack:
             for standin in self.standins:
                 if not standin.alive() and not self._stopping.is_set():
                     code = standin.process.returncode if standin.process else "?"
-                    self.failure = f"{standin.name} exited unexpectedly (code {code}); stopping the stack"
+                    self.failure = (
+                        f"{standin.name} exited unexpectedly (code {code}); stopping the stack"
+                    )
                     print(f"error: {self.failure}", file=sys.stderr)
                     self.server.shutdown()
                     return
             time.sleep(0.3)
 
     def stop(self) -> None:
+        """Stops whatever has started, in reverse order; safe to call more than once."""
         self._stopping.set()
         for poller in self.pollers:
             poller.stop()
         if self.server is not None:
             self.server.server_close()
+            self.server = None
         for function in self.functions.values():
             function.close()
         for standin in reversed(self.standins):
             standin.stop()
         try:
-            if self.state_file.exists() and json.loads(self.state_file.read_text()).get("pid") == os.getpid():
+            if (
+                self.state_file.exists()
+                and json.loads(self.state_file.read_text()).get("pid") == os.getpid()
+            ):
                 self.state_file.unlink()
         except (OSError, ValueError):
             pass
@@ -297,6 +318,7 @@ def _env_vars(path: Path | None) -> dict[str, dict[str, str]]:
 def check_prerequisites(options: StackOptions) -> None:
     if not options.moto_only and shutil.which("java") is None:
         raise PrerequisiteError(
-            "java not found: DynamoDB Local needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless), "
+            "java not found: DynamoDB Local needs Java 17+ "
+            "(e.g. apt-get install openjdk-17-jre-headless), "
             "or run `make dev ARGS=--moto-only`"
         )

@@ -91,7 +91,7 @@ class StandIn:
                     + (f"; see {self.log_path}" if self.log_path else "")
                 )
             try:
-                with urllib.request.urlopen(self.url, timeout=1):  # noqa: S310 - 127.0.0.1
+                with urllib.request.urlopen(self.url, timeout=1):
                     return
             except urllib.error.HTTPError:
                 return  # any HTTP answer means it is serving
@@ -117,7 +117,8 @@ def dynamodb_local(port: int, log_path: Path | None = None) -> StandIn:
     java = shutil.which("java")
     if java is None:
         raise PrerequisiteError(
-            "java not found: DynamoDB Local needs Java 17+ (apt-get install openjdk-17-jre-headless), "
+            "java not found: DynamoDB Local needs Java 17+ "
+            "(apt-get install openjdk-17-jre-headless), "
             "or run with --moto-only"
         )
     releases = sorted((DYNAMODB_LOCAL_PACKAGE / "lib").glob("dynamodb_local_*"))

@@ -30,5 +30,7 @@ uv_version="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-dev.txt)"
 # PYTHONDONTWRITEBYTECODE may be set in the caller's environment; compile explicitly so that
 # start-up measurements and tests see the same bytecode Lambda would.
 "$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --compile-bytecode requirements-dev.txt
-npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --loglevel=error
+# GraphiQL 3 declares peer dependencies that npm 7+ would otherwise refuse to resolve; only
+# its prebuilt files are used, so the peers are irrelevant.
+npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --legacy-peer-deps --loglevel=error
 echo "$lock_hash" > "$stamp"

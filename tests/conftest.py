@@ -9,6 +9,9 @@ from monolambda import bootstrap
 from monolambda.handler import handler
 from tests.support.apigw import FakeLambdaContext
 
+# The local stack's fixtures (app_stack, fixture_stack, stack, resources_stack).
+pytest_plugins = ["tests.support.stack"]
+
 Invoke = Callable[..., dict[str, Any]]
 
 

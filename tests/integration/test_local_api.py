@@ -13,12 +13,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack import auth
 from devstack.names import LOCAL_CLIENT_ID, LOCAL_ISSUER
-from tests.integration.conftest import RunningStack, http
+from tests.support.stack import RunningStack, http
 
 ME = {"query": "{ me { sub groups } }"}
 
 
-def token_for(stack: RunningStack, user: str, groups: tuple[str, ...] = (), **kwargs: object) -> str:
+def token_for(
+    stack: RunningStack, user: str, groups: tuple[str, ...] = (), **kwargs: object
+) -> str:
     key = auth.signing_key(stack.state_dir / auth.KEY_FILE.name)
     return auth.mint(user, groups=groups, key=key, **kwargs)  # type: ignore[arg-type]
 
@@ -47,24 +49,32 @@ def test_the_authorizer_refuses_what_api_gateway_refuses(stack: RunningStack) ->
         "other issuer": token_for(stack, "alice", issuer="https://elsewhere.example"),
         "other audience": token_for(stack, "alice", audience="another-client"),
         "other key": auth.mint("alice", key=stranger),
-        "unsigned": jwt.encode({"sub": "x", "iss": LOCAL_ISSUER, "aud": LOCAL_CLIENT_ID, "exp": time.time() + 60}, None, algorithm="none"),
+        "unsigned": jwt.encode(
+            {"sub": "x", "iss": LOCAL_ISSUER, "aud": LOCAL_CLIENT_ID, "exp": time.time() + 60},
+            None,
+            algorithm="none",
+        ),
     }
     for name, token in refused.items():
-        headers = {"content-type": "application/json"} | ({"authorization": f"Bearer {token}"} if token else {})
+        headers = {"content-type": "application/json"} | (
+            {"authorization": f"Bearer {token}"} if token else {}
+        )
         status, _, raw = http(f"{stack.api}/graphql", data=json.dumps(ME).encode(), headers=headers)
         assert (status, json.loads(raw)) == (401, {"message": "Unauthorized"}), name
 
 
 def test_graphiql_is_served_offline_with_the_dev_token(stack: RunningStack) -> None:
-    status, headers, raw = http(f"{stack.api}/graphql", headers={"accept": "text/html"})
+    status, _, raw = http(f"{stack.api}/graphql", headers={"accept": "text/html"})
     assert status == 200
     page = raw.decode()
     assert "unpkg.com" not in page
     assert f"Bearer {stack.token}" in page
-    assets = re.findall(r'(?:src|href)="(/_devstack/assets/[^"]+)"\s+integrity="(sha384-[^"]+)"', page)
+    assets = re.findall(
+        r'(?:src|href)="(/_devstack/assets/[^"]+)"\s+integrity="(sha384-[^"]+)"', page
+    )
     assert len(assets) == 7
     for path, integrity in assets:
-        status, headers, content = http(f"{stack.api}{path}")
+        status, _, content = http(f"{stack.api}{path}")
         assert status == 200, path
         digest = base64.b64encode(hashlib.sha384(content).digest()).decode()
         assert f"sha384-{digest}" == integrity, path
@@ -92,7 +102,10 @@ def test_make_token_mints_what_the_stack_accepts(stack: RunningStack) -> None:
     # Both come from devstack.auth.signing_key, checked here through the command itself.
     out = subprocess.run(
         [sys.executable, "-m", "devstack.tokens", "carol", "--groups", "ops,users"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     claims = jwt.decode(out, options={"verify_signature": False})
     assert claims["cognito:username"] == "carol"

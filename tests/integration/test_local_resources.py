@@ -12,7 +12,9 @@ from cfnlint.decode import decode
 from devstack.names import LocalNames
 from devstack.resources import Endpoints, LocalResources, drift
 from devstack.template import load
-from tests.integration.conftest import FIXTURE_TEMPLATE, RunningStack, http
+from tests.support.stack import FIXTURE_TEMPLATE, RunningStack, http
+
+DEAD_LETTERS = "monolambda-local-WorkDeadLetters"
 
 
 def resources_for(stack: RunningStack, template_path: Path = FIXTURE_TEMPLATE) -> LocalResources:
@@ -22,18 +24,25 @@ def resources_for(stack: RunningStack, template_path: Path = FIXTURE_TEMPLATE) -
 
 
 def test_everything_the_template_declares_exists(resources_stack: RunningStack) -> None:
-    table = resources_stack.client("dynamodb").describe_table(TableName="monolambda-local-ItemsTable")["Table"]
+    table = resources_stack.client("dynamodb").describe_table(
+        TableName="monolambda-local-ItemsTable"
+    )["Table"]
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
     assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "by-owner"
-    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
-    ttl = resources_stack.client("dynamodb").describe_time_to_live(TableName="monolambda-local-ItemsTable")
+    assert table["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    ttl = resources_stack.client("dynamodb").describe_time_to_live(
+        TableName="monolambda-local-ItemsTable"
+    )
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires"
     sqs = resources_stack.client("sqs")
     url = sqs.get_queue_url(QueueName="monolambda-local-WorkQueue")["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attributes["VisibilityTimeout"] == "2"
     assert json.loads(attributes["RedrivePolicy"]) == {
-        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:monolambda-local-WorkDeadLetters",
+        "deadLetterTargetArn": f"arn:aws:sqs:us-east-1:123456789012:{DEAD_LETTERS}",
         "maxReceiveCount": 2,
     }
     buckets = [b["Name"] for b in resources_stack.client("s3").list_buckets()["Buckets"]]
@@ -43,7 +52,9 @@ def test_everything_the_template_declares_exists(resources_stack: RunningStack) 
 
 
 def test_the_function_sees_local_names_and_endpoints(resources_stack: RunningStack) -> None:
-    status, _, raw = http(f"{resources_stack.api}/echo", data=b"{}", headers={"content-type": "application/json"})
+    status, _, raw = http(
+        f"{resources_stack.api}/echo", data=b"{}", headers={"content-type": "application/json"}
+    )
     assert status == 200
     echoed = json.loads(raw)
     assert echoed["environment"] == {
@@ -57,7 +68,10 @@ def test_the_function_sees_local_names_and_endpoints(resources_stack: RunningSta
 
 
 def test_without_an_authorizer_no_claims_are_passed(resources_stack: RunningStack) -> None:
-    headers = {"content-type": "application/json", "authorization": f"Bearer {resources_stack.token}"}
+    headers = {
+        "content-type": "application/json",
+        "authorization": f"Bearer {resources_stack.token}",
+    }
     status, _, raw = http(f"{resources_stack.api}/echo", data=b"{}", headers=headers)
     assert status == 200
     assert json.loads(raw)["claims"] is None
@@ -82,11 +96,15 @@ def test_drift_when_the_stand_ins_change(resources_stack: RunningStack) -> None:
     ("change", "expected"),
     [
         (
-            lambda t: t["Resources"]["ItemsTable"]["Properties"]["GlobalSecondaryIndexes"][0]["Projection"].update(ProjectionType="KEYS_ONLY"),
+            lambda t: t["Resources"]["ItemsTable"]["Properties"]["GlobalSecondaryIndexes"][0][
+                "Projection"
+            ].update(ProjectionType="KEYS_ONLY"),
             "ItemsTable.global_indexes",
         ),
         (
-            lambda t: t["Resources"]["WorkQueue"]["Properties"]["RedrivePolicy"].update(maxReceiveCount=5),
+            lambda t: t["Resources"]["WorkQueue"]["Properties"]["RedrivePolicy"].update(
+                maxReceiveCount=5
+            ),
             "WorkQueue.RedrivePolicy",
         ),
         (lambda t: t["Resources"].update(Extra={"Type": "AWS::S3::Bucket"}), "Extra.exists"),
@@ -97,7 +115,8 @@ def test_drift_when_the_template_changes(
 ) -> None:
     # The same template as JSON (read by cfn-lint's decoder, intrinsics and all), one thing changed.
     decoded, problems = decode(str(FIXTURE_TEMPLATE))
-    assert decoded is not None and not problems
+    assert decoded is not None
+    assert not problems
     template = json.loads(json.dumps(decoded, default=str))
     change(template)  # type: ignore[operator]
     shutil.copytree(FIXTURE_TEMPLATE.parent / "src", tmp_path / "src")

@@ -48,7 +48,9 @@ class RunningStack:
         headers = {"content-type": "application/json"}
         if token:
             headers["authorization"] = f"Bearer {token}"
-        status, _, raw = http(f"{self.api}/graphql", data=json.dumps(body).encode(), headers=headers)
+        status, _, raw = http(
+            f"{self.api}/graphql", data=json.dumps(body).encode(), headers=headers
+        )
         return status, json.loads(raw)
 
 
@@ -87,7 +89,11 @@ def launch(state_dir: Path, *extra: str) -> RunningStack:
 def shut_down(stack: RunningStack) -> str:
     output = stop(stack.process)
     assert stack.process.returncode == 0, output
-    leftovers = [pid for pid in stack.children if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    leftovers = [
+        pid
+        for pid in stack.children
+        if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    ]
     assert leftovers == [], f"orphaned processes: {leftovers}"
     return output
 

@@ -1,0 +1,171 @@
+"""What goes wrong around the local stack: each case is one clear line and no orphaned process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.support.processes import ROOT, stop
+from tests.support.stack import launch
+
+BASE = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0", "--quiet"]
+
+
+def run(
+    args: list[str], env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
+    )
+
+
+def stand_ins_for(marker: str) -> list[psutil.Process]:
+    """Processes of ours (java or moto) whose command line mentions `marker` (a port)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if marker in cmdline and ("DynamoDBLocal" in cmdline or "moto_server" in cmdline):
+            found.append(process)
+    return found
+
+
+def wait_gone(pids: list[int], timeout: float = 10) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = [
+            p
+            for p in pids
+            if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+        ]
+        if not alive:
+            return []
+        time.sleep(0.1)
+    return alive
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+@pytest.mark.parametrize("which", ["--port", "--moto-port", "--dynamodb-port"])
+def test_a_port_in_use_is_named_and_nothing_is_left(
+    taken_port: int, which: str, tmp_path: Path
+) -> None:
+    args = [*BASE, "--state-dir", str(tmp_path)]
+    args[args.index(which) + 1] = str(taken_port)
+    result = run(args)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"127.0.0.1:{taken_port} is already in use" in lines[0]
+    assert stand_ins_for(str(tmp_path)) == []
+    assert not (tmp_path / "stack.json").exists()
+
+
+def test_missing_java_is_named_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    result = run([*BASE, "--state-dir", str(tmp_path)], env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: java not found")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_moto_only_runs_without_java(tmp_path: Path) -> None:
+    env_path = str(Path(sys.executable).parent)  # no java on this PATH
+    proc = subprocess.Popen(
+        [sys.executable, *BASE, "--state-dir", str(tmp_path), "--moto-only"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PATH": env_path, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    output = []
+    for line in proc.stdout:
+        output.append(line)
+        if "ready in" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    text = "".join(output) + rest
+    assert "warning: --moto-only" in text
+    assert "moto's: it differs from AWS" in text
+    assert proc.returncode == 0, text
+
+
+def test_a_second_stack_beside_a_running_one_is_refused(tmp_path: Path) -> None:
+    first = launch(tmp_path)
+    try:
+        result = run([*BASE, "--state-dir", str(tmp_path)])
+        assert result.returncode == 1
+        assert f"a local stack is already running (pid {first.process.pid}" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    finally:
+        stop(first.process)
+    assert first.process.returncode == 0
+    assert wait_gone(first.children) == []
+
+
+def test_ctrl_c_during_start_up_stops_everything(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, *BASE, "--state-dir", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children: list[int] = []
+    deadline = time.monotonic() + 30
+    while len(children) < 2 and time.monotonic() < deadline:  # moto and java are starting
+        children = [c.pid for c in psutil.Process(process.pid).children(recursive=True)]
+        time.sleep(0.02)
+    assert len(children) >= 2
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err
+    assert wait_gone(children) == []
+
+
+def test_a_stand_in_that_dies_stops_the_stack_with_a_message(tmp_path: Path) -> None:
+    stack = launch(tmp_path)
+    java = [p for p in map(psutil.Process, stack.children) if "java" in p.name()]
+    assert java
+    java[0].kill()
+    stack.process.wait(timeout=30)
+    output = stop(stack.process)
+    assert stack.process.returncode == 1
+    assert "DynamoDB Local exited unexpectedly" in output
+    assert wait_gone(stack.children) == []
+
+
+def test_a_killed_stack_takes_its_stand_ins_with_it(tmp_path: Path) -> None:
+    stack = launch(tmp_path)
+    os.kill(stack.process.pid, signal.SIGKILL)
+    stack.process.wait(timeout=10)
+    stop(stack.process)
+    assert wait_gone(stack.children) == []
+    # ... and the next start is not refused by the stale state file.
+    again = launch(tmp_path)
+    stop(again.process)
+    assert again.process.returncode == 0
