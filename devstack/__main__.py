@@ -15,7 +15,7 @@ from pathlib import Path
 
 from devstack.stack import ROOT, Stack, StackOptions, check_prerequisites
 from devstack.standins import PrerequisiteError
-from devstack.template import TemplateError
+from devstack.template import LOCAL_REGION, TemplateError
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:
@@ -35,6 +35,13 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
     parser.add_argument("--dynamodb-port", type=int, default=8000)
     parser.add_argument("--moto-port", type=int, default=5000)
     parser.add_argument("--moto-only", action="store_true", help="no Java: moto's DynamoDB too")
+    parser.add_argument(
+        "--aws",
+        metavar="STACK",
+        default=None,
+        help="use this deployed stack's resources (your AWS credentials) instead of stand-ins",
+    )
+    parser.add_argument("--region", default=None, help="with --aws (default: your AWS config)")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     parser.add_argument("--env-vars", type=Path, default=None, help="sam's --env-vars JSON")
@@ -43,6 +50,11 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         "--reset", action="store_true", help="forget .dev (signing key, logs) before starting"
     )
     parser.add_argument("--quiet", action="store_true", help="no access log")
+    parser.add_argument(
+        "--standin-bind",
+        default="127.0.0.1",
+        help="moto's listen address; 0.0.0.0 for `sam local` in Docker (README, Docker)",
+    )
     args = parser.parse_args(argv)
     options = StackOptions(
         template=args.template,
@@ -55,8 +67,17 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         moto_only=args.moto_only,
         state_dir=args.state_dir,
         quiet=args.quiet,
+        standin_bind=args.standin_bind,
+        aws_stack=args.aws,
+        region=args.region or (_configured_region() if args.aws else LOCAL_REGION),
     )
     return options, args.reset
+
+
+def _configured_region() -> str:
+    import boto3  # noqa: PLC0415 - only --aws needs the caller's configuration
+
+    return boto3.session.Session().region_name or LOCAL_REGION
 
 
 def main(argv: list[str] | None = None) -> int:

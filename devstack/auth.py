@@ -88,16 +88,19 @@ class Unauthorized(Exception):
 class JwtVerifier:
     issuer: str
     audiences: tuple[str, ...]
-    public_key: Any
+    public_key: Any = None
+    # With --aws: the user pool's published keys, fetched (and cached) by PyJWT.
+    jwks: jwt.PyJWKClient | None = None
 
     def claims(self, authorization: str | None) -> dict[str, str]:
         if not authorization:
             raise Unauthorized("no token")
         token = authorization.removeprefix("Bearer ").strip()
         try:
+            key = self.jwks.get_signing_key_from_jwt(token).key if self.jwks else self.public_key
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self.public_key,
+                key,
                 algorithms=["RS256"],
                 issuer=self.issuer,
                 options={"require": ["exp", "iss"], "verify_aud": False},
@@ -125,6 +128,12 @@ def flatten_claims(claims: Mapping[str, Any]) -> dict[str, str]:
         else:
             flat[name] = str(value)
     return flat
+
+
+def jwks_verifier(issuer: str, audiences: Iterable[str]) -> JwtVerifier:
+    return JwtVerifier(
+        issuer, tuple(audiences), jwks=jwt.PyJWKClient(f"{issuer}/.well-known/jwks.json")
+    )
 
 
 def verifier(

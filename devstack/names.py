@@ -31,8 +31,14 @@ class LocalNames:
         region: str,
         sqs_endpoint: str | None = None,
         stack_name: str = STACK_NAME,
+        deployed: Mapping[str, str] | None = None,
+        account: str = LOCAL_ACCOUNT,
     ) -> None:
+        """`deployed`: logical id -> physical id of a real stack (--aws), used instead of
+        local names."""
         self._template = template
+        self._deployed = dict(deployed or {})
+        self.account = account
         self.region = region
         self._sqs_endpoint = (sqs_endpoint or f"https://sqs.{region}.amazonaws.com").rstrip("/")
         self.stack_name = stack_name
@@ -41,6 +47,10 @@ class LocalNames:
 
     # --- physical names -------------------------------------------------------------------
     def physical_name(self, logical_id: str) -> str:
+        if logical_id in self._deployed:
+            physical = self._deployed[logical_id]
+            # A queue's physical id is its URL; its name is the last part.
+            return physical.rsplit("/", 1)[-1] if physical.startswith("http") else physical
         resource = self._template.resources[logical_id]
         props = resource.properties
         explicit = {
@@ -60,12 +70,14 @@ class LocalNames:
         return f"{self.stack_name}-{logical_id}"
 
     def queue_url(self, logical_id: str) -> str:
-        return f"{self._sqs_endpoint}/{LOCAL_ACCOUNT}/{self.physical_name(logical_id)}"
+        if logical_id in self._deployed:
+            return self._deployed[logical_id]
+        return f"{self._sqs_endpoint}/{self.account}/{self.physical_name(logical_id)}"
 
     def ref(self, name: str) -> Any:  # noqa: PLR0911 - one answer per kind of name
         pseudo = {
             "AWS::Region": self.region,
-            "AWS::AccountId": LOCAL_ACCOUNT,
+            "AWS::AccountId": self.account,
             "AWS::Partition": "aws",
             "AWS::StackName": self.stack_name,
             "AWS::StackId": (
@@ -84,9 +96,9 @@ class LocalNames:
             case "AWS::SQS::Queue":
                 return self.queue_url(name)
             case "AWS::Cognito::UserPool":
-                return LOCAL_USER_POOL_ID
+                return self._deployed.get(name, LOCAL_USER_POOL_ID)
             case "AWS::Cognito::UserPoolClient":
-                return LOCAL_CLIENT_ID
+                return self._deployed.get(name, LOCAL_CLIENT_ID)
             case "AWS::ApiGatewayV2::Api" | "AWS::ApiGateway::RestApi":
                 return "local"
             case _:
@@ -98,7 +110,7 @@ class LocalNames:
         resource = self._template.resources.get(logical_id)
         if resource is None:
             raise UnresolvableError(f"Fn::GetAtt of unknown {logical_id!r}")
-        arn_prefix = f"arn:aws:{{}}:{self.region}:{LOCAL_ACCOUNT}"
+        arn_prefix = f"arn:aws:{{}}:{self.region}:{self.account}"
         value: str | None = None
         match resource.type, attribute:
             case "AWS::SQS::Queue", "Arn":
@@ -118,7 +130,12 @@ class LocalNames:
             case "AWS::SSM::Parameter", "Value":
                 value = str(self.resolve(resource.properties.get("Value", "")))
             case "AWS::Cognito::UserPool", "ProviderURL":
-                value = LOCAL_ISSUER
+                pool = self._deployed.get(logical_id)
+                value = (
+                    f"https://cognito-idp.{self.region}.amazonaws.com/{pool}"
+                    if pool
+                    else LOCAL_ISSUER
+                )
             case "AWS::Cognito::UserPool", "Arn":
                 value = f"{arn_prefix.format('cognito-idp')}:userpool/{LOCAL_USER_POOL_ID}"
             case "AWS::Lambda::Function", "Arn":

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import psutil
+from botocore.exceptions import BotoCoreError, ClientError
 
 from devstack import auth
 from devstack.event_sources import SqsPoller
@@ -54,6 +56,10 @@ class StackOptions:
     state_dir: Path = ROOT / ".dev"
     quiet: bool = False
     region: str = LOCAL_REGION
+    # 0.0.0.0 lets `sam local` containers reach moto through host.docker.internal.
+    standin_bind: str = "127.0.0.1"
+    # The name of a deployed stack whose resources to use instead of stand-ins.
+    aws_stack: str | None = None
 
 
 @dataclass
@@ -99,36 +105,53 @@ class Stack:
             )
             self.template = template
             api_port = self._port(self.options.port, "API")
-            endpoints = self._start_standins()
-            names = LocalNames(template, region=self.options.region, sqs_endpoint=endpoints.moto)
-            self.resources = LocalResources(template, names, endpoints)
-            created = self.resources.create_all()
-            key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
-            self.token = auth.mint("dev", groups=["admins"], key=key)
-            self._start_functions(template, names, endpoints)
-            verifiers = {
-                name: auth.verifier(
-                    str(names.resolve(a.issuer)), [str(x) for x in names.resolve(a.audience)], key
+            if self.options.aws_stack:
+                names = self._deployed_names(template, self.options.aws_stack)
+                created = [f"using the deployed stack {self.options.aws_stack}"]
+                self._start_functions(template, names, None)
+                verifiers = {
+                    name: auth.jwks_verifier(
+                        str(names.resolve(a.issuer)), [str(x) for x in names.resolve(a.audience)]
+                    )
+                    for name, a in template.authorizers.items()
+                }
+            else:
+                endpoints = self._start_standins()
+                names = LocalNames(
+                    template, region=self.options.region, sqs_endpoint=endpoints.moto
                 )
-                for name, a in template.authorizers.items()
-            }
+                self.resources = LocalResources(template, names, endpoints)
+                created = self.resources.create_all()
+                key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
+                self.token = auth.mint("dev", groups=["admins"], key=key)
+                self._start_functions(template, names, endpoints)
+                self._write_sam_local_env(template, names, endpoints)
+                verifiers = {
+                    name: auth.verifier(
+                        str(names.resolve(a.issuer)),
+                        [str(x) for x in names.resolve(a.audience)],
+                        key,
+                    )
+                    for name, a in template.authorizers.items()
+                }
             gateway = Gateway(
                 template,
                 self.functions,
                 authorizers=verifiers,
-                graphiql=OfflineGraphiQL(token=self.token if verifiers else None),
+                graphiql=OfflineGraphiQL(token=self.token if verifiers and self.token else None),
                 extra_routes={("POST", "/_devstack/reset"): self._reset_answer},
             )
             self.server = make_server(
                 gateway, self.options.host, api_port, quiet=self.options.quiet
             )
-            self._start_pollers(template, names, endpoints)
+            if self.endpoints is not None:  # with --aws, the deployed mappings are live
+                self._start_pollers(template, names, self.endpoints)
             api = f"http://{self.options.host}:{self.server.server_address[1]}"
             StackState(
                 pid=os.getpid(),
                 api=api,
-                dynamodb=endpoints.dynamodb,
-                moto=endpoints.moto,
+                dynamodb=self.endpoints.dynamodb if self.endpoints else "",
+                moto=self.endpoints.moto if self.endpoints else "",
                 token=self.token,
                 region=self.options.region,
                 started=time.time(),
@@ -167,7 +190,9 @@ class Stack:
     def _start_standins(self) -> Endpoints:
         logs = self.options.state_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        moto = moto_server(self._port(self.options.moto_port, "moto"), logs / "moto.log")
+        moto = moto_server(
+            self._port(self.options.moto_port, "moto"), logs / "moto.log", self.options.standin_bind
+        )
         self.standins.append(moto)
         if not self.options.moto_only:
             dynamodb = dynamodb_local(
@@ -183,8 +208,24 @@ class Stack:
         self.endpoints = Endpoints(dynamodb=dynamodb_url, moto=moto.url, region=self.options.region)
         return self.endpoints
 
+    def _deployed_names(self, template: LocalTemplate, stack_name: str) -> LocalNames:
+        """Names from a deployed stack (the caller's AWS credentials and region)."""
+        cloudformation = boto3.client("cloudformation", region_name=self.options.region)
+        try:
+            found = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+            arn = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
+        except (BotoCoreError, ClientError) as e:
+            raise PrerequisiteError(f"cannot read the deployed stack {stack_name!r}: {e}") from None
+        return LocalNames(
+            template,
+            region=self.options.region,
+            stack_name=stack_name,
+            deployed={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found},
+            account=arn.split(":")[4],
+        )
+
     def _start_functions(
-        self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
+        self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints | None
     ) -> None:
         overrides = _env_vars(self.options.env_vars)
         for name, function in template.functions.items():
@@ -194,11 +235,31 @@ class Stack:
             declared.update({k: str(v) for k, v in chosen.items() if k in declared})
             self.functions[name] = LocalFunction(
                 function,
-                {**endpoints.environment(), **declared},
+                {**(endpoints.environment() if endpoints else {}), **declared},
                 region=self.options.region,
                 memory_mb=int(names.resolve(function.memory_mb)),
                 timeout_s=int(names.resolve(function.timeout_s)),
             )
+
+    def _write_sam_local_env(
+        self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
+    ) -> None:
+        """An --env-vars file for `sam local` in Docker: the same names, with the stand-ins
+        reached through host.docker.internal (README, "Docker")."""
+        docker = {
+            "AWS_ENDPOINT_URL": endpoints.moto.replace("127.0.0.1", "host.docker.internal"),
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoints.dynamodb.replace(
+                "127.0.0.1", "host.docker.internal"
+            ),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+        files: dict[str, dict[str, str]] = {}
+        for name, function in template.functions.items():
+            declared = {k: str(v) for k, v in names.resolve(function.raw_environment).items()}
+            files[name] = {**declared, **docker}
+        path = self.options.state_dir / "sam-local-env.json"
+        path.write_text(json.dumps(files, indent=2) + "\n")
 
     def _start_pollers(
         self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
@@ -218,8 +279,9 @@ class Stack:
             self.pollers.append(poller)
 
     def _reset_answer(self) -> Answer:
-        if self.resources is not None:
-            self.resources.reset()
+        if self.resources is None:  # never wipe a deployed stack's data
+            return 409, [("content-type", "application/json")], b'{"reset": false}'
+        self.resources.reset()
         return 200, [("content-type", "application/json")], b'{"reset": true}'
 
     def _banner(
@@ -242,12 +304,16 @@ class Stack:
             + (", ReportBatchItemFailures)" if m.report_batch_item_failures else ")")
             for m in template.sqs_mappings
         ]
+        if self.options.aws_stack:
+            lines.append("  AWS: the caller's credentials; SQS mappings run in AWS, not here")
         lines.append(
             f"  DynamoDB   {endpoints.dynamodb}"
             + ("  (moto's: it differs from AWS in edge cases)" if self.options.moto_only else "")
         )
         lines.append(f"  SQS/S3/SSM {endpoints.moto}")
-        if verifiers:
+        if verifiers and not self.token:
+            lines.append("  JWT authorizer: send tokens from the deployed user pool")
+        elif verifiers:
             lines.append(
                 "  dev token (user 'dev', group admins; `make token USER=alice` for others):\n"
                 f"    {self.token}"
@@ -316,7 +382,7 @@ def _env_vars(path: Path | None) -> dict[str, dict[str, str]]:
 
 
 def check_prerequisites(options: StackOptions) -> None:
-    if not options.moto_only and shutil.which("java") is None:
+    if options.aws_stack is None and not options.moto_only and shutil.which("java") is None:
         raise PrerequisiteError(
             "java not found: DynamoDB Local needs Java 17+ "
             "(e.g. apt-get install openjdk-17-jre-headless), "

@@ -145,13 +145,13 @@ def dynamodb_local(port: int, log_path: Path | None = None) -> StandIn:
     )
 
 
-def moto_server(port: int, log_path: Path | None = None) -> StandIn:
+def moto_server(port: int, log_path: Path | None = None, bind: str = "127.0.0.1") -> StandIn:
     executable = Path(sys.executable).with_name("moto_server")
     if not executable.exists():
         raise PrerequisiteError("moto_server not found in the venv: run `make venv`")
     return StandIn(
         name="moto",
-        command=[str(executable), "-H", "127.0.0.1", "-p", str(port)],
+        command=[str(executable), "-H", bind, "-p", str(port)],
         port=port,
         log_path=log_path,
     )

@@ -124,3 +124,11 @@ def test_drift_when_the_template_changes(
     resources = resources_for(resources_stack, tmp_path / "template.json")
     differences = drift(resources.expected(), resources.actual())
     assert any(line.startswith(expected) for line in differences), differences
+
+
+def test_an_env_vars_file_for_sam_local_in_docker(resources_stack: RunningStack) -> None:
+    written = json.loads((resources_stack.state_dir / "sam-local-env.json").read_text())
+    worker = written["Worker"]
+    assert worker["ITEMS_TABLE"] == "monolambda-local-ItemsTable"
+    assert worker["AWS_ENDPOINT_URL"].startswith("http://host.docker.internal:")
+    assert worker["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://host.docker.internal:")

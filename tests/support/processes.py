@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def start(
-    args: list[str], *, ready: str, timeout: float = 60.0
+    args: list[str], *, ready: str, timeout: float = 60.0, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], list[str]]:
     """Starts `python <args>` in the repo root and waits for a line containing `ready`.
 
@@ -36,7 +36,7 @@ def start(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         start_new_session=True,
     )
     assert process.stdout is not None

@@ -78,3 +78,27 @@ def test_jwt_authorizer_guards_operations_when_enabled(monkeypatch: pytest.Monke
 def test_authorizer_switches_off(monkeypatch: pytest.MonkeyPatch) -> None:
     output = _transformed(monkeypatch, AuthEnabled="false")
     assert _security(output) == {"post": None, "get": None}
+
+
+def _environment(output: dict[str, Any]) -> dict[str, Any]:
+    function = output["Resources"]["MonolambdaFunction"]["Properties"]
+    variables: dict[str, Any] = function["Environment"]["Variables"]
+    return variables
+
+
+def test_deployed_functions_get_no_endpoint_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    variables = _environment(_transformed(monkeypatch))
+    assert "AWS_ENDPOINT_URL" not in variables
+    assert "AWS_ENDPOINT_URL_DYNAMODB" not in variables
+
+
+def test_sam_local_can_point_the_function_at_the_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+    variables = _environment(
+        _transformed(
+            monkeypatch,
+            LocalAwsEndpoint="http://host.docker.internal:5000",
+            LocalDynamoDbEndpoint="http://host.docker.internal:8000",
+        )
+    )
+    assert variables["AWS_ENDPOINT_URL"] == "http://host.docker.internal:5000"
+    assert variables["AWS_ENDPOINT_URL_DYNAMODB"] == "http://host.docker.internal:8000"
