@@ -16,7 +16,7 @@ help:
 	@echo "            moto (SQS, S3, SSM), the SQS event source (sets itself up; ARGS=--help)"
 	@echo "make token  a JWT for the local authorizer: make token USER=bob GROUPS=admins"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
-	@echo "make bench  start-up and per-request benchmarks"
+	@echo "make bench  start-up and per-request benchmarks; the local stack's figures"
 	@echo "make build  sam build, with the git revision and build time recorded"
 	@echo "make deploy build, then sam deploy (ENV=dev|prod)"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
@@ -61,6 +61,7 @@ build: venv
 
 bench: venv
 	$(PY) bench/startup.py
+	$(PY) bench/local_stack.py
 
 deploy: build
 	$(BIN)/sam deploy --config-env $(or $(ENV),dev)

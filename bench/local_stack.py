@@ -1,0 +1,113 @@
+"""The local stack's own figures: command to ready, request latency through the local API
+gateway (JWT check included), and the memory of the whole stack.
+
+    python bench/local_stack.py [--starts 5] [--requests 500]
+
+For scale: `sam local start-api` (which needs Docker, not on these machines) is reported at
+1-10 s per request (aws-sam-cli issues #134, #362, #2223).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0", "--quiet"]
+
+
+def start(state_dir: Path) -> tuple[subprocess.Popen[str], float]:
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, *ARGS, "--state-dir", str(state_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    if process.stdout is None:
+        raise RuntimeError("no pipe")
+    for line in process.stdout:
+        if line.startswith("ready in"):
+            return process, time.perf_counter() - began
+    raise RuntimeError("the stack did not start")
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=500)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        state_dir = Path(tmp)
+        ready = []
+        for _ in range(args.starts):
+            process, seconds = start(state_dir)
+            ready.append(seconds)
+            stop(process)
+        process, _ = start(state_dir)
+        try:
+            state = json.loads((state_dir / "stack.json").read_text())
+            host, port = state["api"].removeprefix("http://").split(":")
+            body = json.dumps({"query": "{ health { status } }"})
+            headers = {
+                "content-type": "application/json",
+                "authorization": f"Bearer {state['token']}",
+            }
+            samples = []
+            for i in range(args.requests + 50):
+                connection = http.client.HTTPConnection(host, int(port), timeout=10)
+                began = time.perf_counter()
+                connection.request("POST", "/graphql", body, headers)
+                response = connection.getresponse()
+                response.read()
+                elapsed = time.perf_counter() - began
+                connection.close()
+                if response.status != 200:
+                    raise RuntimeError(f"status {response.status}")
+                if i >= 50:  # the first requests warm the function's container
+                    samples.append(elapsed * 1000)
+            samples.sort()
+            tree = [
+                psutil.Process(process.pid),
+                *psutil.Process(process.pid).children(recursive=True),
+            ]
+            rss = {p.name(): p.memory_info().rss / 2**20 for p in tree}
+        finally:
+            stop(process)
+    median_ready = statistics.median(ready)
+    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+    print(
+        f"command to ready (fresh stand-ins, resources, function): median {median_ready:.2f} s "
+        f"(min {min(ready):.2f}, max {max(ready):.2f}, {args.starts} starts)"
+    )
+    print(
+        f"POST {{ health }} through the local gateway with a JWT: p50 {p50:.2f} ms, "
+        f"p99 {p99:.2f} ms ({args.requests} requests, a connection each)"
+    )
+    print(
+        "memory (RSS): "
+        + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in rss.items())
+        + f"; total {sum(rss.values()):.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
