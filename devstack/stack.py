@@ -104,6 +104,7 @@ class Stack:
                 self.options.template, self.options.parameter_overrides, DEFAULT_OVERRIDES
             )
             self.template = template
+            _require_one_function(template)
             api_port = self._port(self.options.port, "API")
             if self.options.aws_stack:
                 names = self._deployed_names(template, self.options.aws_stack)
@@ -366,6 +367,14 @@ class Stack:
                 self.state_file.unlink()
         except (OSError, ValueError):
             pass
+
+
+def _require_one_function(template: LocalTemplate) -> None:
+    # Functions run in this process and share its environment; this project deploys one.
+    if len(template.functions) != 1:
+        raise PrerequisiteError(
+            f"the local stack runs one function; the template has {len(template.functions)}"
+        )
 
 
 def _env_vars(path: Path | None) -> dict[str, dict[str, str]]:
