@@ -53,7 +53,7 @@ lock: venv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.13 \
 	  --no-header --annotation-style line -o requirements-dev.txt -q
 	$(BIN)/uv pip compile pyproject.toml -c requirements-dev.txt --python-version 3.13 \
-	  --python-platform aarch64-manylinux2014 --no-header --annotation-style line \
+	  --python-platform aarch64-manylinux_2_28 --no-header --annotation-style line \
 	  -o src/requirements.txt -q
 
 build: venv

@@ -25,6 +25,7 @@ from devstack.graphiql import OfflineGraphiQL
 from devstack.lambda_runtime import LocalFunction
 from devstack.names import LocalNames
 from devstack.resources import Endpoints, LocalResources
+from devstack.seed import seed
 from devstack.standins import (
     PrerequisiteError,
     StandIn,
@@ -93,6 +94,7 @@ class Stack:
         self.token = ""
         self.failure: str | None = None
         self._stopping = threading.Event()
+        self._names: LocalNames | None = None
 
     # --- start -----------------------------------------------------------------------------
     def start(self) -> list[str]:
@@ -123,6 +125,8 @@ class Stack:
                 )
                 self.resources = LocalResources(template, names, endpoints)
                 created = self.resources.create_all()
+                created += seed(template, names, endpoints)
+                self._names = names
                 key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
                 self.token = auth.mint("dev", groups=["admins"], key=key)
                 self._start_functions(template, names, endpoints)
@@ -283,6 +287,8 @@ class Stack:
         if self.resources is None:  # never wipe a deployed stack's data
             return 409, [("content-type", "application/json")], b'{"reset": false}'
         self.resources.reset()
+        if self.template is not None and self.endpoints is not None and self._names is not None:
+            seed(self.template, self._names, self.endpoints)
         return 200, [("content-type", "application/json")], b'{"reset": true}'
 
     def _banner(

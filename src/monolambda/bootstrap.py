@@ -20,7 +20,10 @@ from monolambda.domain.about import BuildInfo
 from monolambda.settings import Settings, load
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from monolambda.api.lambda_http import HttpRoute
+    from monolambda.predictions import PredictionService
     from monolambda.services import Services
 
 # Written into the artifact by scripts/build.sh; absent in a source tree.
@@ -65,6 +68,7 @@ def build(settings: Settings) -> Container:
     services = Services(
         build_info=read_build_info(),
         health_checks=[ScratchStorageCheck(SCRATCH_DIR), MemoryCheck(settings.memory_mb)],
+        predictions=prediction_factory(settings) if settings.models else None,
     )
     schema = build_schema(settings)
     app = build_app(schema, services, graphiql=settings.graphiql)
@@ -84,6 +88,41 @@ def build(settings: Settings) -> Container:
 # At 5,000 they run every ~160 requests (under 1 %), costing ~850 us each; the mean is
 # unchanged (measured with bench/startup.py; README, "Performance").
 YOUNG_GC_THRESHOLD = 5_000
+
+
+def prediction_factory(settings: Settings) -> Callable[[], PredictionService]:
+    """Builds the prediction use cases when first needed (boto3, numpy, Pillow, onnxruntime)."""
+
+    def build_predictions() -> PredictionService:
+        from monolambda.adapters import aws  # noqa: PLC0415
+        from monolambda.adapters.images import PillowImages  # noqa: PLC0415
+        from monolambda.adapters.model_cache import ModelFileCache  # noqa: PLC0415
+        from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
+        from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
+        from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
+        from monolambda.predictions import PredictionService  # noqa: PLC0415
+
+        models = settings.models
+        if models is None:
+            raise RuntimeError("prediction_factory needs model settings")
+        s3 = aws.client("s3")
+        registry = S3ModelRegistry(
+            s3=s3,
+            ssm=aws.client("ssm"),
+            bucket=models.bucket,
+            prefix=models.prefix,
+            parameter_prefix=models.parameter_prefix,
+            pointer_max_age_s=models.pointer_max_age_s,
+            files=ModelFileCache(Path(models.cache_dir), models.cache_mb * 1024 * 1024),
+        )
+        return PredictionService(
+            registry=registry,
+            images=PillowImages(),
+            inference=OnnxInference(settings.memory_mb),
+            uploads=S3Uploads(s3=s3, bucket=models.bucket),
+        )
+
+    return build_predictions
 
 
 @cache

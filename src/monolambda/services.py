@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from monolambda.domain.about import BuildInfo
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.health import CheckResult, HealthCheck, HealthStatus, overall
 from monolambda.domain.identity import Caller
+from monolambda.domain.models import ModelUnavailableError
 from monolambda.logs import logger
+
+if TYPE_CHECKING:
+    from monolambda.predictions import PredictionService
 
 # A client error report is a log line, not a document store: keep it a line.
 MAX_CLIENT_ERROR_MESSAGE = 2_000
@@ -23,9 +28,26 @@ class HealthReport:
 
 
 class Services:
-    def __init__(self, *, build_info: BuildInfo, health_checks: Sequence[HealthCheck]) -> None:
+    def __init__(
+        self,
+        *,
+        build_info: BuildInfo,
+        health_checks: Sequence[HealthCheck],
+        predictions: Callable[[], PredictionService] | None = None,
+    ) -> None:
         self._build_info = build_info
         self._health_checks = tuple(health_checks)
+        self._make_predictions = predictions
+        self._predictions: PredictionService | None = None
+
+    @property
+    def predictions(self) -> PredictionService:
+        """Built on first use: only the predict path pays for the SDK, numpy and onnxruntime."""
+        if self._predictions is None:
+            if self._make_predictions is None:
+                raise ModelUnavailableError("predictions are not configured (no MODELS_BUCKET)")
+            self._predictions = self._make_predictions()
+        return self._predictions
 
     def version(self) -> BuildInfo:
         return self._build_info

@@ -45,6 +45,18 @@ class GraphQLLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelSettings:
+    bucket: str
+    prefix: str
+    parameter_prefix: str
+    cache_dir: str
+    # Below the function's ephemeral storage (512 MB by default), leaving room for uploads.
+    cache_mb: int
+    # How long a read of a model's current-version pointer is trusted before SSM is asked again.
+    pointer_max_age_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: Environment
     service_name: str
@@ -54,6 +66,8 @@ class Settings:
     field_suggestions: bool
     max_body_bytes: int
     memory_mb: int | None
+    # None when MODELS_BUCKET is not set: the prediction fields answer UNAVAILABLE.
+    models: ModelSettings | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -81,7 +95,28 @@ class Settings:
             field_suggestions=_bool(env, "GRAPHQL_FIELD_SUGGESTIONS", default=dev),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", LAMBDA_SYNC_PAYLOAD_BYTES, minimum=1024),
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
+            models=_models(env),
         )
+
+
+def _models(env: Mapping[str, str]) -> ModelSettings | None:
+    bucket = env.get("MODELS_BUCKET", "").strip()
+    if not bucket:
+        return None
+    parameter_prefix = env.get("MODEL_PARAMETER_PREFIX", "").strip()
+    if not parameter_prefix.startswith("/"):
+        raise SettingsError(
+            "MODEL_PARAMETER_PREFIX must be set (an SSM path such as /stack/models) "
+            "when MODELS_BUCKET is"
+        )
+    return ModelSettings(
+        bucket=bucket,
+        prefix=env.get("MODELS_PREFIX", "models/").strip().strip("/") + "/",
+        parameter_prefix=parameter_prefix.rstrip("/"),
+        cache_dir=env.get("MODEL_CACHE_DIR", "/tmp/monolambda-models"),  # noqa: S108 - Lambda's scratch
+        cache_mb=_int(env, "MODEL_CACHE_MB", 256, minimum=1),
+        pointer_max_age_s=_int(env, "MODEL_POINTER_MAX_AGE_S", 60, minimum=0),
+    )
 
 
 def _environment(env: Mapping[str, str]) -> Environment:

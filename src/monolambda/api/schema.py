@@ -12,6 +12,14 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from monolambda.api.context import Context
 from monolambda.api.errors import log_unexpected, request_id_of, shape
 from monolambda.api.limits import OperationGuard
+from monolambda.api.prediction_types import (
+    Model,
+    PredictBatchInput,
+    PredictInput,
+    PredictionResult,
+    Upload,
+    decode_image,
+)
 from monolambda.api.types import (
     CallerType,
     ClientErrorInput,
@@ -19,6 +27,7 @@ from monolambda.api.types import (
     Health,
     Version,
 )
+from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
 from monolambda.settings import Settings
 
@@ -42,6 +51,49 @@ class Query:
     def me(self, info: Info) -> CallerType | None:
         return CallerType.of(require_caller(info.context.caller))
 
+    @strawberry.field(description="The image classifiers in the registry.")
+    def models(self, info: Info) -> list[Model]:
+        require_caller(info.context.caller)
+        return [Model.of(m) for m in info.context.services.predictions.models()]
+
+    @strawberry.field(description="Classify one image (base64, or your upload's s3Key).")
+    def predict(self, info: Info, input: PredictInput) -> PredictionResult:
+        caller = require_caller(info.context.caller)
+        predictions = info.context.services.predictions
+        if (input.image is None) == (input.s3_key is None):
+            raise BadUserInputError("give exactly one of image and s3Key")
+        image = (
+            decode_image(input.image)
+            if input.image is not None
+            else predictions.uploaded_image(caller=caller, key=str(input.s3_key))
+        )
+        (result,) = predictions.predict(
+            caller=caller,
+            model=input.model,
+            version=input.version,
+            images=[image],
+            top_k=input.top_k,
+        )
+        return PredictionResult.of(result)
+
+    @strawberry.field(description="Classify several images in one batched inference.")
+    def predict_batch(self, info: Info, input: PredictBatchInput) -> list[PredictionResult]:
+        caller = require_caller(info.context.caller)
+        predictions = info.context.services.predictions
+        if len(input.images) > predictions.limits.max_batch_images:
+            raise BadUserInputError(
+                f"at most {predictions.limits.max_batch_images} images per call"
+            )
+        images = [decode_image(text, f"image {i + 1}") for i, text in enumerate(input.images)]
+        results = predictions.predict(
+            caller=caller,
+            model=input.model,
+            version=input.version,
+            images=images,
+            top_k=input.top_k,
+        )
+        return [PredictionResult.of(r) for r in results]
+
 
 @strawberry.type
 class Mutation:
@@ -55,6 +107,17 @@ class Mutation:
             request_id=context.request_id,
         )
         return ClientErrorReceipt(request_id=context.request_id)
+
+    @strawberry.mutation(
+        description="A presigned S3 POST for one image under your own prefix, for images too "
+        "big for a request; then predict(input: {s3Key})."
+    )
+    def create_upload(self, info: Info, content_type: str, size: int) -> Upload:
+        caller = require_caller(info.context.caller)
+        post = info.context.services.predictions.create_upload(
+            caller=caller, content_type=content_type, size=size
+        )
+        return Upload.of(post)
 
 
 class MonolambdaSchema(strawberry.Schema):

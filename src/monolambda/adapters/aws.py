@@ -1,0 +1,34 @@
+"""The one place boto3 is configured: one session, each client made once, on first use.
+
+boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself, which is how the local
+stack points the function at its stand-ins.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+_lock = threading.Lock()
+
+
+@cache
+def _session() -> Any:
+    import boto3  # noqa: PLC0415 - ~120 ms: only the routes that talk to AWS pay for it
+
+    return boto3.session.Session()
+
+
+def client(service: str) -> Any:
+    with _lock:  # boto3 sessions are not thread-safe while they create clients
+        return _client(service)
+
+
+@cache
+def _client(service: str) -> Any:
+    from botocore.config import Config  # noqa: PLC0415
+
+    return _session().client(
+        service, config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
+    )

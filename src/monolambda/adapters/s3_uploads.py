@@ -1,0 +1,37 @@
+"""Uploads straight from a browser to S3 with a presigned POST, read back for predictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monolambda.domain.errors import BadUserInputError, NotFoundError
+
+
+class S3Uploads:
+    def __init__(self, *, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def presigned_post(
+        self, key: str, content_type: str, max_bytes: int, expires_s: int
+    ) -> dict[str, Any]:
+        post: dict[str, Any] = self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_s,
+        )
+        return post
+
+    def read(self, key: str, max_bytes: int) -> bytes:
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+            if int(head["ContentLength"]) > max_bytes:
+                raise BadUserInputError(f"the upload is larger than {max_bytes} bytes")
+            body: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except ClientError as e:
+            raise NotFoundError("no such upload") from e
+        return body

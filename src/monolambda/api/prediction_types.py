@@ -1,0 +1,143 @@
+"""GraphQL types of the prediction API, and the translation of their inputs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import strawberry
+
+from monolambda.domain.errors import BadUserInputError
+from monolambda.domain.models import InputSpec, ModelManifest, Prediction
+from monolambda.predictions import ModelInfo
+
+DEFAULT_MODEL = "digits"
+
+
+@strawberry.type(description="What a model expects of an image.")
+class ModelInput:
+    name: str
+    layout: str = strawberry.field(description="NCHW, NHWC, or NC (one flat vector per image)")
+    width: int
+    height: int
+    colour: str = strawberry.field(description="L (greyscale) or RGB")
+    background: str = strawberry.field(description="light: dark ink on light paper is inverted")
+    fit: str = strawberry.field(description="stretch, or ink: cropped to the ink and centred")
+
+    @classmethod
+    def of(cls, spec: InputSpec) -> ModelInput:
+        return cls(
+            name=spec.name,
+            layout=spec.layout,
+            width=spec.width,
+            height=spec.height,
+            colour=spec.colour,
+            background=spec.background,
+            fit=spec.fit,
+        )
+
+
+@strawberry.type(description="An image classifier in the registry.")
+class Model:
+    name: str
+    current: str = strawberry.field(description="The version predictions use by default")
+    versions: list[str]
+    description: str
+    labels: list[str] = strawberry.field(description="The current version's labels")
+    input: ModelInput
+
+    @classmethod
+    def of(cls, info: ModelInfo) -> Model:
+        manifest: ModelManifest = info.manifest
+        return cls(
+            name=info.name,
+            current=info.current,
+            versions=info.versions,
+            description=manifest.description,
+            labels=list(manifest.labels),
+            input=ModelInput.of(manifest.input),
+        )
+
+
+@strawberry.type
+class LabelScore:
+    label: str
+    score: float
+
+
+@strawberry.type(description="Per image, in milliseconds (a batch's time shared out).")
+class Timings:
+    decode_ms: float
+    inference_ms: float
+
+
+@strawberry.type
+class PredictionResult:
+    model: str
+    version: str
+    labels: list[LabelScore] = strawberry.field(description="Best first")
+    timings: Timings
+
+    @classmethod
+    def of(cls, prediction: Prediction) -> PredictionResult:
+        return cls(
+            model=prediction.model,
+            version=prediction.version,
+            labels=[LabelScore(label=r.label, score=r.score) for r in prediction.labels],
+            timings=Timings(
+                decode_ms=round(prediction.decode_ms, 3),
+                inference_ms=round(prediction.inference_ms, 3),
+            ),
+        )
+
+
+@strawberry.input(description="One image: base64 `image`, or the `s3Key` of your own upload.")
+class PredictInput:
+    model: str = DEFAULT_MODEL
+    version: str | None = None
+    image: str | None = strawberry.field(default=None, description="base64, or a data: URL")
+    s3_key: str | None = None
+    top_k: int = 3
+
+
+@strawberry.input(description="Several images, classified in one batched inference.")
+class PredictBatchInput:
+    model: str = DEFAULT_MODEL
+    version: str | None = None
+    images: list[str] = strawberry.field(description="base64 each, or data: URLs")
+    top_k: int = 3
+
+
+@strawberry.type
+class FormField:
+    name: str
+    value: str
+
+
+@strawberry.type(description="POST the file as multipart/form-data to `url` with `fields` first.")
+class Upload:
+    url: str
+    fields: list[FormField]
+    key: str = strawberry.field(description="Pass as predict(input: {s3Key})")
+    expires_in_seconds: int
+
+    @classmethod
+    def of(cls, post: dict[str, Any]) -> Upload:
+        return cls(
+            url=str(post["url"]),
+            fields=[FormField(name=k, value=str(v)) for k, v in post["fields"].items()],
+            key=str(post["key"]),
+            expires_in_seconds=int(post["expires_in_s"]),
+        )
+
+
+def decode_image(text: str, which: str = "image") -> bytes:
+    if text.startswith("data:"):
+        header, _, text = text.partition(",")
+        if ";base64" not in header:
+            raise BadUserInputError(f"{which}: a data: URL must be base64-encoded")
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise BadUserInputError(f"{which} is not valid base64") from e

@@ -1,0 +1,150 @@
+"""The model registry's vocabulary: what a manifest promises, validated before any use.
+
+Registry layout (S3): models/{name}/{version}/model.onnx beside manifest.json in the same
+folder; the current version of each model is the SSM parameter /{stack}/models/{name}/current.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from monolambda.domain.errors import DomainError, ErrorCode
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+LAYOUTS = ("NCHW", "NHWC", "NC")  # NC: one flat vector per image (pixels in reading order)
+COLOURS = {"L": 1, "RGB": 3}
+BACKGROUNDS = ("light", "dark", "any")  # "light": dark ink on light paper (inverted for the model)
+FITS = ("stretch", "ink")  # "ink": crop to the ink's bounding box, centre it, then resize
+MAX_SIDE = 4096
+
+
+class ModelUnavailableError(DomainError):
+    """The registry has this model, but it cannot be used (a broken manifest, a bad pointer)."""
+
+    code = ErrorCode.UNAVAILABLE
+
+
+class InvalidManifestError(ValueError):
+    """A manifest.json that does not describe a usable model; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    name: str
+    layout: str
+    width: int
+    height: int
+    colour: str
+    background: str
+    fit: str
+    scale: float
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    @property
+    def channels(self) -> int:
+        return COLOURS[self.colour]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelManifest:
+    name: str
+    version: str
+    description: str
+    labels: tuple[str, ...]
+    input: InputSpec
+    output_name: str
+    sha256: str
+
+    @classmethod
+    def parse(cls, data: object, *, name: str, version: str) -> ModelManifest:
+        if not isinstance(data, Mapping):
+            raise InvalidManifestError("the manifest is not a JSON object")
+        labels = data.get("labels")
+        if not (isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels)):
+            raise InvalidManifestError("labels must be a non-empty list of strings")
+        sha256 = data.get("sha256")
+        if not (isinstance(sha256, str) and re.fullmatch(r"[0-9a-f]{64}", sha256)):
+            raise InvalidManifestError("sha256 must be 64 lower-case hex digits")
+        output = data.get("output") or {}
+        output_name = output.get("name") if isinstance(output, Mapping) else None
+        if not isinstance(output_name, str) or not output_name:
+            raise InvalidManifestError("output.name must name the model's probabilities output")
+        return cls(
+            name=name,
+            version=version,
+            description=str(data.get("description", "")),
+            labels=tuple(labels),
+            input=_input(data.get("input")),
+            output_name=output_name,
+            sha256=sha256,
+        )
+
+
+def _input(raw: Any) -> InputSpec:
+    if not isinstance(raw, Mapping):
+        raise InvalidManifestError("input must be an object")
+    layout, colour = raw.get("layout"), raw.get("colour")
+    if layout not in LAYOUTS:
+        raise InvalidManifestError(f"input.layout must be one of {', '.join(LAYOUTS)}")
+    if colour not in COLOURS:
+        raise InvalidManifestError(f"input.colour must be one of {', '.join(COLOURS)}")
+    background, fit = raw.get("background", "any"), raw.get("fit", "stretch")
+    if background not in BACKGROUNDS:
+        raise InvalidManifestError(f"input.background must be one of {', '.join(BACKGROUNDS)}")
+    if fit not in FITS:
+        raise InvalidManifestError(f"input.fit must be one of {', '.join(FITS)}")
+    width, height = raw.get("width"), raw.get("height")
+    for side, value in (("width", width), ("height", height)):
+        if not (isinstance(value, int) and 1 <= value <= MAX_SIDE):
+            raise InvalidManifestError(f"input.{side} must be an integer from 1 to {MAX_SIDE}")
+    mean, std = _floats(raw.get("mean", [0.0]), "mean"), _floats(raw.get("std", [1.0]), "std")
+    channels = COLOURS[str(colour)]
+    if len(mean) not in (1, channels) or len(std) not in (1, channels):
+        raise InvalidManifestError("input.mean and input.std need 1 value or one per channel")
+    if any(s <= 0 for s in std):
+        raise InvalidManifestError("input.std values must be positive")
+    scale = raw.get("scale", 1 / 255)
+    if not isinstance(scale, int | float) or not math.isfinite(scale) or scale <= 0:
+        raise InvalidManifestError("input.scale must be a positive number")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise InvalidManifestError("input.name must name the model's input")
+    return InputSpec(
+        name=name,
+        layout=str(layout),
+        width=int(width),  # type: ignore[arg-type]  # checked above
+        height=int(height),  # type: ignore[arg-type]
+        colour=str(colour),
+        background=str(background),
+        fit=str(fit),
+        scale=float(scale),
+        mean=mean,
+        std=std,
+    )
+
+
+def _floats(raw: object, field: str) -> tuple[float, ...]:
+    if not (isinstance(raw, list) and raw and all(isinstance(x, int | float) for x in raw)):
+        raise InvalidManifestError(f"input.{field} must be a non-empty list of numbers")
+    return tuple(float(x) for x in raw)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedLabel:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    model: str
+    version: str
+    labels: tuple[RankedLabel, ...]
+    decode_ms: float
+    inference_ms: float
