@@ -9,12 +9,14 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev token test lint typecheck template-lint pytest lock build bench deploy clean
+.PHONY: help venv dev token predict models test lint typecheck template-lint pytest lock build bench deploy clean
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
 	@echo "            moto (SQS, S3, SSM), the SQS event source (sets itself up; ARGS=--help)"
 	@echo "make token  a JWT for the local authorizer: make token USER=bob GROUPS=admins"
+	@echo "make predict IMAGE=digit.png [MODEL=digits]  classify a file with the running stack"
+	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
 	@echo "make bench  start-up and per-request benchmarks; the local stack's figures"
 	@echo "make build  sam build, with the git revision and build time recorded"
@@ -27,6 +29,15 @@ venv:
 PORT ?= 3000
 dev: venv
 	$(PY) -m devstack --port $(PORT) $(ARGS)
+
+MODEL ?= digits
+TOPK ?= 3
+predict: venv
+	@test -n "$(IMAGE)" || { echo "usage: make predict IMAGE=path.png [MODEL=digits] [TOPK=3]"; exit 2; }
+	@$(PY) scripts/predict.py "$(IMAGE)" --model $(MODEL) --top-k $(TOPK)
+
+models: venv
+	$(PY) scripts/build_models.py build/models
 
 USER ?= alice
 token: venv

@@ -21,6 +21,12 @@ def _reported(body: Any) -> None:
     assert body == {"data": {"reportClientError": {"requestId": "lambda-request-id"}}}
 
 
+def _predictions_not_configured(body: Any) -> None:
+    # Unit tests run without MODELS_BUCKET; tests/integration/test_predict_api.py predicts.
+    assert body["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert body["errors"][0]["message"] == "predictions are not configured (no MODELS_BUCKET)"
+
+
 def _bad_json(body: Any) -> None:
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
@@ -28,6 +34,7 @@ def _bad_json(body: Any) -> None:
 EXPECTED: dict[str, tuple[int, Callable[[Any], None]]] = {
     "http-api-query.json": (200, _health_ok),
     "http-api-mutation.json": (200, _reported),
+    "http-api-predict.json": (200, _predictions_not_configured),
     "http-api-malformed-body.json": (400, _bad_json),
     "rest-api-query.json": (200, _health_ok),
     "rest-api-mutation.json": (200, _reported),

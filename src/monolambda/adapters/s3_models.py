@@ -133,6 +133,7 @@ def _version(version: str) -> str:
 
 
 def _is_missing(error: Exception) -> bool:
-    # Powertools raises GetParameterError from the SDK's ClientError.
-    response = getattr(error.__cause__, "response", None) or {}
+    # Powertools raises GetParameterError while handling the SDK's ClientError (its context).
+    sdk_error = error.__cause__ or error.__context__
+    response = getattr(sdk_error, "response", None) or {}
     return bool(response.get("Error", {}).get("Code") == "ParameterNotFound")

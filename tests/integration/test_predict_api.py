@@ -1,0 +1,187 @@
+"""Predictions through the local stack: API gateway, JWT, the function, S3 and SSM in moto."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+import uuid
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from devstack import auth
+from tests.support.images import digit_drawing, encode, solid
+from tests.support.stack import RunningStack
+
+PREDICT = """query($i: PredictInput!) {
+  predict(input: $i) { model version labels { label score } timings { decodeMs inferenceMs } }
+}"""
+BATCH = "query($i: PredictBatchInput!) { predictBatch(input: $i) { labels { label } } }"
+BUCKET = "monolambda-local-databucket"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def digits(n: int) -> tuple[list[bytes], list[int]]:
+    data = load_digits()
+    return [encode(digit_drawing(x, 28)) for x in data.data[-n:]], list(data.target[-n:])
+
+
+def errors(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+def test_predict_a_drawn_digit(stack: RunningStack) -> None:
+    images, labels = digits(1)
+    status, body = stack.graphql(
+        {"query": PREDICT, "variables": {"i": {"image": b64(images[0])}}}, stack.token
+    )
+    assert status == 200, body
+    result = body["data"]["predict"]
+    assert (result["model"], result["version"]) == ("digits", "1")
+    assert result["labels"][0]["label"] == str(labels[0])
+    assert len(result["labels"]) == 3
+    assert result["timings"]["inferenceMs"] >= 0
+
+
+def test_predict_with_a_data_url_and_the_rgb_model(stack: RunningStack) -> None:
+    image = "data:image/png;base64," + b64(encode(solid((10, 200, 20))))
+    variables = {"i": {"model": "colours", "image": image, "topK": 1}}
+    _, body = stack.graphql({"query": PREDICT, "variables": variables}, stack.token)
+    assert body["data"]["predict"]["labels"] == [
+        {"label": "green", "score": pytest.approx(1, abs=0.05)}
+    ]
+
+
+def test_a_batch_of_64_in_one_call(stack: RunningStack) -> None:
+    images, labels = digits(64)
+    variables = {"i": {"images": [b64(i) for i in images], "topK": 1}}
+    _, body = stack.graphql({"query": BATCH, "variables": variables}, stack.token)
+    predicted = [int(r["labels"][0]["label"]) for r in body["data"]["predictBatch"]]
+    assert float(np.mean(np.asarray(predicted) == np.asarray(labels))) >= 0.9
+    variables = {"i": {"images": [b64(images[0])] * 65}}
+    _, body = stack.graphql({"query": BATCH, "variables": variables}, stack.token)
+    assert errors(body) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ({"model": "nope", "image": "AAAA"}, "NOT_FOUND"),
+        ({"version": "42", "image": b64(encode(solid((0, 0, 0))))}, "NOT_FOUND"),
+        ({"image": "not base64!"}, "BAD_USER_INPUT"),
+        ({"image": b64(b"GIF89a but not really")}, "BAD_USER_INPUT"),
+        ({"image": b64(encode(solid((0, 0, 0)))), "topK": 0}, "BAD_USER_INPUT"),
+        ({"image": "AAAA", "s3Key": "uploads/x"}, "BAD_USER_INPUT"),
+        ({}, "BAD_USER_INPUT"),
+        ({"s3Key": "uploads/someone-else/photo"}, "NOT_FOUND"),
+    ],
+)
+def test_bad_predictions(stack: RunningStack, variables: dict[str, Any], code: str) -> None:
+    status, body = stack.graphql({"query": PREDICT, "variables": {"i": variables}}, stack.token)
+    assert status == 200
+    assert errors(body) == [code], body
+
+
+def test_upload_then_predict_by_key(stack: RunningStack) -> None:
+    images, labels = digits(1)
+    create = """mutation($t: String!, $s: Int!) {
+      createUpload(contentType: $t, size: $s) { url key expiresInSeconds fields { name value } }
+    }"""
+    _, body = stack.graphql(
+        {"query": create, "variables": {"t": "image/png", "s": len(images[0])}}, stack.token
+    )
+    upload = body["data"]["createUpload"]
+    assert upload["key"].startswith(f"uploads/{auth.user_sub('dev')}/")
+    post_form(upload["url"], {f["name"]: f["value"] for f in upload["fields"]}, images[0])
+    _, body = stack.graphql(
+        {"query": PREDICT, "variables": {"i": {"s3Key": upload["key"]}}}, stack.token
+    )
+    assert body["data"]["predict"]["labels"][0]["label"] == str(labels[0])
+    # The same key is not found for anyone else.
+    bob = auth.mint("bob", key=auth.signing_key(stack.state_dir / auth.KEY_FILE.name))
+    _, body = stack.graphql({"query": PREDICT, "variables": {"i": {"s3Key": upload["key"]}}}, bob)
+    assert errors(body) == ["NOT_FOUND"]
+
+
+def test_a_broken_version_is_unavailable_and_the_rest_still_works(stack: RunningStack) -> None:
+    s3 = stack.client("s3")
+    s3.put_object(Bucket=BUCKET, Key="models/digits/7/manifest.json", Body=b'{"labels": []}')
+    image = b64(encode(solid((255, 255, 255))))
+    _, body = stack.graphql(
+        {"query": PREDICT, "variables": {"i": {"version": "7", "image": image}}}, stack.token
+    )
+    assert errors(body) == ["UNAVAILABLE"]
+    assert "manifest is invalid (labels must be a non-empty list" in body["errors"][0]["message"]
+    _, body = stack.graphql({"query": PREDICT, "variables": {"i": {"image": image}}}, stack.token)
+    assert body["data"]["predict"]["version"] == "1"
+
+
+def test_predictions_need_a_caller(stack: RunningStack) -> None:
+    status, _ = stack.graphql({"query": PREDICT, "variables": {"i": {"image": "AAAA"}}})
+    assert status == 401  # the gateway's JWT authorizer
+
+
+def test_models(stack: RunningStack) -> None:
+    query = "{ models { name current versions labels input { width height colour layout } } }"
+    _, body = stack.graphql({"query": query}, stack.token)
+    found = {m["name"]: m for m in body["data"]["models"]}
+    assert found["digits"]["input"] == {"width": 8, "height": 8, "colour": "L", "layout": "NC"}
+    assert found["colours"]["labels"] == ["red", "green", "blue"]
+    assert found["digits"]["versions"] == ["1"]
+
+
+def post_form(url: str, fields: dict[str, str], content: bytes) -> None:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="d.png"\r\n'
+        f"Content-Type: image/png\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(  # noqa: S310 - the local moto
+        url,
+        data=b"".join(parts),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status in (200, 201, 204)
+        json.dumps({"status": response.status})
+
+
+def test_the_predict_command(stack: RunningStack, tmp_path: Any) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from tests.support.processes import ROOT  # noqa: PLC0415
+
+    images, labels = digits(1)
+    picture = tmp_path / "digit.png"
+    picture.write_bytes(images[0])
+    result = subprocess.run(
+        [
+            sys.executable,
+            "scripts/predict.py",
+            str(picture),
+            "--url",
+            f"{stack.api}/graphql",
+            "--token",
+            stack.token,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[0] == str(labels[0])
