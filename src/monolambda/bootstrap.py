@@ -105,10 +105,9 @@ def prediction_factory(settings: Settings) -> Callable[[], PredictionService]:
         models = settings.models
         if models is None:
             raise RuntimeError("prediction_factory needs model settings")
-        s3 = aws.client("s3")
         registry = S3ModelRegistry(
-            s3=s3,
-            ssm=aws.client("ssm"),
+            s3=lambda: aws.client("s3"),
+            ssm=lambda: aws.client("ssm"),
             bucket=models.bucket,
             prefix=models.prefix,
             parameter_prefix=models.parameter_prefix,
@@ -119,7 +118,7 @@ def prediction_factory(settings: Settings) -> Callable[[], PredictionService]:
             registry=registry,
             images=PillowImages(),
             inference=OnnxInference(settings.memory_mb),
-            uploads=S3Uploads(s3=s3, bucket=models.bucket),
+            uploads=S3Uploads(s3=lambda: aws.client("s3"), bucket=models.bucket),
         )
 
     return build_predictions

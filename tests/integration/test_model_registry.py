@@ -20,8 +20,8 @@ POINTER = "/monolambda-local/models/digits/current"
 
 def registry(stack: RunningStack, cache: Path, max_age: int = 0) -> S3ModelRegistry:
     return S3ModelRegistry(
-        s3=stack.client("s3"),
-        ssm=stack.client("ssm"),
+        s3=lambda: stack.client("s3"),
+        ssm=lambda: stack.client("ssm"),
         bucket=BUCKET,
         prefix="models/",
         parameter_prefix="/monolambda-local/models",

@@ -22,7 +22,7 @@ Fetch = Callable[[Path], None]  # writes the file's bytes to the given path
 
 class ModelFileCache:
     def __init__(self, root: Path, budget_bytes: int) -> None:
-        self._root = root
+        self.root = root
         self._budget = budget_bytes
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -30,7 +30,7 @@ class ModelFileCache:
         self.fetches = 0
 
     def path_for(self, relative: str, sha256: str, fetch: Fetch) -> str:
-        target = self._root / relative
+        target = self.root / relative
         key = str(target)
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -56,10 +56,21 @@ class ModelFileCache:
         finally:
             partial.unlink(missing_ok=True)
 
+    def keep(self, path: Path, content: bytes) -> None:
+        """A small companion file (a manifest), written atomically; evicted with nothing."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+        partial.write_bytes(content)
+        os.replace(partial, path)
+
     def _evict(self, keep: Path) -> None:
         with self._guard:
             files = sorted(
-                (p for p in self._root.rglob("*") if p.is_file() and not p.name.endswith(".part")),
+                (
+                    p
+                    for p in self.root.rglob("*.onnx")
+                    if p.is_file() and not p.name.endswith(".part")
+                ),
                 key=lambda p: p.stat().st_mtime,
             )
             total = sum(p.stat().st_size for p in files)

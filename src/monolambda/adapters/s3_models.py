@@ -1,13 +1,18 @@
 """The model registry in S3, with the current versions in SSM Parameter Store.
 
-Manifests are read once per (name, version) and kept (a version is immutable); the pointer is
-read through Powertools Parameters with a bounded cache age, so a new version ships by
-changing one parameter, no redeploy.
+Manifests are read once per (name, version) and kept, in memory and beside the model file in
+/tmp (a version is immutable); the pointer is read through Powertools Parameters with a bounded
+cache age, so a new version ships by changing one parameter, no redeploy. The SDK clients are
+made on first need: a fresh process whose /tmp already holds the model never builds the S3
+client (~85 ms).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from monolambda.adapters.model_cache import ModelFileCache
@@ -25,24 +30,32 @@ class S3ModelRegistry:
     def __init__(
         self,
         *,
-        s3: Any,
-        ssm: Any,
+        s3: Callable[[], Any],
+        ssm: Callable[[], Any],
         bucket: str,
         prefix: str,
         parameter_prefix: str,
         pointer_max_age_s: int,
         files: ModelFileCache,
     ) -> None:
-        from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415
-
-        self._s3 = s3
+        self._make_s3 = s3
+        self._make_ssm = ssm
         self._bucket = bucket
         self._prefix = prefix
         self._parameter_prefix = parameter_prefix.rstrip("/")
         self._max_age = pointer_max_age_s
-        self._pointers = SSMProvider(boto3_client=ssm)
         self._files = files
         self._manifests: dict[tuple[str, str], ModelManifest] = {}
+
+    @cached_property
+    def _s3(self) -> Any:
+        return self._make_s3()
+
+    @cached_property
+    def _pointers(self) -> Any:
+        from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415
+
+        return SSMProvider(boto3_client=self._make_ssm())
 
     def model_names(self) -> list[str]:
         return sorted(n for n in self._children(self._prefix) if NAME.match(n))
@@ -72,13 +85,18 @@ class S3ModelRegistry:
     def manifest(self, name: str, version: str) -> ModelManifest:
         key = (_name(name), _version(version))
         if key not in self._manifests:
-            raw = self._get(f"{self._prefix}{key[0]}/{key[1]}/manifest.json", name, version)
+            local = self._files.root / key[0] / key[1] / "manifest.json"
+            raw = _read(local)
+            if raw is None:
+                raw = self._get(f"{self._prefix}{key[0]}/{key[1]}/manifest.json", name, version)
             try:
                 manifest = ModelManifest.parse(json.loads(raw), name=key[0], version=key[1])
             except (ValueError, InvalidManifestError) as e:
                 raise ModelUnavailableError(
                     f"{name} version {version} is unavailable: its manifest is invalid ({e})"
                 ) from e
+            if not local.exists():
+                self._files.keep(local, raw)
             self._manifests[key] = manifest
         return self._manifests[key]
 
@@ -118,6 +136,13 @@ class S3ModelRegistry:
                 raise NotFoundError(f"no version {version!r} of model {name!r}") from e
             raise ModelUnavailableError(f"{name} version {version} cannot be read") from e
         return body
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _name(name: str) -> str:

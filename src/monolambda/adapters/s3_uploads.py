@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 
 
 class S3Uploads:
-    def __init__(self, *, s3: Any, bucket: str) -> None:
-        self._s3 = s3
+    def __init__(self, *, s3: Callable[[], Any], bucket: str) -> None:
+        self._make_s3 = s3
         self._bucket = bucket
+
+    @cached_property
+    def _s3(self) -> Any:
+        return self._make_s3()
 
     def presigned_post(
         self, key: str, content_type: str, max_bytes: int, expires_s: int
