@@ -130,8 +130,12 @@ class PredictionService:
         return {**post, "key": key, "expires_in_s": self.limits.upload_expiry_s}
 
     def _manifest(self, model: str, version: str | None) -> ModelManifest:
-        chosen = version or self._registry.current_version(model)
-        return self._registry.manifest(model, chosen)
+        # To the caller, a model or version that does not exist is a mistake in their input.
+        try:
+            chosen = version or self._registry.current_version(model)
+            return self._registry.manifest(model, chosen)
+        except NotFoundError as e:
+            raise BadUserInputError(str(e)) from e
 
 
 def _ranked(labels: Sequence[str], scores: Sequence[float], top_k: int) -> tuple[RankedLabel, ...]:

@@ -72,8 +72,8 @@ def test_a_batch_of_64_in_one_call(stack: RunningStack) -> None:
 @pytest.mark.parametrize(
     ("variables", "code"),
     [
-        ({"model": "nope", "image": "AAAA"}, "NOT_FOUND"),
-        ({"version": "42", "image": b64(encode(solid((0, 0, 0))))}, "NOT_FOUND"),
+        ({"model": "nope", "image": "AAAA"}, "BAD_USER_INPUT"),
+        ({"version": "42", "image": b64(encode(solid((0, 0, 0))))}, "BAD_USER_INPUT"),
         ({"image": "not base64!"}, "BAD_USER_INPUT"),
         ({"image": b64(b"GIF89a but not really")}, "BAD_USER_INPUT"),
         ({"image": b64(encode(solid((0, 0, 0)))), "topK": 0}, "BAD_USER_INPUT"),

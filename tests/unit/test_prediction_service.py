@@ -108,8 +108,8 @@ def test_predict_a_named_version() -> None:
         ({"images": []}, BadUserInputError, "at least one"),
         ({"images": [b"x"] * 65}, BadUserInputError, "at most 64"),
         ({"images": [b"x" * 5_000_000]}, BadUserInputError, "total more than"),
-        ({"model": "nope"}, NotFoundError, "no model named"),
-        ({"version": "9"}, NotFoundError, "no such version"),
+        ({"model": "nope"}, BadUserInputError, "no model named"),
+        ({"version": "9"}, BadUserInputError, "no such version"),
     ],
 )
 def test_predict_refuses(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
