@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monolambda.domain.about import BuildInfo
-from monolambda.domain.errors import BadUserInputError
+from monolambda.domain.errors import BadUserInputError, ModelUnavailableError
 from monolambda.domain.health import CheckResult, HealthCheck, HealthStatus, overall
 from monolambda.domain.identity import Caller
-from monolambda.domain.models import ModelUnavailableError
 from monolambda.logs import logger
 
 if TYPE_CHECKING:

@@ -1,16 +1,16 @@
 """GraphQL types of the prediction API, and the translation of their inputs."""
 
-from __future__ import annotations
-
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
 from monolambda.domain.errors import BadUserInputError
-from monolambda.domain.models import InputSpec, ModelManifest, Prediction
-from monolambda.predictions import ModelInfo
+
+if TYPE_CHECKING:  # only the converters' signatures: a non-predict cold start skips them
+    from monolambda.domain.models import InputSpec, ModelManifest, Prediction
+    from monolambda.predictions import ModelInfo
 
 DEFAULT_MODEL = "digits"
 
@@ -26,7 +26,7 @@ class ModelInput:
     fit: str = strawberry.field(description="stretch, or ink: cropped to the ink and centred")
 
     @classmethod
-    def of(cls, spec: InputSpec) -> ModelInput:
+    def of(cls, spec: "InputSpec") -> "ModelInput":
         return cls(
             name=spec.name,
             layout=spec.layout,
@@ -48,7 +48,7 @@ class Model:
     input: ModelInput
 
     @classmethod
-    def of(cls, info: ModelInfo) -> Model:
+    def of(cls, info: "ModelInfo") -> "Model":
         manifest: ModelManifest = info.manifest
         return cls(
             name=info.name,
@@ -80,7 +80,7 @@ class PredictionResult:
     timings: Timings
 
     @classmethod
-    def of(cls, prediction: Prediction) -> PredictionResult:
+    def of(cls, prediction: "Prediction") -> "PredictionResult":
         return cls(
             model=prediction.model,
             version=prediction.version,
@@ -123,7 +123,7 @@ class Upload:
     expires_in_seconds: int
 
     @classmethod
-    def of(cls, post: dict[str, Any]) -> Upload:
+    def of(cls, post: dict[str, Any]) -> "Upload":
         return cls(
             url=str(post["url"]),
             fields=[FormField(name=k, value=str(v)) for k, v in post["fields"].items()],

@@ -1,7 +1,5 @@
 """The schema: its root fields and how it is assembled from settings."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import strawberry

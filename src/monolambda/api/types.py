@@ -1,7 +1,5 @@
 """The GraphQL object types: thin views over domain objects."""
 
-from __future__ import annotations
-
 from enum import Enum
 
 import strawberry
@@ -20,7 +18,7 @@ class HealthStatus(Enum):
     DOWN = "DOWN"
 
     @classmethod
-    def of(cls, status: DomainHealthStatus) -> HealthStatus:
+    def of(cls, status: "DomainHealthStatus") -> "HealthStatus":
         return cls(status.value)
 
 
@@ -32,7 +30,7 @@ class DependencyCheck:
     latency_ms: float
 
     @classmethod
-    def of(cls, result: CheckResult) -> DependencyCheck:
+    def of(cls, result: "CheckResult") -> "DependencyCheck":
         return cls(
             name=result.name,
             status=HealthStatus.of(result.status),
@@ -47,7 +45,7 @@ class Health:
     checks: list[DependencyCheck]
 
     @classmethod
-    def of(cls, report: HealthReport) -> Health:
+    def of(cls, report: "HealthReport") -> "Health":
         return cls(
             status=HealthStatus.of(report.status),
             checks=[DependencyCheck.of(c) for c in report.checks],
@@ -62,7 +60,7 @@ class Version:
     python: str
 
     @classmethod
-    def of(cls, info: BuildInfo) -> Version:
+    def of(cls, info: "BuildInfo") -> "Version":
         return cls(
             version=info.version,
             git_revision=info.git_revision,
@@ -77,7 +75,7 @@ class CallerType:
     groups: list[str]
 
     @classmethod
-    def of(cls, caller: Caller) -> CallerType:
+    def of(cls, caller: "Caller") -> "CallerType":
         return cls(sub=caller.sub, groups=sorted(caller.groups))
 
 

@@ -39,3 +39,9 @@ class ForbiddenError(DomainError):
 
 class RateLimitedError(DomainError):
     code = ErrorCode.RATE_LIMITED
+
+
+class ModelUnavailableError(DomainError):
+    """A model exists but cannot be used (a broken manifest, a bad pointer, a bad file)."""
+
+    code = ErrorCode.UNAVAILABLE

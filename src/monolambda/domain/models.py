@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from monolambda.domain.errors import DomainError, ErrorCode
+from monolambda.domain.errors import ModelUnavailableError
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
@@ -23,10 +23,7 @@ FITS = ("stretch", "ink")  # "ink": crop to the ink's bounding box, centre it, t
 MAX_SIDE = 4096
 
 
-class ModelUnavailableError(DomainError):
-    """The registry has this model, but it cannot be used (a broken manifest, a bad pointer)."""
-
-    code = ErrorCode.UNAVAILABLE
+__all__ = ["ModelUnavailableError"]  # re-exported: the registry's own failure
 
 
 class InvalidManifestError(ValueError):
