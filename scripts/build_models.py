@@ -13,6 +13,13 @@
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread for every BLAS library, including any loaded later (scipy's): with several,
+# the order of floating-point sums, and so the trained weights, depends on scheduling.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
 import hashlib
 import json
 import sys
@@ -129,9 +136,7 @@ def colours(out: Path) -> None:
 
 
 def main(out: Path) -> None:
-    # One BLAS thread: with several, the order of floating-point sums (and so the trained
-    # weights) depends on scheduling, and the build would not be reproducible under load.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1):  # and for libraries loaded before this module
         accuracy = digits(out)
         colours(out)
     print(f"built {out}: digits/1 (held-out accuracy {accuracy:.4f}), colours/1")

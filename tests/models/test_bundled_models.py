@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -102,6 +103,24 @@ def test_pictures_of_digits_as_users_draw_them(models: Path, size: int, backgrou
     scores = OnnxInference(memory_mb=512).run(manifest, path, batch)
     accuracy = float(np.mean(np.argmax(np.asarray(scores), axis=1) == y_test[sample]))
     print(f"{size}x{size} pictures on {background} paper: accuracy {accuracy:.3f}")
+    assert accuracy >= 0.9
+
+
+def test_digits_in_colour(models: Path) -> None:
+    """Navy ink on cream paper, as a colour PNG: converted to grey, inverted, recognised."""
+    manifest, path = load(models, "digits")
+    x_test, y_test = held_out_digits()
+    sample = slice(150, 250)
+    pictures = []
+    for x in x_test[sample]:
+        grey = np.asarray(digit_drawing(x, 96), dtype=np.float32) / 255  # 1 = paper, 0 = ink
+        paper, ink = np.array([250, 240, 205]), np.array([20, 30, 110])
+        rgb = (grey[..., None] * paper + (1 - grey[..., None]) * ink).astype(np.uint8)
+        pictures.append(encode(Image.fromarray(rgb, "RGB")))
+    batch = PillowImages().prepare(pictures, manifest.input)
+    scores = OnnxInference(memory_mb=512).run(manifest, path, batch)
+    accuracy = float(np.mean(np.argmax(np.asarray(scores), axis=1) == y_test[sample]))
+    print(f"96x96 colour pictures: accuracy {accuracy:.3f}")
     assert accuracy >= 0.9
 
 
