@@ -9,6 +9,7 @@ import sys
 import time
 import traceback
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -67,7 +68,8 @@ class Gateway:
             except Unauthorized:
                 return _json_answer(401, {"message": "Unauthorized"})
         build = _v2_event if route.payload_version == "2.0" else _v1_event
-        event = build(method, url.path, url.query, headers, body, client_ip, route, path_params)
+        request = HttpRequest(method, url.path, url.query, headers, body, client_ip)
+        event = build(request, route, path_params)
         if claims is not None:
             event["requestContext"]["authorizer"] = (
                 {"jwt": {"claims": claims, "scopes": None}}
@@ -117,17 +119,25 @@ def _body_fields(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return {"body": base64.b64encode(body).decode(), "isBase64Encoded": True}
 
 
-def _v2_event(  # noqa: PLR0917 - one builder per payload version, same signature
-    method: str,
-    path: str,
-    query: str,
-    raw_headers: list[tuple[str, str]],
-    body: bytes,
-    client_ip: str,
-    route: Route,
-    path_params: dict[str, str],
-) -> dict[str, Any]:
-    headers = _headers_of(raw_headers)
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    query: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    client_ip: str
+
+
+def _v2_event(request: HttpRequest, route: Route, path_params: dict[str, str]) -> dict[str, Any]:
+    method, path, query, body, client_ip = (
+        request.method,
+        request.path,
+        request.query,
+        request.body,
+        request.client_ip,
+    )
+    headers = _headers_of(request.headers)
     cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
     now = datetime.now(UTC)
     route_key = f"{route.method} {route.path}"
@@ -168,18 +178,10 @@ def _v2_event(  # noqa: PLR0917 - one builder per payload version, same signatur
     return event
 
 
-def _v1_event(  # noqa: PLR0917
-    method: str,
-    path: str,
-    query: str,
-    raw_headers: list[tuple[str, str]],
-    body: bytes,
-    client_ip: str,
-    route: Route,
-    path_params: dict[str, str],
-) -> dict[str, Any]:
+def _v1_event(request: HttpRequest, route: Route, path_params: dict[str, str]) -> dict[str, Any]:
+    method, path, query, client_ip = request.method, request.path, request.query, request.client_ip
     multi_headers: dict[str, list[str]] = {}
-    for name, value in raw_headers:
+    for name, value in request.headers:
         multi_headers.setdefault(name, []).append(value)
     multi_query = parse_qs(query, keep_blank_values=True) if query else None
     stage = "Prod"
@@ -207,7 +209,7 @@ def _v1_event(  # noqa: PLR0917
             "stage": stage,
             "identity": {"sourceIp": client_ip},
         },
-        **_body_fields(_headers_of(raw_headers), body),
+        **_body_fields(_headers_of(request.headers), request.body),
     }
 
 

@@ -1,8 +1,10 @@
 """API Gateway events (HTTP API payload v2, REST v1) in, API Gateway responses out.
 
-Mangum turns the event into an ASGI request; before it does, this checks what Mangum would
-otherwise fail on with a 500 (oversized or undecodable bodies) and copes with events that
-carry a body but no Content-Type, as `sam local generate-event apigateway aws-proxy` makes them.
+First this refuses what Mangum would otherwise fail on with a 500 (oversized or undecodable
+bodies) and copes with events that carry a body but no Content-Type, as
+`sam local generate-event apigateway aws-proxy` makes them. A plain JSON operation is then
+answered by the direct path (api/direct.py); everything else goes to Mangum, which turns the
+event into an ASGI request for Strawberry's view.
 """
 
 from __future__ import annotations
