@@ -63,11 +63,23 @@ def build(settings: Settings) -> Container:
     from monolambda.api.direct import DirectExecution  # noqa: PLC0415
     from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
     from monolambda.api.schema import build_schema  # noqa: PLC0415
+    from monolambda.domain.health import HealthCheck  # noqa: PLC0415
     from monolambda.services import Services  # noqa: PLC0415
 
+    checks: list[HealthCheck] = [ScratchStorageCheck(SCRATCH_DIR), MemoryCheck(settings.memory_mb)]
+    if settings.models is not None:
+        from monolambda.adapters import aws  # noqa: PLC0415 - boto3 itself only on a deep check
+        from monolambda.adapters.aws_health import ParameterCheck, S3BucketCheck  # noqa: PLC0415
+
+        checks += [
+            S3BucketCheck(lambda: aws.client("s3"), settings.models.bucket),
+            ParameterCheck(
+                lambda: aws.client("ssm"), f"{settings.models.parameter_prefix}/digits/current"
+            ),
+        ]
     services = Services(
         build_info=read_build_info(),
-        health_checks=[ScratchStorageCheck(SCRATCH_DIR), MemoryCheck(settings.memory_mb)],
+        health_checks=checks,
         predictions=prediction_factory(settings) if settings.models else None,
     )
     schema = build_schema(settings)

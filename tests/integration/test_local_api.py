@@ -112,3 +112,18 @@ def test_make_token_mints_what_the_stack_accepts(stack: RunningStack) -> None:
     assert claims["cognito:groups"] == ["ops", "users"]
     assert claims["iss"] == LOCAL_ISSUER
     assert claims["aud"] == LOCAL_CLIENT_ID
+
+
+def test_deep_health_reads_the_aws_dependencies(stack: RunningStack) -> None:
+    query = "{ health(deep: true) { status checks { name status detail } } }"
+    _, body = stack.graphql({"query": query}, stack.token)
+    checks = {c["name"]: c for c in body["data"]["health"]["checks"]}
+    assert checks["model-bucket"] == {
+        "name": "model-bucket",
+        "status": "OK",
+        "detail": "reachable: monolambda-local-databucket",
+    }
+    assert checks["model-pointers"]["status"] == "OK"
+    _, body = stack.graphql({"query": "{ health { checks { name detail } } }"}, stack.token)
+    shallow = {c["name"]: c["detail"] for c in body["data"]["health"]["checks"]}
+    assert shallow["model-bucket"] == "configured: monolambda-local-databucket"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Powertools imports the bare `botocore` package (0.5 ms) to register its user agent; the SDK's
@@ -26,8 +28,18 @@ print(json.dumps({"status": response["statusCode"], "body": body, "heavy": heavy
 """
 
 
-def test_a_non_predict_request_imports_no_heavy_library() -> None:
-    env = {**os.environ, "APP_ENV": "prod", "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+@pytest.mark.parametrize(
+    "configuration",
+    [{}, {"MODELS_BUCKET": "models", "MODEL_PARAMETER_PREFIX": "/stack/models"}],
+    ids=["bare", "with-predictions-configured"],
+)
+def test_a_non_predict_request_imports_no_heavy_library(configuration: dict[str, str]) -> None:
+    env = {
+        **os.environ,
+        **configuration,
+        "APP_ENV": "prod",
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+    }
     out = subprocess.run(
         [sys.executable, "-c", PROGRAM % (HEAVY,)],
         capture_output=True,
