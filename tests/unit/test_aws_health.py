@@ -12,7 +12,7 @@ class Failing:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def head_bucket(self, **_: Any) -> None:
+    def list_objects_v2(self, **_: Any) -> None:
         raise self.error
 
     def get_parameter(self, **_: Any) -> None:
@@ -28,7 +28,7 @@ def test_shallow_checks_make_no_call() -> None:
 
 
 def test_deep_failures_are_down_with_the_error_code_only() -> None:
-    denied = ClientError({"Error": {"Code": "403", "Message": "secret detail"}}, "HeadBucket")
+    denied = ClientError({"Error": {"Code": "403", "Message": "secret detail"}}, "ListObjectsV2")
     result = S3BucketCheck(lambda: Failing(denied), "bucket").check(deep=True)
     assert (result.status, result.detail) == (HealthStatus.DOWN, "bucket: 403")
     offline = EndpointConnectionError(endpoint_url="http://x")

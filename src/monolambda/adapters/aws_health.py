@@ -1,5 +1,6 @@
 """Health checks of the AWS dependencies. Shallow: configuration only, no network (and no
-boto3 import). Deep: one read-only call each (HeadBucket, GetParameter)."""
+boto3 import). Deep: one read-only call each, within the function's own permissions:
+ListObjectsV2 of one key under models/ (its role may list that prefix only), GetParameter."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class S3BucketCheck(_AwsCheck):
     name = "model-bucket"
 
     def _probe(self, client: Any) -> None:
-        client.head_bucket(Bucket=self._target)
+        client.list_objects_v2(Bucket=self._target, Prefix="models/", MaxKeys=1)
 
 
 class ParameterCheck(_AwsCheck):
