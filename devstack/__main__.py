@@ -82,8 +82,10 @@ def _configured_region() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options, reset = parse(argv)
-    # SIGTERM (a supervisor, `kill`) stops the stack as Ctrl-C does.
+    # SIGTERM (a supervisor, `kill`) stops the stack as Ctrl-C does; and SIGINT does even when
+    # started in the background by a shell, which would otherwise leave it ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     stack = Stack(options)
     started = False
     code = 0
