@@ -169,3 +169,24 @@ def test_a_killed_stack_takes_its_stand_ins_with_it(tmp_path: Path) -> None:
     again = launch(tmp_path)
     stop(again.process)
     assert again.process.returncode == 0
+
+
+def test_sigint_stops_a_stack_started_in_the_background(tmp_path: Path) -> None:
+    # A shell starts background jobs with SIGINT ignored; `kill -INT` must still stop the stack.
+    process = subprocess.Popen(
+        [sys.executable, *BASE, "--state-dir", str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "ready in" in line:
+            break
+    children = [c.pid for c in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, out
+    assert wait_gone(children) == []
