@@ -100,10 +100,11 @@ def main(argv: list[str] | None = None) -> int:
                 "(GSI key types, item size limits, number precision)",
                 file=sys.stderr,
             )
-        for line in stack.start():
+        banner = stack.start()
+        started = True  # from here, Ctrl-C is an ordinary stop, even mid-banner
+        for line in banner:
             print(line)
         sys.stdout.flush()
-        started = True
         code = stack.serve()
     except (PrerequisiteError, TemplateError) as e:
         print(f"error: {e}", file=sys.stderr)
