@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from typing import Any
@@ -305,8 +304,12 @@ def test_a_failure_outside_resolvers_is_masked(
     assert any(getattr(r, "request_id", None) == "rid-500" and r.exc_info for r in caplog.records)
 
 
-def test_base64_encoded_response_bodies_are_never_needed(invoke: Invoke) -> None:
-    # JSON answers go back as text; API Gateway would otherwise have to decode them.
-    response = invoke(http_api_event(HEALTH))
-    assert response["isBase64Encoded"] is False
-    assert base64  # imported for the event builders' symmetry
+def test_text_answers_are_not_base64_encoded(invoke: Invoke) -> None:
+    # JSON (the direct path) and GraphiQL's HTML (through Mangum) go back as text.
+    for event in (
+        http_api_event(HEALTH),
+        http_api_event(method="GET", headers={"accept": "text/html"}),
+    ):
+        response = invoke(event)
+        assert response["statusCode"] == 200
+        assert response["isBase64Encoded"] is False
