@@ -35,16 +35,20 @@ class ModelFileCache:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            if key not in self._verified and not (target.exists() and _sha256(target) == sha256):
+            fetched = key not in self._verified and not (
+                target.exists() and _sha256(target) == sha256
+            )
+            if fetched:
                 self._download(target, sha256, fetch)
             self._verified.add(key)
             os.utime(target)  # most recently used
-        self._evict(keep=target)
+        if fetched:  # only a new file can take the cache over its budget
+            self._evict(keep=target)
         return key
 
     def _download(self, target: Path, sha256: str, fetch: Fetch) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+        partial = _partial(target)
         try:
             fetch(partial)
             self.fetches += 1
@@ -59,7 +63,7 @@ class ModelFileCache:
     def keep(self, path: Path, content: bytes) -> None:
         """A small companion file (a manifest), written atomically; evicted with nothing."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+        partial = _partial(path)
         partial.write_bytes(content)
         os.replace(partial, path)
 
@@ -82,6 +86,11 @@ class ModelFileCache:
                 total -= path.stat().st_size
                 path.unlink(missing_ok=True)
                 self._verified.discard(str(path))
+
+
+def _partial(path: Path) -> Path:
+    """A temporary name beside `path`, private to this process and thread."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
 
 
 def _sha256(path: Path) -> str:
