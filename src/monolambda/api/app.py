@@ -17,7 +17,7 @@ from strawberry.schema.base import BaseSchema
 from strawberry.types import ExecutionResult
 
 from monolambda.api.context import Context, context_for, request_id_for
-from monolambda.api.errors import MASKED_MESSAGE
+from monolambda.api.errors import MASKED_MESSAGE, error_body
 from monolambda.logs import logger
 from monolambda.services import Services
 
@@ -27,10 +27,10 @@ GRAPHQL_PATH = "/graphql"
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
 
 
-def http_error(status: int, message: str, code: str = "BAD_REQUEST") -> Response:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
+def http_error(
+    status: int, message: str, code: str = "BAD_REQUEST", request_id: str | None = None
+) -> Response:
+    return JSONResponse(error_body(message, code, request_id), status_code=status)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -66,8 +66,8 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        # Errors normally get their code from ErrorShaping; one raised where no extension can
-        # see it (an extension hook failing) arrives here without a code: treat it as ours.
+        # Errors normally get their code from MonolambdaSchema's error policy; one raised where
+        # it cannot see it arrives here without a code: treat it as ours.
         for error in cast("list[dict[str, Any]]", response.get("errors") or []):
             if "code" not in (error.get("extensions") or {}):
                 error["message"] = MASKED_MESSAGE
@@ -130,17 +130,7 @@ class GraphQLPaths:
                 logger().exception(
                     "unexpected error in the HTTP layer", extra={"request_id": request_id}
                 )
-                await JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": MASKED_MESSAGE,
-                                "extensions": {"code": "INTERNAL", "requestId": request_id},
-                            }
-                        ]
-                    },
-                    status_code=500,
-                )(scope, receive, send)
+                await http_error(500, MASKED_MESSAGE, "INTERNAL", request_id)(scope, receive, send)
             return
         await http_error(404, "not found; the API is at /graphql", "NOT_FOUND")(
             scope, receive, send

@@ -18,6 +18,12 @@ PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
 
+def error_body(message: str, code: str, request_id: str | None = None) -> dict[str, Any]:
+    """The JSON of a refusal made outside GraphQL execution, shaped like a GraphQL error."""
+    extensions = {"code": code} if request_id is None else {"code": code, "requestId": request_id}
+    return {"errors": [{"message": message, "extensions": extensions}]}
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """True for a failure of ours rather than of the request: it must be masked and logged."""
     original = error.original_error

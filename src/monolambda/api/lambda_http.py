@@ -22,7 +22,7 @@ from mangum.types import ASGI
 
 from monolambda.api.context import CONTENT_TYPE_ASSUMED, request_id_for
 from monolambda.api.direct import DirectExecution
-from monolambda.api.errors import MASKED_MESSAGE
+from monolambda.api.errors import MASKED_MESSAGE, error_body
 from monolambda.logs import logger
 
 _thread_state = threading.local()
@@ -125,11 +125,10 @@ def _refusal(
     *,
     request_id: str | None = None,
 ) -> dict[str, Any]:
-    extensions = {"code": code} if request_id is None else {"code": code, "requestId": request_id}
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": {"content-type": "application/json"},
-        "body": json.dumps({"errors": [{"message": message, "extensions": extensions}]}),
+        "body": json.dumps(error_body(message, code, request_id)),
         "isBase64Encoded": False,
     }
     if event.get("version") != "2.0":
