@@ -82,8 +82,7 @@ class PredictionService:
             raise BadUserInputError(f"topK must be from 1 to {MAX_TOP_K}")
         if not images:
             raise BadUserInputError("give at least one image")
-        if len(images) > self.limits.max_batch_images:
-            raise BadUserInputError(f"at most {self.limits.max_batch_images} images per call")
+        self.check_batch_count(len(images))
         if sum(len(i) for i in images) > self.limits.max_batch_bytes:
             raise BadUserInputError(f"images total more than {self.limits.max_batch_bytes} bytes")
         for image in images:
@@ -111,6 +110,11 @@ class PredictionService:
             )
             for row in scores
         ]
+
+    def check_batch_count(self, count: int) -> None:
+        """Callable before decoding anything, so a huge batch is refused cheaply."""
+        if count > self.limits.max_batch_images:
+            raise BadUserInputError(f"at most {self.limits.max_batch_images} images per call")
 
     def uploaded_image(self, *, caller: Caller, key: str) -> bytes:
         # Another caller's key, or any other key, is indistinguishable from a missing one.

@@ -78,10 +78,7 @@ class Query:
     def predict_batch(self, info: Info, input: PredictBatchInput) -> list[PredictionResult]:
         caller = require_caller(info.context.caller)
         predictions = info.context.services.predictions
-        if len(input.images) > predictions.limits.max_batch_images:
-            raise BadUserInputError(
-                f"at most {predictions.limits.max_batch_images} images per call"
-            )
+        predictions.check_batch_count(len(input.images))
         images = [decode_image(text, f"image {i + 1}") for i, text in enumerate(input.images)]
         results = predictions.predict(
             caller=caller,
