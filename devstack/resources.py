@@ -7,6 +7,7 @@ import json
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import boto3
@@ -24,6 +25,7 @@ class Endpoints:
     moto: str  # SQS, S3, SSM (and DynamoDB with --moto-only)
     region: str
 
+    @cache  # noqa: B019 - one client per service for the life of these endpoints (made ~60 ms each)
     def client(self, service: str) -> Any:
         url = self.dynamodb if service in ("dynamodb", "dynamodbstreams") else self.moto
         return boto3.client(

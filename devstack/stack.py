@@ -34,7 +34,7 @@ from devstack.standins import (
     moto_server,
     port_is_free,
 )
-from devstack.template import LOCAL_REGION, LocalTemplate, load
+from devstack.template import LOCAL_REGION, Function, LocalTemplate, load
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OVERRIDES = {"Environment": "dev"}
@@ -234,7 +234,7 @@ class Stack:
     ) -> None:
         overrides = _env_vars(self.options.env_vars)
         for name, function in template.functions.items():
-            declared = {k: str(v) for k, v in names.resolve(function.raw_environment).items()}
+            declared = _declared_environment(function, names)
             # As sam local does: --env-vars override only variables the template declares.
             chosen = {**(overrides.get("Parameters") or {}), **(overrides.get(name) or {})}
             declared.update({k: str(v) for k, v in chosen.items() if k in declared})
@@ -261,8 +261,7 @@ class Stack:
         }
         files: dict[str, dict[str, str]] = {}
         for name, function in template.functions.items():
-            declared = {k: str(v) for k, v in names.resolve(function.raw_environment).items()}
-            files[name] = {**declared, **docker}
+            files[name] = {**_declared_environment(function, names), **docker}
         path = self.options.state_dir / "sam-local-env.json"
         path.write_text(json.dumps(files, indent=2) + "\n")
 
@@ -373,6 +372,11 @@ class Stack:
                 self.state_file.unlink()
         except (OSError, ValueError):
             pass
+
+
+def _declared_environment(function: Function, names: LocalNames) -> dict[str, str]:
+    """The function's environment as the template declares it, intrinsics resolved."""
+    return {k: str(v) for k, v in names.resolve(function.raw_environment).items()}
 
 
 def _require_one_function(template: LocalTemplate) -> None:
