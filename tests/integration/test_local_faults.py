@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.support.processes import ROOT, stop
+from tests.support.processes import ROOT, start, stop
 from tests.support.stack import launch
 
 BASE = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0", "--quiet"]
@@ -91,22 +91,12 @@ def test_missing_java_is_named_in_one_line(tmp_path: Path) -> None:
 
 def test_moto_only_runs_without_java(tmp_path: Path) -> None:
     env_path = str(Path(sys.executable).parent)  # no java on this PATH
-    proc = subprocess.Popen(
-        [sys.executable, *BASE, "--state-dir", str(tmp_path), "--moto-only"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PATH": env_path, "PYTHONUNBUFFERED": "1"},
+    proc, output = start(
+        [*BASE, "--state-dir", str(tmp_path), "--moto-only"],
+        ready="ready in",
+        env={"PATH": env_path},
     )
-    assert proc.stdout is not None
-    output = []
-    for line in proc.stdout:
-        output.append(line)
-        if "ready in" in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=30)
+    rest = stop(proc)
     text = "".join(output) + rest
     assert "warning: --moto-only" in text
     assert "moto's: it differs from AWS" in text
