@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -106,43 +108,60 @@ def prediction_factory(settings: Settings) -> Callable[[], PredictionService]:
     """Builds the prediction use cases when first needed (boto3, numpy, Pillow, onnxruntime)."""
 
     def build_predictions() -> PredictionService:
-        from monolambda.adapters import aws  # noqa: PLC0415
-        from monolambda.adapters.images import PillowImages  # noqa: PLC0415
-        from monolambda.adapters.model_cache import ModelFileCache  # noqa: PLC0415
-        from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
-        from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
-        from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
-        from monolambda.predictions import PredictionService  # noqa: PLC0415
-
-        models = settings.models
-        if models is None:
-            raise RuntimeError("prediction_factory needs model settings")
-        registry = S3ModelRegistry(
-            s3=lambda: aws.client("s3"),
-            ssm=lambda: aws.client("ssm"),
-            bucket=models.bucket,
-            prefix=models.prefix,
-            parameter_prefix=models.parameter_prefix,
-            pointer_max_age_s=models.pointer_max_age_s,
-            files=ModelFileCache(Path(models.cache_dir), models.cache_mb * 1024 * 1024),
-        )
-        return PredictionService(
-            registry=registry,
-            images=PillowImages(),
-            inference=OnnxInference(settings.memory_mb),
-            uploads=S3Uploads(s3=lambda: aws.client("s3"), bucket=models.bucket),
-        )
+        # The predict path's libraries (boto3, numpy, Pillow, onnxruntime) are long-lived
+        # too: imported with the collector paused, as the container is (~20 ms saved).
+        with _long_lived():
+            return _build_predictions(settings)
 
     return build_predictions
 
 
-@cache
-def container() -> Container:
+def _build_predictions(settings: Settings) -> PredictionService:
+    from monolambda.adapters import aws  # noqa: PLC0415
+    from monolambda.adapters.images import PillowImages  # noqa: PLC0415
+    from monolambda.adapters.model_cache import ModelFileCache  # noqa: PLC0415
+    from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
+    from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
+    from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
+    from monolambda.predictions import PredictionService  # noqa: PLC0415
+
+    models = settings.models
+    if models is None:
+        raise RuntimeError("prediction_factory needs model settings")
+    aws.session()  # boto3's import, now rather than at the first client
+    registry = S3ModelRegistry(
+        s3=lambda: aws.client("s3"),
+        ssm=lambda: aws.client("ssm"),
+        bucket=models.bucket,
+        prefix=models.prefix,
+        parameter_prefix=models.parameter_prefix,
+        pointer_max_age_s=models.pointer_max_age_s,
+        files=ModelFileCache(Path(models.cache_dir), models.cache_mb * 1024 * 1024),
+    )
+    return PredictionService(
+        registry=registry,
+        images=PillowImages(),
+        inference=OnnxInference(settings.memory_mb),
+        uploads=S3Uploads(s3=lambda: aws.client("s3"), bucket=models.bucket),
+    )
+
+
+@contextmanager
+def _long_lived() -> Iterator[None]:
+    """Objects made inside live as long as the container: no collections while they are
+    made, then frozen so that later collections skip them."""
     gc.disable()
     try:
-        return build(load())
+        yield
     finally:
         gc.freeze()
-        _, middle, old = gc.get_threshold()
-        gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
         gc.enable()
+
+
+@cache
+def container() -> Container:
+    with _long_lived():
+        built = build(load())
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
+    return built

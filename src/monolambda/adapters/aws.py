@@ -14,7 +14,8 @@ _lock = threading.Lock()
 
 
 @cache
-def _session() -> Any:
+def session() -> Any:
+    """The SDK's one session; the first call pays for importing boto3."""
     import boto3  # noqa: PLC0415 - ~120 ms: only the routes that talk to AWS pay for it
 
     return boto3.session.Session()
@@ -29,6 +30,6 @@ def client(service: str) -> Any:
 def _client(service: str) -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
-    return _session().client(
+    return session().client(
         service, config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
     )

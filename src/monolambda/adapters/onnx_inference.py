@@ -23,6 +23,9 @@ def threads_for(memory_mb: int | None) -> int:
 
 class OnnxInference:
     def __init__(self, memory_mb: int | None) -> None:
+        import onnxruntime  # noqa: PLC0415 - 30-135 ms: only the predict path pays for it
+
+        self._ort = onnxruntime
         self._threads = threads_for(memory_mb)
         self._sessions: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -45,8 +48,7 @@ class OnnxInference:
             return session
 
     def _create(self, manifest: ModelManifest, model_file: str) -> Any:
-        import onnxruntime  # noqa: PLC0415 - 80-135 ms: only the predict path pays for it
-
+        onnxruntime = self._ort
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
