@@ -23,10 +23,10 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
         env.setdefault("APP_ENV", "dev")
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        bootstrap.container.cache_clear()
+        bootstrap.reset()
 
     yield apply
-    bootstrap.container.cache_clear()
+    bootstrap.reset()
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """The composition root: the one place that names concrete adapters and wires them together.
 
-Everything is built on first use, once per container (a warm Lambda reuses it), with the
-garbage collector paused while the long-lived object graph is created, then frozen so later
-collections skip it (7-18 % of init saved, and no gen-2 pauses over the frozen heap).
+Each route has its own part of the container, built the first time that route is invoked
+and kept for the container's life, so a cold start pays only for its own route: an SQS, S3,
+DynamoDB-stream or schedule event never imports Strawberry, Starlette or Mangum, and a
+`{ health }` request never imports boto3, numpy, Pillow or onnxruntime. Long-lived objects
+are built with the garbage collector paused, then frozen so later collections skip them
+(7-18 % of init saved, and no gen-2 pauses over the frozen heap).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,19 +27,22 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from monolambda.api.lambda_http import HttpRoute
-    from monolambda.predictions import PredictionService
     from monolambda.services import Services
+    from monolambda.services.predictions import PredictionService
+    from monolambda.triggers.schedule import ScheduleTrigger
+    from monolambda.triggers.stream import StreamTrigger
+    from monolambda.triggers.uploads import UploadTrigger
+    from monolambda.worker import SqsWorker
 
 # Written into the artifact by scripts/build.sh; absent in a source tree.
 BUILD_INFO_FILE = Path(__file__).with_name("build_info.json")
 SCRATCH_DIR = "/tmp"  # noqa: S108 - Lambda's only writable directory
 
-
-@dataclass(frozen=True, slots=True)
-class Container:
-    settings: Settings
-    services: Services
-    http: HttpRoute
+# graphql-core leaves ~30 small reference cycles per request, so young collections run every
+# ~60 requests at the default threshold (2,000) and each costs ~300 us: a p99 of 2.5x p50.
+# At 5,000 they run every ~160 requests (under 1 %), costing ~850 us each; the mean is
+# unchanged (measured with bench/startup.py; README, "Performance").
+YOUNG_GC_THRESHOLD = 5_000
 
 
 def read_build_info(path: Path = BUILD_INFO_FILE) -> BuildInfo:
@@ -58,76 +63,144 @@ def read_build_info(path: Path = BUILD_INFO_FILE) -> BuildInfo:
     )
 
 
-def build(settings: Settings) -> Container:
-    # Imported here so that routes which never serve HTTP don't pay for Strawberry.
+# --- shared by every route -----------------------------------------------------------------
+@cache
+def settings() -> Settings:
+    """Read once; a missing or malformed variable fails the first invocation of any route."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
+    return load()
+
+
+@cache
+def services() -> Services:
+    """The use cases; predictions (boto3, numpy, Pillow, onnxruntime) built on first use."""
     from monolambda.adapters.runtime_health import MemoryCheck, ScratchStorageCheck  # noqa: PLC0415
-    from monolambda.api.app import build_app  # noqa: PLC0415
-    from monolambda.api.direct import DirectExecution  # noqa: PLC0415
-    from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
-    from monolambda.api.schema import build_schema  # noqa: PLC0415
     from monolambda.domain.health import HealthCheck  # noqa: PLC0415
     from monolambda.services import Services  # noqa: PLC0415
+    from monolambda.services.health import HealthService  # noqa: PLC0415
 
-    checks: list[HealthCheck] = [ScratchStorageCheck(SCRATCH_DIR), MemoryCheck(settings.memory_mb)]
-    if settings.models is not None:
-        from monolambda.adapters import aws  # noqa: PLC0415 - boto3 itself only on a deep check
-        from monolambda.adapters.aws_health import ParameterCheck, S3BucketCheck  # noqa: PLC0415
-
-        checks += [
-            S3BucketCheck(lambda: aws.client("s3"), settings.models.bucket),
-            ParameterCheck(
-                lambda: aws.client("ssm"), f"{settings.models.parameter_prefix}/digits/current"
-            ),
+    config = settings()
+    with _long_lived():
+        checks: list[HealthCheck] = [
+            ScratchStorageCheck(SCRATCH_DIR),
+            MemoryCheck(config.memory_mb),
         ]
-    services = Services(
-        build_info=read_build_info(),
-        health_checks=checks,
-        predictions=prediction_factory(settings) if settings.models else None,
-    )
-    schema = build_schema(settings)
-    app = build_app(schema, services, graphiql=settings.graphiql)
-    return Container(
-        settings=settings,
-        services=services,
-        http=HttpRoute(
-            app,
-            max_body_bytes=settings.max_body_bytes,
-            direct=DirectExecution(schema, services),
-        ),
-    )
+        models = config.models
+        if models is not None:
+            from monolambda.adapters import aws  # noqa: PLC0415 - boto3 itself only on a deep check
+            from monolambda.adapters.aws_health import ParameterCheck, S3BucketCheck  # noqa: PLC0415
+
+            checks += [
+                S3BucketCheck(lambda: aws.client("s3"), models.bucket),
+                ParameterCheck(
+                    lambda: aws.client("ssm"),
+                    f"{models.parameter_prefix}/{models.default_model}/current",
+                ),
+            ]
+        return Services(
+            health=HealthService(build_info=read_build_info(), checks=checks),
+            work_limits=config.work,
+            predictions=_prediction_factory(config) if models is not None else None,
+        )
 
 
-# graphql-core leaves ~30 small reference cycles per request, so young collections run every
-# ~60 requests at the default threshold (2,000) and each costs ~300 us: a p99 of 2.5x p50.
-# At 5,000 they run every ~160 requests (under 1 %), costing ~850 us each; the mean is
-# unchanged (measured with bench/startup.py; README, "Performance").
-YOUNG_GC_THRESHOLD = 5_000
+# --- one part per route --------------------------------------------------------------------
+@cache
+def http() -> HttpRoute:
+    """API Gateway: the schema, Strawberry's ASGI view and Mangum."""
+    from monolambda.api.app import build_app  # noqa: PLC0415
+    from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
+    from monolambda.api.schema import build_schema  # noqa: PLC0415
+    from monolambda.logs import logger  # noqa: PLC0415
+
+    config = settings()
+    use_cases = services()
+    with _long_lived():
+        app = build_app(
+            build_schema(config),
+            use_cases,
+            graphiql=config.graphiql,
+            anonymous_access=config.anonymous_access,
+        )
+        route = HttpRoute(app, max_body_bytes=config.max_body_bytes)
+    if config.anonymous_access:
+        logger().warning(
+            "ANONYMOUS_ACCESS is on: no authorizer stands in front of this API, and every "
+            "request without claims acts as the caller 'anonymous'"
+        )
+    return route
 
 
-def prediction_factory(settings: Settings) -> Callable[[], PredictionService]:
-    """Builds the prediction use cases when first needed (boto3, numpy, Pillow, onnxruntime)."""
+@cache
+def worker() -> SqsWorker:
+    from monolambda.worker import SqsWorker  # noqa: PLC0415
 
+    settings()
+    return SqsWorker()
+
+
+@cache
+def upload_trigger() -> UploadTrigger:
+    from monolambda.triggers.uploads import UploadTrigger  # noqa: PLC0415
+
+    settings()
+    return UploadTrigger()
+
+
+@cache
+def stream_trigger() -> StreamTrigger:
+    from monolambda.triggers.stream import StreamTrigger  # noqa: PLC0415
+
+    settings()
+    return StreamTrigger()
+
+
+@cache
+def schedule_trigger() -> ScheduleTrigger:
+    from monolambda.triggers.schedule import ScheduleTrigger  # noqa: PLC0415
+
+    settings()
+    return ScheduleTrigger()
+
+
+def reset() -> None:
+    """Forget every part built so far (tests change the environment between containers)."""
+    for part in (
+        settings,
+        services,
+        http,
+        worker,
+        upload_trigger,
+        stream_trigger,
+        schedule_trigger,
+    ):
+        part.cache_clear()
+
+
+# --- predictions -----------------------------------------------------------------------------
+def _prediction_factory(config: Settings) -> Callable[[], PredictionService]:
     def build_predictions() -> PredictionService:
         # The predict path's libraries (boto3, numpy, Pillow, onnxruntime) are long-lived
         # too: imported with the collector paused, as the container is (~20 ms saved).
         with _long_lived():
-            return _build_predictions(settings)
+            return _build_predictions(config)
 
     return build_predictions
 
 
-def _build_predictions(settings: Settings) -> PredictionService:
+def _build_predictions(config: Settings) -> PredictionService:
     from monolambda.adapters import aws  # noqa: PLC0415
     from monolambda.adapters.images import PillowImages  # noqa: PLC0415
     from monolambda.adapters.model_cache import ModelFileCache  # noqa: PLC0415
     from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
     from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
     from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
-    from monolambda.predictions import PredictionService  # noqa: PLC0415
+    from monolambda.services.predictions import PredictionService  # noqa: PLC0415
 
-    models = settings.models
+    models = config.models
     if models is None:
-        raise RuntimeError("prediction_factory needs model settings")
+        raise RuntimeError("predictions need model settings")
     aws.session()  # boto3's import, now rather than at the first client
     registry = S3ModelRegistry(
         s3=lambda: aws.client("s3"),
@@ -140,9 +213,10 @@ def _build_predictions(settings: Settings) -> PredictionService:
     )
     return PredictionService(
         registry=registry,
-        images=PillowImages(),
-        inference=OnnxInference(settings.memory_mb),
+        images=PillowImages(max_pixels=min(config.work.max_pixels, PillowImages.MAX_PIXELS)),
+        inference=OnnxInference(config.memory_mb),
         uploads=S3Uploads(s3=lambda: aws.client("s3"), bucket=models.bucket),
+        default_model=models.default_model,
     )
 
 
@@ -156,12 +230,3 @@ def _long_lived() -> Iterator[None]:
     finally:
         gc.freeze()
         gc.enable()
-
-
-@cache
-def container() -> Container:
-    with _long_lived():
-        built = build(load())
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
-    return built

@@ -1,4 +1,8 @@
-"""The Lambda entry point: picks a route by the event's shape. No logic lives here."""
+"""The Lambda entry point: picks a route by the event's shape. No logic lives here.
+
+Each route's part of the container is built on its first event (bootstrap), so a cold start
+pays only for its own route.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +21,33 @@ class UnroutableEventError(Exception):
 
 
 def _http(event: Any, context: Any) -> Any:
-    return bootstrap.container().http(event, context)
+    return bootstrap.http()(event, context)
 
 
-# One entry per trigger; the worker, S3 and schedule routes join here.
+def _sqs(event: Any, context: Any) -> Any:
+    return bootstrap.worker()(event, context)
+
+
+def _s3(event: Any, context: Any) -> Any:
+    return bootstrap.upload_trigger()(event, context)
+
+
+def _stream(event: Any, context: Any) -> Any:
+    return bootstrap.stream_trigger()(event, context)
+
+
+def _schedule(event: Any, context: Any) -> Any:
+    return bootstrap.schedule_trigger()(event, context)
+
+
+# One entry per trigger.
 ROUTES: dict[EventKind, Route] = {
     EventKind.API_GATEWAY_V2: _http,
     EventKind.API_GATEWAY_V1: _http,
+    EventKind.SQS: _sqs,
+    EventKind.S3: _s3,
+    EventKind.DYNAMODB_STREAM: _stream,
+    EventKind.SCHEDULE: _schedule,
 }
 
 

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from monolambda.domain.budget import WorkLimits
+from monolambda.domain.models import NAME as MODEL_NAME
+
 # Lambda's synchronous invocation payload limit (6 MB). A body at or above it could never have
 # arrived inside an event anyway; answering 413 early keeps the local stack honest about it.
 LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -42,6 +45,9 @@ class GraphQLLimits:
     document_cache_size: int = 256
     # 0 turns operation batching off; n > 0 accepts batches of at most n operations.
     max_batch: int = 0
+    # Fields marked costly (predict, predictBatch) per operation: one, so a request's work is
+    # known before anything runs; aliases or fragments cannot repeat an inference.
+    max_costly_fields: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,8 @@ class ModelSettings:
     cache_mb: int
     # How long a read of a model's current-version pointer is trusted before SSM is asked again.
     pointer_max_age_s: int
+    # The model a prediction uses when it names none (and whose pointer deep health reads).
+    default_model: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +72,14 @@ class Settings:
     introspection: bool
     graphiql: bool
     field_suggestions: bool
+    # Off in prod: a document that fails validation gets one message naming nothing of the
+    # schema (the details are logged under the request id).
+    validation_messages: bool
+    # True on a stack deployed without an authorizer: requests act as the anonymous caller.
+    anonymous_access: bool
     max_body_bytes: int
     memory_mb: int | None
+    work: WorkLimits
     # None when MODELS_BUCKET is not set: the prediction fields answer UNAVAILABLE.
     models: ModelSettings | None = None
 
@@ -85,6 +99,13 @@ class Settings:
                 env, "GRAPHQL_CACHE_SIZE", GraphQLLimits.document_cache_size, minimum=1
             ),
             max_batch=_int(env, "GRAPHQL_MAX_BATCH", GraphQLLimits.max_batch, minimum=0),
+            max_costly_fields=_int(
+                env, "GRAPHQL_MAX_COSTLY_FIELDS", GraphQLLimits.max_costly_fields, minimum=1
+            ),
+        )
+        work = WorkLimits(
+            max_images=_int(env, "REQUEST_MAX_IMAGES", WorkLimits.max_images, minimum=1),
+            max_pixels=_int(env, "REQUEST_MAX_PIXELS", WorkLimits.max_pixels, minimum=1),
         )
         return cls(
             environment=environment,
@@ -93,8 +114,11 @@ class Settings:
             introspection=_bool(env, "GRAPHQL_INTROSPECTION", default=dev),
             graphiql=_bool(env, "GRAPHIQL", default=dev),
             field_suggestions=_bool(env, "GRAPHQL_FIELD_SUGGESTIONS", default=dev),
+            validation_messages=_bool(env, "GRAPHQL_VALIDATION_MESSAGES", default=dev),
+            anonymous_access=_bool(env, "ANONYMOUS_ACCESS", default=False),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", LAMBDA_SYNC_PAYLOAD_BYTES, minimum=1024),
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
+            work=work,
             models=_models(env),
         )
 
@@ -116,7 +140,15 @@ def _models(env: Mapping[str, str]) -> ModelSettings | None:
         cache_dir=env.get("MODEL_CACHE_DIR", "/tmp/monolambda-models"),  # noqa: S108 - Lambda's scratch
         cache_mb=_int(env, "MODEL_CACHE_MB", 256, minimum=1),
         pointer_max_age_s=_int(env, "MODEL_POINTER_MAX_AGE_S", 60, minimum=0),
+        default_model=_model_name(env.get("DEFAULT_MODEL", "digits")),
     )
+
+
+def _model_name(raw: str) -> str:
+    name = raw.strip()
+    if not MODEL_NAME.match(name):
+        raise SettingsError(f"DEFAULT_MODEL={raw!r} is not a model name (a-z, 0-9, -)")
+    return name
 
 
 def _environment(env: Mapping[str, str]) -> Environment:

@@ -9,9 +9,12 @@ import strawberry
 from monolambda.api.context import Context
 from monolambda.api.schema import build_schema
 from monolambda.domain.about import BuildInfo
-from monolambda.domain.health import CheckResult, HealthStatus
+from monolambda.domain.budget import WorkLimits
+from monolambda.domain.health import CheckResult, HealthCheck, HealthStatus
 from monolambda.domain.identity import Caller
 from monolambda.services import Services
+from monolambda.services.health import HealthService
+from monolambda.services.predictions import PredictionService
 from monolambda.settings import Settings
 
 BUILD = BuildInfo(
@@ -32,8 +35,16 @@ class FixedCheck:
         return CheckResult(self.name, self.status, f"{'deep' if deep else 'shallow'} probe", 0.5)
 
 
-def make_services(*checks: FixedCheck) -> Services:
-    return Services(build_info=BUILD, health_checks=list(checks))
+def make_services(
+    *checks: HealthCheck,
+    predictions: PredictionService | None = None,
+    work: WorkLimits | None = None,
+) -> Services:
+    return Services(
+        health=HealthService(build_info=BUILD, checks=checks),
+        work_limits=work or WorkLimits(),
+        predictions=None if predictions is None else lambda: predictions,
+    )
 
 
 def make_schema(**env: str) -> strawberry.Schema:
@@ -50,11 +61,16 @@ def execute(
     services: Services | None = None,
     request_id: str = "req-1",
     read_only: bool = False,
+    operation_name: str | None = None,
 ) -> Any:
+    services = services or make_services()
     context = Context(
-        services=services or make_services(),
+        services=services,
         caller=caller,
         request_id=request_id,
+        budget=services.budget(),
         read_only=read_only,
     )
-    return schema.execute_sync(query, variable_values=variables, context_value=context)
+    return schema.execute_sync(
+        query, variable_values=variables, context_value=context, operation_name=operation_name
+    )

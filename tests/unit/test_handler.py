@@ -5,15 +5,33 @@ from typing import Any
 
 import pytest
 
-from monolambda.handler import UnroutableEventError
+from monolambda import bootstrap
+from monolambda.handler import ROUTES, UnroutableEventError, handler
+from monolambda.settings import SettingsError
 from tests.conftest import Invoke
+from tests.support.apigw import FakeLambdaContext, http_api_event
+
+SQS = {
+    "Records": [
+        {"messageId": "m-1", "eventSource": "aws:sqs", "body": "{}"},
+        {"messageId": "m-2", "eventSource": "aws:sqs", "body": "{}"},
+    ]
+}
+STREAM = {
+    "Records": [
+        {"eventSource": "aws:dynamodb", "dynamodb": {"SequenceNumber": "111"}},
+        {"eventSource": "aws:dynamodb", "dynamodb": {"SequenceNumber": "222"}},
+    ]
+}
+S3 = {"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": "uploads/a/x"}}}]}
+SCHEDULE = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-11-22T00:00Z"}
 
 
 @pytest.mark.parametrize(
     "event",
     [
         {"hello": "world", "password": "hunter2"},
-        {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]},  # no worker route yet
+        {"Records": [{"eventSource": "aws:kinesis", "data": "hunter2"}]},
         [],
         None,
     ],
@@ -29,24 +47,47 @@ def test_unroutable_events_are_logged_and_refused(
     assert "hunter2" not in str(record.__dict__)
 
 
-def test_container_is_built_once(invoke: Invoke) -> None:
-    from monolambda import bootstrap  # noqa: PLC0415
-    from tests.support.apigw import http_api_event  # noqa: PLC0415
+def test_every_trigger_has_a_route() -> None:
+    from monolambda.events import EventKind  # noqa: PLC0415
 
+    assert set(ROUTES) == set(EventKind)
+
+
+def test_until_the_worker_exists_no_message_is_acknowledged(invoke: Invoke) -> None:
+    assert invoke(SQS) == {
+        "batchItemFailures": [{"itemIdentifier": "m-1"}, {"itemIdentifier": "m-2"}]
+    }
+
+
+def test_until_webhooks_exist_no_stream_record_is_acknowledged(invoke: Invoke) -> None:
+    assert invoke(STREAM) == {
+        "batchItemFailures": [{"itemIdentifier": "111"}, {"itemIdentifier": "222"}]
+    }
+
+
+def test_uploads_and_the_schedule_are_acknowledged(invoke: Invoke) -> None:
+    assert invoke(S3) is None
+    assert invoke(SCHEDULE) is None
+
+
+def test_each_routes_part_is_built_once(invoke: Invoke) -> None:
     invoke(http_api_event({"query": "{ health { status } }"}))
-    first = bootstrap.container()
+    first = bootstrap.http()
     invoke(http_api_event({"query": "{ health { status } }"}))
-    assert bootstrap.container() is first
+    assert bootstrap.http() is first
+    invoke(SQS)
+    assert bootstrap.worker() is bootstrap.worker()
+    assert bootstrap.services() is bootstrap.services()
 
 
-def test_missing_configuration_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monolambda import bootstrap  # noqa: PLC0415
-    from monolambda.handler import handler  # noqa: PLC0415
-    from monolambda.settings import SettingsError  # noqa: PLC0415
-    from tests.support.apigw import FakeLambdaContext, http_api_event  # noqa: PLC0415
-
+@pytest.mark.parametrize("event", [http_api_event({"query": "{ health { status } }"}), SQS, S3])
+def test_missing_configuration_fails_loudly_on_every_route(
+    monkeypatch: pytest.MonkeyPatch, event: dict[str, Any]
+) -> None:
     monkeypatch.delenv("APP_ENV", raising=False)
-    bootstrap.container.cache_clear()
-    with pytest.raises(SettingsError, match="APP_ENV is not set"):
-        handler(http_api_event({"query": "{ health { status } }"}), FakeLambdaContext())
-    bootstrap.container.cache_clear()
+    bootstrap.reset()
+    try:
+        with pytest.raises(SettingsError, match="APP_ENV is not set"):
+            handler(event, FakeLambdaContext())
+    finally:
+        bootstrap.reset()

@@ -275,21 +275,17 @@ def test_bounded_batching_when_enabled(invoke: Invoke, configure: Any) -> None:
     assert response_json(response)["errors"][0]["message"] == "Too many operations"
 
 
-@pytest.mark.parametrize("module", ["app", "direct"])
 def test_a_failure_outside_resolvers_is_masked(
-    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, module: str
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Break the HTTP layer itself, on the ASGI path (app) or the direct one.
-    from monolambda.api import app, direct  # noqa: PLC0415
+    # Break the HTTP layer itself: the view's context.
+    from monolambda.api import app  # noqa: PLC0415
 
-    def explode(*_: object) -> None:
+    def explode(*_: object, **__: object) -> None:
         raise RuntimeError("secret-connection-string")
 
-    monkeypatch.setattr({"app": app, "direct": direct}[module], "context_for", explode)
-    event = http_api_event(HEALTH)
-    if module == "app":
-        monkeypatch.setattr(direct, "_plain_operation", lambda *_: None)
-    response = invoke(event, request_id="rid-500")
+    monkeypatch.setattr(app, "context_for", explode)
+    response = invoke(http_api_event(HEALTH), request_id="rid-500")
     assert response["statusCode"] == 500
     body = response_json(response)
     assert body == {
@@ -305,7 +301,7 @@ def test_a_failure_outside_resolvers_is_masked(
 
 
 def test_text_answers_are_not_base64_encoded(invoke: Invoke) -> None:
-    # JSON (the direct path) and GraphiQL's HTML (through Mangum) go back as text.
+    # JSON and GraphiQL's HTML go back as text.
     for event in (
         http_api_event(HEALTH),
         http_api_event(method="GET", headers={"accept": "text/html"}),

@@ -2,137 +2,123 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from monolambda.domain.budget import WorkBudget, WorkLimits
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
-from monolambda.domain.models import InputSpec, ModelManifest
-from monolambda.predictions import PredictionLimits, PredictionService
+from monolambda.services.predictions import PredictionLimits
+from tests.support.fakes import NOT_AN_IMAGE, FakeImages, FakeUploads, prediction_service
 
-SPEC = InputSpec("x", "NC", 2, 2, "L", "any", "stretch", 1 / 255, (0.0,), (1.0,))
 ALICE = Caller(sub="alice")
 
 
-def manifest(version: str) -> ModelManifest:
-    return ModelManifest("m", version, "", ("cat", "dog", "eel"), SPEC, "p", "0" * 64)
+def budget(images: int = 64, pixels: int = 1_000_000) -> WorkBudget:
+    return WorkBudget(WorkLimits(max_images=images, max_pixels=pixels))
 
 
-@dataclass
-class FakeRegistry:
-    current: str = "2"
-    known: tuple[str, ...] = ("1", "2")
-
-    def model_names(self) -> list[str]:
-        return ["m"]
-
-    def versions(self, name: str) -> list[str]:
-        return list(self.known)
-
-    def current_version(self, name: str) -> str:
-        if name != "m":
-            raise NotFoundError(f"no model named {name!r}")
-        return self.current
-
-    def manifest(self, name: str, version: str) -> ModelManifest:
-        if name != "m" or version not in self.known:
-            raise NotFoundError("no such version")
-        return manifest(version)
-
-    def model_file(self, m: ModelManifest) -> str:
-        return f"/tmp/{m.name}/{m.version}"
-
-
-@dataclass
-class FakeBatch:
-    count: int
-
-
-class FakeImages:
-    def prepare(self, images: Sequence[bytes], spec: InputSpec) -> FakeBatch:
-        return FakeBatch(len(images))
-
-
-class FakeInference:
-    def run(self, m: ModelManifest, model_file: str, batch: Any) -> list[list[float]]:
-        return [[0.1, 0.7, 0.2] for _ in range(batch.count)]
-
-
-@dataclass
-class FakeUploads:
-    objects: dict[str, bytes] = field(default_factory=dict)
-
-    def presigned_post(
-        self, key: str, content_type: str, max_bytes: int, expires_s: int
-    ) -> dict[str, Any]:
-        return {
-            "url": "https://bucket.example",
-            "fields": {"key": key, "Content-Type": content_type},
-        }
-
-    def read(self, key: str, max_bytes: int) -> bytes:
-        if key not in self.objects:
-            raise NotFoundError("no such upload")
-        return self.objects[key]
-
-
-def service(**limits: int) -> PredictionService:
-    return PredictionService(
-        registry=FakeRegistry(),
-        images=FakeImages(),
-        inference=FakeInference(),
-        uploads=FakeUploads({"uploads/alice/k1": b"img"}),
-        limits=PredictionLimits(**limits),
-    )
-
-
-def test_predict_uses_the_current_version_and_ranks() -> None:
-    (result,) = service().predict(caller=ALICE, model="m", version=None, images=[b"x"], top_k=2)
-    assert (result.model, result.version) == ("m", "2")
-    assert [(r.label, r.score) for r in result.labels] == [("dog", 0.7), ("eel", 0.2)]
-
-
-def test_predict_a_named_version() -> None:
-    (result,) = service().predict(caller=ALICE, model="m", version="1", images=[b"x"], top_k=1)
-    assert result.version == "1"
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "error", "message"),
-    [
-        ({"top_k": 0}, BadUserInputError, "topK"),
-        ({"top_k": 21}, BadUserInputError, "topK"),
-        ({"images": []}, BadUserInputError, "at least one"),
-        ({"images": [b"x"] * 65}, BadUserInputError, "at most 64"),
-        ({"images": [b"x" * 5_000_000]}, BadUserInputError, "total more than"),
-        ({"model": "nope"}, BadUserInputError, "no model named"),
-        ({"version": "9"}, BadUserInputError, "no such version"),
-    ],
-)
-def test_predict_refuses(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
+def predict(**overrides: Any) -> Any:
+    images = overrides.pop("fake_images", None)
     arguments: dict[str, Any] = {
         "caller": ALICE,
+        "budget": budget(),
         "model": "m",
         "version": None,
         "images": [b"x"],
         "top_k": 3,
     }
-    with pytest.raises(error, match=message):
-        service().predict(**{**arguments, **kwargs})
+    return prediction_service(images=images).predict(**{**arguments, **overrides})
+
+
+def test_predict_uses_the_current_version_and_ranks() -> None:
+    (result,) = predict(top_k=2)
+    assert (result.model, result.version) == ("m", "2")
+    assert [(r.label, r.score) for r in result.labels] == [("dog", 0.7), ("eel", 0.2)]
+
+
+def test_predict_a_named_version_and_the_default_model() -> None:
+    (result,) = predict(version="1", top_k=1)
+    assert result.version == "1"
+    (result,) = predict(model=None)
+    assert result.model == "m"  # the service's default model
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"top_k": 0}, "topK"),
+        ({"top_k": 21}, "topK"),
+        ({"images": []}, "at least one"),
+        ({"images": [b"x"] * 65}, "at most 64 images per request"),
+        ({"images": [b"x" * 5_000_000]}, "total more than"),
+        ({"model": "nope"}, "no model named"),
+        ({"version": "9"}, "no version '9'"),
+        ({"images": [b"x", NOT_AN_IMAGE]}, "image 2 is not"),
+    ],
+)
+def test_predict_refuses(overrides: dict[str, Any], message: str) -> None:
+    images = FakeImages()
+    with pytest.raises(BadUserInputError, match=message):
+        predict(fake_images=images, **overrides)
+    assert images.prepared == []  # refused before anything was decoded
 
 
 def test_one_image_over_its_limit_points_at_uploads() -> None:
+    service = prediction_service(limits=PredictionLimits(max_image_bytes=10))
     with pytest.raises(BadUserInputError, match="use createUpload"):
-        service(max_image_bytes=10).predict(
-            caller=ALICE, model="m", version=None, images=[b"x" * 11], top_k=1
+        service.predict(
+            caller=ALICE, budget=budget(), model="m", version=None, images=[b"x" * 11], top_k=1
         )
 
 
+def test_the_pixel_budget_is_checked_from_headers_before_decoding() -> None:
+    images = FakeImages(sizes={b"big": (1000, 1000), b"small": (10, 10)})
+    shared = budget(pixels=1_500_000)
+    predict(fake_images=images, images=[b"big"], budget=shared)  # 1.0 M of 1.5 M
+    with pytest.raises(BadUserInputError, match="at most 1,500,000"):
+        predict(fake_images=images, images=[b"small", b"big"], budget=shared)
+    assert images.prepared == [b"big"]  # the refused call decoded nothing
+    assert images.measured[-2:] == [b"small", b"big"]
+
+
+def test_the_image_budget_is_shared_by_every_call_of_a_request() -> None:
+    shared = budget(images=3)
+    predict(images=[b"a", b"b"], budget=shared)
+    with pytest.raises(BadUserInputError, match=r"at most 3 images per request \(1 left\)"):
+        predict(images=[b"c", b"d"], budget=shared)
+    predict(images=[b"e"], budget=shared)
+
+
+def one(**overrides: Any) -> Any:
+    uploads = FakeUploads({"uploads/alice/k1": b"img", "uploads/alice/big": b"y" * 6_000_000})
+    arguments: dict[str, Any] = {
+        "caller": ALICE,
+        "budget": budget(),
+        "model": None,
+        "version": None,
+        "image": None,
+        "s3_key": None,
+        "top_k": 3,
+    }
+    return prediction_service(uploads=uploads).predict_one(**{**arguments, **overrides})
+
+
+def test_predict_one_takes_exactly_one_of_image_and_key() -> None:
+    assert one(image=b"x").model == "m"
+    assert one(s3_key="uploads/alice/k1").model == "m"
+    for both_or_neither in ({}, {"image": b"x", "s3_key": "uploads/alice/k1"}):
+        with pytest.raises(BadUserInputError, match="exactly one of image and s3Key"):
+            one(**both_or_neither)
+
+
+def test_an_upload_may_be_larger_than_an_inline_image() -> None:
+    # 6 MB: over the 4 MiB inline limit, under the 20 MiB upload limit.
+    assert one(s3_key="uploads/alice/big").version == "2"
+
+
 def test_uploads_are_private_to_their_owner() -> None:
-    assert service().uploaded_image(caller=ALICE, key="uploads/alice/k1") == b"img"
     for key in (
         "uploads/bob/k1",
         "uploads/alice/../bob/k1",
@@ -140,14 +126,15 @@ def test_uploads_are_private_to_their_owner() -> None:
         "uploads/alice/missing",
     ):
         with pytest.raises(NotFoundError):
-            service().uploaded_image(caller=ALICE, key=key)
+            one(s3_key=key)
 
 
 def test_create_upload_under_the_callers_prefix() -> None:
-    post = service().create_upload(caller=ALICE, content_type="image/png", size=1000)
-    assert post["key"].startswith("uploads/alice/")
-    assert post["fields"]["Content-Type"] == "image/png"
+    grant = prediction_service().create_upload(caller=ALICE, content_type="image/png", size=1000)
+    assert grant.key.startswith("uploads/alice/")
+    assert dict(grant.form.fields)["Content-Type"] == "image/png"
+    assert grant.expires_in_s == 300
     with pytest.raises(BadUserInputError, match="contentType"):
-        service().create_upload(caller=ALICE, content_type="text/html", size=10)
+        prediction_service().create_upload(caller=ALICE, content_type="text/html", size=10)
     with pytest.raises(BadUserInputError, match="size"):
-        service().create_upload(caller=ALICE, content_type="image/png", size=0)
+        prediction_service().create_upload(caller=ALICE, content_type="image/png", size=0)

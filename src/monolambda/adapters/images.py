@@ -3,13 +3,20 @@
 PNG, JPEG, WebP and GIF (first frame); EXIF orientation applied; converted to the model's colour
 mode; light backgrounds inverted for models trained on ink-high data; optionally cropped to
 the ink and centred (as scikit-learn's digits are); resized; scaled and normalised.
+
+Memory: an image is decoded, shrunk at once to a working size and only then prepared, one
+image at a time, so a request never holds more than one full-size bitmap (JPEGs are even
+decoded at a reduced scale). Modes Pillow cannot shrink directly (palette, bilevel, 16-bit)
+are converted a strip at a time rather than whole.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +27,11 @@ from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.models import InputSpec
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
-# Decompression bombs: a small file that would decode to a huge bitmap. 25 megapixels is a
-# 5000x5000 photo; Pillow's own warning threshold is 89 M, its error twice that.
-MAX_PIXELS = 25_000_000
 _INK_THRESHOLD = 0.15
+# Pillow can average these modes down in one step (Image.reduce).
+_REDUCIBLE = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "I", "F", "YCbCr"})
+# Rows of a full-size image converted at once when its mode is not reducible.
+_STRIP_ROWS = 256
 
 
 @dataclass
@@ -33,64 +41,128 @@ class PillowBatch:
 
 
 class PillowImages:
+    # Decompression bombs: a small file that would decode to a huge bitmap. 25 megapixels is
+    # a 5000x5000 photo; Pillow's own warning threshold is 89 M, its error twice that.
+    MAX_PIXELS = 25_000_000
+    # The longer side an image is shrunk to right after decoding: well above any model's input
+    # (28 to 224 pixels), so that cropping to the ink still has detail to work with.
+    WORKING_SIDE = 1024
+
     def __init__(self, max_pixels: int = MAX_PIXELS) -> None:
         self._max_pixels = max_pixels
 
+    def measure(self, data: bytes, which: str) -> tuple[int, int]:
+        with _reading(which):
+            width, height = self._open(data, which).size
+        return width, height
+
     def prepare(self, images: Sequence[bytes], spec: InputSpec) -> PillowBatch:
-        rows = [self._one(index, data, spec) for index, data in enumerate(images)]
+        many = len(images) > 1
+        rows = [
+            self._one(data, spec, f"image {index + 1}" if many else "the image")
+            for index, data in enumerate(images)
+        ]
         return PillowBatch(array=np.stack(rows).astype(np.float32, copy=False), count=len(rows))
 
-    def _one(self, index: int, data: bytes, spec: InputSpec) -> Any:
-        which = f"image {index + 1}" if index else "the image"
-        image = self._decode(data, which)
-        pixels = self._pixels(image, spec)
+    def _one(self, data: bytes, spec: InputSpec, which: str) -> Any:
+        with _reading(which):
+            image = self._open(data, which)
+            image.seek(0)  # an animated GIF or WebP: its first frame
+            # JPEG only: decode straight at 1/2, 1/4 or 1/8 scale when that is still at least
+            # the working size (a no-op for other formats).
+            image.draft(image.mode, _fit(image.size, self.WORKING_SIDE))
+            image.load()
+            image = _shrunk(image, self.WORKING_SIDE)
+            image = ImageOps.exif_transpose(image) or image
+        pixels = _pixels(image, spec)
         if spec.layout == "NC":
             return pixels.reshape(-1)
         if spec.layout == "NCHW":
             return np.transpose(pixels, (2, 0, 1))
         return pixels  # NHWC
 
-    def _decode(self, data: bytes, which: str) -> Image.Image:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image = Image.open(io.BytesIO(data), formats=FORMATS)
-                width, height = image.size
-                too_big = width * height > self._max_pixels
-                if not too_big:
-                    image.seek(0)  # an animated GIF: its first frame
-                    image.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-            raise BadUserInputError(f"{which} has too many pixels") from e
-        except UnidentifiedImageError as e:
-            raise BadUserInputError(f"{which} is not a PNG, JPEG, WebP or GIF image") from e
-        except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise BadUserInputError(f"{which} is truncated or corrupt") from e
-        if too_big:
+    def _open(self, data: bytes, which: str) -> Image.Image:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+        width, height = image.size
+        if width * height > self._max_pixels:
             raise BadUserInputError(
                 f"{which} is {width}x{height}: more than {self._max_pixels} pixels"
             )
-        return ImageOps.exif_transpose(image) or image
+        return image
 
-    @staticmethod
-    def _pixels(image: Image.Image, spec: InputSpec) -> Any:
-        if image.mode in ("RGBA", "LA", "PA") or (
-            image.mode == "P" and "transparency" in image.info
-        ):
-            # Transparent pixels become the paper: white (drawings on a canvas are usually so).
-            background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-            image = Image.alpha_composite(background, image.convert("RGBA"))
-        image = image.convert(spec.colour)
-        if spec.background == "light":
-            image = ImageOps.invert(image)
-        if spec.fit == "ink":
-            image = _fit_ink(image)
-        resized = image.resize((spec.width, spec.height), Image.Resampling.BOX)
-        pixels = np.asarray(resized, dtype=np.float32).reshape(spec.height, spec.width, -1)
-        pixels *= spec.scale
-        mean = np.asarray(spec.mean, dtype=np.float32)
-        std = np.asarray(spec.std, dtype=np.float32)
-        return (pixels - mean) / std
+
+@contextmanager
+def _reading(which: str) -> Iterator[None]:
+    """Any failure while Pillow reads untrusted bytes is the sender's: BAD_USER_INPUT.
+
+    Pillow's decoders and its EXIF parser raise a wide, undocumented range of exceptions on
+    malformed input (OSError, SyntaxError, ValueError, struct.error, IndexError, ...) and warn
+    about corrupt data rather than fail; both are refusals here.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            yield
+    except (BadUserInputError, MemoryError):
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise BadUserInputError(f"{which} has too many pixels") from e
+    except UnidentifiedImageError as e:
+        raise BadUserInputError(f"{which} is not a PNG, JPEG, WebP or GIF image") from e
+    except Exception as e:  # see above: only Pillow runs inside
+        raise BadUserInputError(f"{which} is truncated or corrupt") from e
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    width, height = size
+    scale = min(1.0, side / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _shrunk(image: Image.Image, side: int) -> Image.Image:
+    """At most `side` on the longer edge, by box-averaging whole blocks of pixels."""
+    factor = math.ceil(max(image.size) / side)
+    if factor <= 1:
+        return image
+    if image.mode in _REDUCIBLE:
+        return image.reduce(factor)
+    mode = _working_mode(image)
+    width, height = image.size
+    shrunk = Image.new(mode, (math.ceil(width / factor), math.ceil(height / factor)))
+    step = factor * max(1, _STRIP_ROWS // factor)
+    for top in range(0, height, step):
+        strip = image.crop((0, top, width, min(height, top + step))).convert(mode)
+        shrunk.paste(strip.reduce(factor), (0, top // factor))
+    shrunk.info = image.info  # EXIF orientation and transparency travel with the image
+    return shrunk
+
+
+def _working_mode(image: Image.Image) -> str:
+    if image.mode in ("P", "PA"):
+        return "RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB"
+    if image.mode == "1":
+        return "L"
+    return "I"  # 16-bit greyscale and the rest of Pillow's integer modes
+
+
+def _pixels(image: Image.Image, spec: InputSpec) -> Any:
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
+        # Transparent pixels become the paper: white (drawings on a canvas are usually so).
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image.convert("RGBA"))
+    image = image.convert(spec.colour)
+    if spec.background == "light":
+        image = ImageOps.invert(image)
+    if spec.fit == "ink":
+        image = _fit_ink(image)
+    resized = image.resize((spec.width, spec.height), Image.Resampling.BOX)
+    pixels = np.asarray(resized, dtype=np.float32).reshape(spec.height, spec.width, -1)
+    pixels *= spec.scale
+    mean = np.asarray(spec.mean, dtype=np.float32)
+    std = np.asarray(spec.std, dtype=np.float32)
+    return (pixels - mean) / std
 
 
 def _fit_ink(image: Image.Image) -> Image.Image:

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from monolambda.domain.errors import BadUserInputError, NotFoundError
+from monolambda.domain.uploads import UploadForm
 
 
 class S3Uploads:
@@ -20,15 +21,16 @@ class S3Uploads:
 
     def presigned_post(
         self, key: str, content_type: str, max_bytes: int, expires_s: int
-    ) -> dict[str, Any]:
-        post: dict[str, Any] = self._s3.generate_presigned_post(
+    ) -> UploadForm:
+        post = self._s3.generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
             Fields={"Content-Type": content_type},
             Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
             ExpiresIn=expires_s,
         )
-        return post
+        fields = tuple((str(name), str(value)) for name, value in post["fields"].items())
+        return UploadForm(url=str(post["url"]), fields=fields)
 
     def read(self, key: str, max_bytes: int) -> bytes:
         from botocore.exceptions import ClientError  # noqa: PLC0415

@@ -36,7 +36,9 @@ def http_error(
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view; HTTP-level refusals are JSON with a code, like GraphQL errors."""
 
-    def __init__(self, schema: BaseSchema, services: Services, *, graphiql: bool) -> None:
+    def __init__(
+        self, schema: BaseSchema, services: Services, *, graphiql: bool, anonymous_access: bool
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
@@ -46,6 +48,7 @@ class GraphQLView(GraphQL[Context, None]):
             multipart_uploads_enabled=False,
         )
         self._services = services
+        self._anonymous_access = anonymous_access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +63,12 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         del response
         scope = request.scope
-        return context_for(self._services, scope.get("aws.event") or {}, scope.get("aws.context"))
+        return context_for(
+            self._services,
+            scope.get("aws.event") or {},
+            scope.get("aws.context"),
+            anonymous_access=self._anonymous_access,
+        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -85,26 +93,6 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return decoded
-
-    async def execute_single(  # noqa: PLR0917 - the base class's signature
-        self,
-        request: Any,
-        request_adapter: Any,
-        sub_response: Any,
-        context: Context,
-        root_value: Any,
-        request_data: Any,
-    ) -> ExecutionResult:
-        try:
-            return await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
-            )
-        except HTTPException as e:
-            if context.read_only and e.reason.startswith("mutations"):
-                raise HTTPException(
-                    400, "mutations need the header Content-Type: application/json"
-                ) from e
-            raise
 
 
 def _request_id(scope: Scope) -> str:
@@ -145,5 +133,9 @@ def is_graphql_path(path: str) -> bool:
     return f"/{tail}" == GRAPHQL_PATH and head.count("/") == 1 and len(head) > 1
 
 
-def build_app(schema: BaseSchema, services: Services, *, graphiql: bool) -> GraphQLPaths:
-    return GraphQLPaths(GraphQLView(schema, services, graphiql=graphiql))
+def build_app(
+    schema: BaseSchema, services: Services, *, graphiql: bool, anonymous_access: bool
+) -> GraphQLPaths:
+    return GraphQLPaths(
+        GraphQLView(schema, services, graphiql=graphiql, anonymous_access=anonymous_access)
+    )

@@ -1,4 +1,5 @@
-"""What every resolver gets: the use cases, the caller and the request id."""
+"""What every resolver gets: the use cases, the caller, the request id and the request's
+work budget."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from monolambda.api.identity import caller_from_event
-from monolambda.domain.identity import Caller
+from monolambda.domain.budget import WorkBudget
+from monolambda.domain.identity import ANONYMOUS, Caller
 from monolambda.services import Services
 
 # Event key set by the Lambda adapter when it had to assume a JSON body (no Content-Type).
@@ -20,16 +22,25 @@ class Context:
     services: Services
     caller: Caller | None
     request_id: str
+    budget: WorkBudget
     # True when the request could only be read as JSON by assumption (it had no Content-Type);
     # such a request may not mutate anything, as a browser can send it cross-site unannounced.
     read_only: bool = False
 
 
-def context_for(services: Services, event: Mapping[str, Any], lambda_context: object) -> Context:
+def context_for(
+    services: Services,
+    event: Mapping[str, Any],
+    lambda_context: object,
+    *,
+    anonymous_access: bool = False,
+) -> Context:
+    caller = caller_from_event(event)
     return Context(
         services=services,
-        caller=caller_from_event(event),
+        caller=ANONYMOUS if caller is None and anonymous_access else caller,
         request_id=request_id_for(event, lambda_context),
+        budget=services.budget(),
         read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
     )
 

@@ -1,16 +1,23 @@
 """How errors leave the API: expected ones with a code and their own safe message, the rest
-masked to a generic message carrying the request id, and logged in full with that id."""
+masked to a generic message carrying the request id, and logged in full with that id.
+
+Without detailed messages (prod), graphql-core's complaints about a request's variables are
+answered without their text too: it names input types and their fields.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
 
 from monolambda.domain.errors import DomainError, ErrorCode
 from monolambda.logs import logger
 
 MASKED_MESSAGE = "Internal server error"
+MASKED_VALIDATION_MESSAGE = (
+    "The operation is not valid for this API (the log has the details under the requestId)"
+)
 
 # Codes for mistakes in the GraphQL document itself (as Apollo Server names them), beside the
 # domain's codes.
@@ -29,9 +36,11 @@ def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if isinstance(original, DomainError):
         return False
-    # graphql-core's own complaints about the request (syntax, validation, variable coercion)
-    # carry no original error and describe only what the client sent.
-    return not (original is None or isinstance(original, GraphQLError))
+    if original is None:
+        # graphql-core's complaints about the request (syntax, validation, variables) have no
+        # path; one with a path arose while executing (a null in a non-null field): ours.
+        return error.path is not None
+    return not isinstance(original, GraphQLError)
 
 
 def mark_validation_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
@@ -39,6 +48,13 @@ def mark_validation_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
     for error in errors:
         error.extensions = {**(error.extensions or {}), "code": VALIDATION_FAILED}
     return errors
+
+
+def masked_validation_error(request_id: str) -> GraphQLError:
+    return GraphQLError(
+        MASKED_VALIDATION_MESSAGE,
+        extensions={"code": VALIDATION_FAILED, "requestId": request_id},
+    )
 
 
 def _code(error: GraphQLError) -> str:
@@ -50,7 +66,7 @@ def _code(error: GraphQLError) -> str:
     return ErrorCode.BAD_USER_INPUT.value
 
 
-def shape(error: GraphQLError, request_id: str) -> GraphQLError:
+def shape(error: GraphQLError, request_id: str, *, detailed: bool = True) -> GraphQLError:
     if is_unexpected(error):
         return GraphQLError(
             MASKED_MESSAGE,
@@ -62,27 +78,48 @@ def shape(error: GraphQLError, request_id: str) -> GraphQLError:
         )
     if error.extensions and "code" in error.extensions:
         return error
-    extensions: dict[str, Any] = {"code": _code(error)}
+    variable = _variable_of(error)
+    if variable is not None and not detailed:
+        logger().info(
+            "variable values refused",
+            extra={"request_id": request_id, "variable_error": error.message},
+        )
+        return GraphQLError(
+            f"Variable '${variable}' has an invalid value (the log has the details under the "
+            "requestId)",
+            extensions={"code": ErrorCode.BAD_USER_INPUT.value, "requestId": request_id},
+        )
     return GraphQLError(
         error.message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         path=error.path,
-        extensions=extensions,
+        extensions={"code": _code(error)},
     )
+
+
+def _variable_of(error: GraphQLError) -> str | None:
+    """The variable's name, for graphql-core's refusal of a variable's value."""
+    if error.original_error is None and error.nodes:
+        node = error.nodes[0]
+        if isinstance(node, VariableDefinitionNode):
+            return node.variable.name.value
+    return None
 
 
 def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:
     for error in errors:
+        if not is_unexpected(error):
+            continue
+        where = ".".join(str(p) for p in error.path or ()) or "the operation"
         original = error.original_error
-        if original is not None and is_unexpected(error):
-            logger().error(
-                "unexpected error while resolving %s",
-                ".".join(str(p) for p in error.path or ()) or "the operation",
-                exc_info=(type(original), original, original.__traceback__),
-                extra={"request_id": request_id},
-            )
+        logger().error(
+            "unexpected error while resolving %s",
+            where,
+            exc_info=(type(original), original, original.__traceback__) if original else None,
+            extra={"request_id": request_id, "graphql_error": error.message},
+        )
 
 
 def request_id_of(context: object) -> str:

@@ -2,9 +2,8 @@
 
 First this refuses what Mangum would otherwise fail on with a 500 (oversized or undecodable
 bodies) and copes with events that carry a body but no Content-Type, as
-`sam local generate-event apigateway aws-proxy` makes them. A plain JSON operation is then
-answered by the direct path (api/direct.py); everything else goes to Mangum, which turns the
-event into an ASGI request for Strawberry's view.
+`sam local generate-event apigateway aws-proxy` makes them. Then every request goes to Mangum,
+which turns the event into an ASGI request for Strawberry's view: the one HTTP path.
 """
 
 from __future__ import annotations
@@ -20,10 +19,8 @@ from typing import Any
 from mangum import Mangum
 from mangum.types import ASGI
 
-from monolambda.api.context import CONTENT_TYPE_ASSUMED, request_id_for
-from monolambda.api.direct import DirectExecution
-from monolambda.api.errors import MASKED_MESSAGE, error_body
-from monolambda.logs import logger
+from monolambda.api.context import CONTENT_TYPE_ASSUMED
+from monolambda.api.errors import error_body
 
 _thread_state = threading.local()
 
@@ -42,52 +39,52 @@ def _use_event_loop() -> None:
 
 
 class HttpRoute:
-    def __init__(
-        self, app: ASGI, *, max_body_bytes: int, direct: DirectExecution | None = None
-    ) -> None:
+    def __init__(self, app: ASGI, *, max_body_bytes: int) -> None:
         _use_event_loop()
         self._mangum = Mangum(app, lifespan="off")
         self._max_body_bytes = max_body_bytes
-        self._direct = direct if direct is not None and direct.enabled else None
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         _use_event_loop()
         body = event.get("body")
         if body:
-            if len(body) > self._max_body_bytes * (4 / 3 if event.get("isBase64Encoded") else 1):
-                return _refusal(
-                    event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE"
-                )
             if event.get("isBase64Encoded"):
                 try:
-                    text = base64.b64decode(body, validate=True).decode("utf-8")
+                    raw = _decoded(body, self._max_body_bytes)
+                    text = raw.decode("utf-8") if raw is not None else None
                 except (binascii.Error, UnicodeDecodeError):
                     return _refusal(event, 400, "the request body is not valid base64 UTF-8")
-                if len(text) > self._max_body_bytes:
-                    return _refusal(
-                        event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE"
-                    )
+                if text is None:
+                    return _too_large(event)
                 event = {**event, "body": text, "isBase64Encoded": False}
+            elif _utf8_size_over(body, self._max_body_bytes):
+                return _too_large(event)
             if _method(event) == "POST" and not _has_header(event, "content-type"):
                 event = _assume_json(event)
-            elif self._direct is not None:
-                answer = self._answer_directly(self._direct, event, context)
-                if answer is not None:
-                    return answer
         return self._mangum(event, context)
 
-    @staticmethod
-    def _answer_directly(
-        direct: DirectExecution, event: dict[str, Any], context: Any
-    ) -> dict[str, Any] | None:
-        try:
-            return direct.try_answer(event, event["body"], context)
-        except Exception:  # noqa: BLE001 - as GraphQLPaths does for the ASGI path: mask, log
-            request_id = request_id_for(event, context)
-            logger().exception(
-                "unexpected error in the HTTP layer", extra={"request_id": request_id}
-            )
-            return _refusal(event, 500, MASKED_MESSAGE, "INTERNAL", request_id=request_id)
+
+def _decoded(body: str, limit: int) -> bytes | None:
+    """The body's bytes, or None when they are more than `limit` (told from the base64
+    text's length before decoding a byte of an obviously larger one)."""
+    if len(body) > (limit + 2) // 3 * 4 + 4:
+        return None
+    raw = base64.b64decode(body, validate=True)
+    return raw if len(raw) <= limit else None
+
+
+def _utf8_size_over(body: str, limit: int) -> bool:
+    # The limit is on bytes, as Lambda's is. A character is 1 to 4 bytes in UTF-8, so most
+    # bodies are decided from their length alone; the rest are encoded to be counted.
+    if len(body) > limit:
+        return True
+    if len(body) * 4 <= limit:
+        return False
+    return len(body.encode("utf-8", "surrogatepass")) > limit
+
+
+def _too_large(event: Mapping[str, Any]) -> dict[str, Any]:
+    return _refusal(event, 413, "the request body is larger than the limit", "PAYLOAD_TOO_LARGE")
 
 
 def _method(event: Mapping[str, Any]) -> str:
@@ -118,17 +115,12 @@ def _assume_json(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refusal(
-    event: Mapping[str, Any],
-    status: int,
-    message: str,
-    code: str = "BAD_REQUEST",
-    *,
-    request_id: str | None = None,
+    event: Mapping[str, Any], status: int, message: str, code: str = "BAD_REQUEST"
 ) -> dict[str, Any]:
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": {"content-type": "application/json"},
-        "body": json.dumps(error_body(message, code, request_id)),
+        "body": json.dumps(error_body(message, code)),
         "isBase64Encoded": False,
     }
     if event.get("version") != "2.0":

@@ -2,17 +2,18 @@
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, overload
 
 import strawberry
 
 from monolambda.domain.errors import BadUserInputError
 
 if TYPE_CHECKING:  # only the converters' signatures: a non-predict cold start skips them
-    from monolambda.domain.models import InputSpec, ModelManifest, Prediction
-    from monolambda.predictions import ModelInfo
+    from monolambda.domain.models import InputSpec, ModelInfo, ModelManifest, Prediction
+    from monolambda.domain.uploads import UploadGrant
 
-DEFAULT_MODEL = "digits"
+MODEL_DESCRIPTION = "A model in the registry; by default, the deployment's default model"
 
 
 @strawberry.type(description="What a model expects of an image.")
@@ -53,7 +54,7 @@ class Model:
         return cls(
             name=info.name,
             current=info.current,
-            versions=info.versions,
+            versions=list(info.versions),
             description=manifest.description,
             labels=list(manifest.labels),
             input=ModelInput.of(manifest.input),
@@ -94,7 +95,7 @@ class PredictionResult:
 
 @strawberry.input(description="One image: base64 `image`, or the `s3Key` of your own upload.")
 class PredictInput:
-    model: str = DEFAULT_MODEL
+    model: str | None = strawberry.field(default=None, description=MODEL_DESCRIPTION)
     version: str | None = None
     image: str | None = strawberry.field(default=None, description="base64, or a data: URL")
     s3_key: str | None = None
@@ -103,7 +104,7 @@ class PredictInput:
 
 @strawberry.input(description="Several images, classified in one batched inference.")
 class PredictBatchInput:
-    model: str = DEFAULT_MODEL
+    model: str | None = strawberry.field(default=None, description=MODEL_DESCRIPTION)
     version: str | None = None
     images: list[str] = strawberry.field(description="base64 each, or data: URLs")
     top_k: int = 3
@@ -123,13 +124,41 @@ class Upload:
     expires_in_seconds: int
 
     @classmethod
-    def of(cls, post: dict[str, Any]) -> "Upload":
+    def of(cls, grant: "UploadGrant") -> "Upload":
         return cls(
-            url=str(post["url"]),
-            fields=[FormField(name=k, value=str(v)) for k, v in post["fields"].items()],
-            key=str(post["key"]),
-            expires_in_seconds=int(post["expires_in_s"]),
+            url=grant.form.url,
+            fields=[FormField(name=name, value=value) for name, value in grant.form.fields],
+            key=grant.key,
+            expires_in_seconds=grant.expires_in_s,
         )
+
+
+class Base64Images(Sequence[bytes]):
+    """A batch's images, each decoded when first read (and kept): the use case checks how
+    many there are before it reads one, so an oversized batch is refused without decoding."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._decoded: list[bytes | None] = [None] * len(texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
+
+    def __getitem__(self, index: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = range(len(self._texts))[index]  # IndexError as a list raises it
+        decoded = self._decoded[position]
+        if decoded is None:
+            decoded = decode_image(self._texts[position], f"image {position + 1}")
+            self._decoded[position] = decoded
+        return decoded
 
 
 def decode_image(text: str, which: str = "image") -> bytes:

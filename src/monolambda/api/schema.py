@@ -1,4 +1,5 @@
-"""The schema: its root fields and how it is assembled from settings."""
+"""The schema: its root fields, which only translate between GraphQL and the use cases, and
+how it is assembled from settings."""
 
 from typing import Any
 
@@ -9,8 +10,9 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from monolambda.api.context import Context
 from monolambda.api.errors import log_unexpected, request_id_of, shape
-from monolambda.api.limits import OperationGuard
+from monolambda.api.limits import COSTLY, OperationGuard
 from monolambda.api.prediction_types import (
+    Base64Images,
     Model,
     PredictBatchInput,
     PredictInput,
@@ -25,7 +27,6 @@ from monolambda.api.types import (
     Health,
     Version,
 )
-from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
 from monolambda.settings import Settings
 
@@ -39,11 +40,11 @@ class Query:
         "(read-only calls); the shallow form makes no network call."
     )
     def health(self, info: Info, deep: bool = False) -> Health:
-        return Health.of(info.context.services.health(deep=deep))
+        return Health.of(info.context.services.health.report(deep=deep))
 
     @strawberry.field(description="The deployed code: package version, git revision, build time.")
     def version(self, info: Info) -> Version:
-        return Version.of(info.context.services.version())
+        return Version.of(info.context.services.health.version())
 
     @strawberry.field(description="The signed-in caller. UNAUTHENTICATED without a token.")
     def me(self, info: Info) -> CallerType | None:
@@ -54,40 +55,38 @@ class Query:
         require_caller(info.context.caller)
         return [Model.of(m) for m in info.context.services.predictions.models()]
 
-    @strawberry.field(description="Classify one image (base64, or your upload's s3Key).")
+    @strawberry.field(
+        description="Classify one image (base64, or your upload's s3Key).",
+        metadata={COSTLY: True},
+    )
     def predict(self, info: Info, input: PredictInput) -> PredictionResult:
-        caller = require_caller(info.context.caller)
-        predictions = info.context.services.predictions
-        if (input.image is None) == (input.s3_key is None):
-            raise BadUserInputError("give exactly one of image and s3Key")
-        image = (
-            decode_image(input.image)
-            if input.image is not None
-            else predictions.uploaded_image(caller=caller, key=str(input.s3_key))
-        )
-        (result,) = predictions.predict(
-            caller=caller,
+        context = info.context
+        prediction = context.services.predictions.predict_one(
+            caller=require_caller(context.caller),
+            budget=context.budget,
             model=input.model,
             version=input.version,
-            images=[image],
+            image=None if input.image is None else decode_image(input.image),
+            s3_key=input.s3_key,
             top_k=input.top_k,
         )
-        return PredictionResult.of(result)
+        return PredictionResult.of(prediction)
 
-    @strawberry.field(description="Classify several images in one batched inference.")
+    @strawberry.field(
+        description="Classify several images in one batched inference.",
+        metadata={COSTLY: True},
+    )
     def predict_batch(self, info: Info, input: PredictBatchInput) -> list[PredictionResult]:
-        caller = require_caller(info.context.caller)
-        predictions = info.context.services.predictions
-        predictions.check_batch_count(len(input.images))
-        images = [decode_image(text, f"image {i + 1}") for i, text in enumerate(input.images)]
-        results = predictions.predict(
-            caller=caller,
+        context = info.context
+        predictions = context.services.predictions.predict(
+            caller=require_caller(context.caller),
+            budget=context.budget,
             model=input.model,
             version=input.version,
-            images=images,
+            images=Base64Images(input.images),
             top_k=input.top_k,
         )
-        return [PredictionResult.of(r) for r in results]
+        return [PredictionResult.of(p) for p in predictions]
 
 
 @strawberry.type
@@ -95,7 +94,7 @@ class Mutation:
     @strawberry.mutation(description="Record an error a client saw in the function's logs.")
     def report_client_error(self, info: Info, input: ClientErrorInput) -> ClientErrorReceipt:
         context = info.context
-        context.services.report_client_error(
+        context.services.client_errors.report(
             caller=require_caller(context.caller),
             message=input.message,
             location=input.location,
@@ -108,11 +107,11 @@ class Mutation:
         "big for a request; then predict(input: {s3Key})."
     )
     def create_upload(self, info: Info, content_type: str, size: int) -> Upload:
-        caller = require_caller(info.context.caller)
-        post = info.context.services.predictions.create_upload(
-            caller=caller, content_type=content_type, size=size
+        context = info.context
+        grant = context.services.predictions.create_upload(
+            caller=require_caller(context.caller), content_type=content_type, size=size
         )
-        return Upload.of(post)
+        return Upload.of(grant)
 
 
 class MonolambdaSchema(strawberry.Schema):
@@ -120,23 +119,27 @@ class MonolambdaSchema(strawberry.Schema):
 
     def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self._detailed_errors = settings.validation_messages
         self._guard = OperationGuard(
-            self._schema, settings.limits, introspection=settings.introspection
+            self._schema,
+            settings.limits,
+            introspection=settings.introspection,
+            validation_messages=settings.validation_messages,
         )
 
     def _create_execution_context(self, *args: Any, **kwargs: Any) -> ExecutionContext:
         # Strawberry's one seam between "a request arrived" and "parse it" (pinned version;
-        # the unit tests cover it): the guard bounds the operation and fills in the cached
-        # document and validation result.
+        # the unit tests cover it): the guard bounds the operation, picks it, and fills in the
+        # cached document and validation result.
         context = super()._create_execution_context(*args, **kwargs)
-        self._guard.prepare(context)
+        self._guard.prepare(context, kwargs.get("operation_name"))
         return context
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        return _shaped(await super().execute(*args, **kwargs), kwargs.get("context_value"))
+        return self._shaped(await super().execute(*args, **kwargs), kwargs.get("context_value"))
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        return _shaped(super().execute_sync(*args, **kwargs), kwargs.get("context_value"))
+        return self._shaped(super().execute_sync(*args, **kwargs), kwargs.get("context_value"))
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -145,12 +148,13 @@ class MonolambdaSchema(strawberry.Schema):
         context = execution_context.context if execution_context else None
         log_unexpected(errors, request_id_of(context))
 
-
-def _shaped(result: ExecutionResult, context: object) -> ExecutionResult:
-    if result.errors:
-        request_id = request_id_of(context)
-        result.errors = [shape(e, request_id) for e in result.errors]
-    return result
+    def _shaped(self, result: ExecutionResult, context: object) -> ExecutionResult:
+        if result.errors:
+            request_id = request_id_of(context)
+            result.errors = [
+                shape(e, request_id, detailed=self._detailed_errors) for e in result.errors
+            ]
+        return result
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -5,10 +5,9 @@ from enum import Enum
 import strawberry
 
 from monolambda.domain.about import BuildInfo
-from monolambda.domain.health import CheckResult
+from monolambda.domain.health import CheckResult, HealthReport
 from monolambda.domain.health import HealthStatus as DomainHealthStatus
 from monolambda.domain.identity import Caller
-from monolambda.services import HealthReport
 
 
 @strawberry.enum(description="OK, or how badly something is wrong.")
@@ -73,10 +72,14 @@ class Version:
 class CallerType:
     sub: str
     groups: list[str]
+    anonymous: bool = strawberry.field(
+        description="True when the API has no authorizer: every request is the one caller "
+        "`anonymous`, whose uploads live under uploads/anonymous/"
+    )
 
     @classmethod
     def of(cls, caller: "Caller") -> "CallerType":
-        return cls(sub=caller.sub, groups=sorted(caller.groups))
+        return cls(sub=caller.sub, groups=sorted(caller.groups), anonymous=caller.anonymous)
 
 
 @strawberry.input(description="An error a client saw, for the function's logs.")

@@ -21,6 +21,12 @@ class CheckResult:
     latency_ms: float
 
 
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    status: HealthStatus
+    checks: tuple[CheckResult, ...]
+
+
 class HealthCheck(Protocol):
     """A side-effect-free probe of one dependency.
 
@@ -35,6 +41,6 @@ class HealthCheck(Protocol):
 _SEVERITY = {HealthStatus.OK: 0, HealthStatus.DEGRADED: 1, HealthStatus.DOWN: 2}
 
 
-def overall(results: list[CheckResult]) -> HealthStatus:
+def overall(results: tuple[CheckResult, ...]) -> HealthStatus:
     """The worst status among the checks (OK when there are none)."""
     return max((r.status for r in results), key=_SEVERITY.__getitem__, default=HealthStatus.OK)

@@ -1,4 +1,5 @@
-"""Who is calling: the identity the API Gateway authorizer vouched for."""
+"""Who is calling: the identity the API Gateway authorizer vouched for, or, on a stack
+deployed without an authorizer, the one anonymous caller everybody shares."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from monolambda.domain.errors import ForbiddenError, UnauthenticatedError
 class Caller:
     sub: str
     groups: frozenset[str] = frozenset()
+    # True only for ANONYMOUS: no authorizer stands in front of the API.
+    anonymous: bool = False
 
     def require_group(self, group: str) -> None:
         if group not in self.groups:
             raise ForbiddenError(f"this needs membership of the '{group}' group")
+
+
+# Every request of a stack deployed with AuthEnabled=false: one shared identity, with its own
+# upload prefix (uploads/anonymous/) and no groups.
+ANONYMOUS = Caller(sub="anonymous", anonymous=True)
 
 
 def require_caller(caller: Caller | None) -> Caller:

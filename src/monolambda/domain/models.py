@@ -133,6 +133,16 @@ def _floats(raw: object, field: str) -> tuple[float, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model as the registry lists it: its current version's manifest and all versions."""
+
+    name: str
+    current: str
+    versions: tuple[str, ...]
+    manifest: ModelManifest
+
+
+@dataclass(frozen=True, slots=True)
 class RankedLabel:
     label: str
     score: float

@@ -6,9 +6,10 @@ Adapters implement them (S3 + SSM, Pillow, onnxruntime); tests use in-memory fak
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from monolambda.domain.models import InputSpec, ModelManifest
+from monolambda.domain.uploads import UploadForm
 
 
 class ModelRegistry(Protocol):
@@ -36,8 +37,14 @@ class ImageBatch(Protocol):
 
 
 class Images(Protocol):
+    def measure(self, data: bytes, which: str) -> tuple[int, int]:
+        """Width and height from the image's header alone (nothing decoded);
+        BadUserInputError for anything that is not a usable image, or one too large."""
+        ...
+
     def prepare(self, images: Sequence[bytes], spec: InputSpec) -> ImageBatch:
-        """BadUserInputError for anything that is not a usable image."""
+        """Decoded one at a time, each shrunk before the next is read;
+        BadUserInputError for anything that is not a usable image."""
         ...
 
 
@@ -50,8 +57,8 @@ class Inference(Protocol):
 class Uploads(Protocol):
     def presigned_post(
         self, key: str, content_type: str, max_bytes: int, expires_s: int
-    ) -> dict[str, Any]:
-        """{"url": ..., "fields": {...}} for a browser's multipart POST straight to storage."""
+    ) -> UploadForm:
+        """A form for a browser's multipart POST straight to storage."""
         ...
 
     def read(self, key: str, max_bytes: int) -> bytes:

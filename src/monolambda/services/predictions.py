@@ -1,4 +1,5 @@
-"""Prediction use cases: which model and version, the images made ready, one batched run."""
+"""Prediction use cases: which model and version, the images checked against the request's
+budget before any is decoded, one batched run; and uploads for images too big to inline."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from monolambda.domain.budget import WorkBudget
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
-from monolambda.domain.models import ModelManifest, Prediction, RankedLabel
+from monolambda.domain.models import ModelInfo, ModelManifest, Prediction, RankedLabel
 from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
+from monolambda.domain.uploads import UploadGrant
 
 MAX_TOP_K = 20
 UPLOAD_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -19,19 +21,12 @@ UPLOAD_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "imag
 
 @dataclass(frozen=True, slots=True)
 class PredictionLimits:
+    # Images sent inline (base64 in the request): one, and all of a batch together.
     max_image_bytes: int = 4 * 1024 * 1024
-    max_batch_images: int = 64
     max_batch_bytes: int = 4 * 1024 * 1024
+    # Images uploaded with createUpload first.
     max_upload_bytes: int = 20 * 1024 * 1024
     upload_expiry_s: int = 300
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    name: str
-    current: str
-    versions: list[str]
-    manifest: ModelManifest
 
 
 def uploads_prefix(caller: Caller) -> str:
@@ -46,12 +41,14 @@ class PredictionService:
         images: Images,
         inference: Inference,
         uploads: Uploads,
+        default_model: str,
         limits: PredictionLimits | None = None,
     ) -> None:
         self._registry = registry
         self._images = images
         self._inference = inference
         self._uploads = uploads
+        self._default_model = default_model
         self.limits = limits or PredictionLimits()
 
     def models(self) -> list[ModelInfo]:
@@ -62,27 +59,60 @@ class PredictionService:
                 ModelInfo(
                     name=name,
                     current=current,
-                    versions=self._registry.versions(name),
+                    versions=tuple(self._registry.versions(name)),
                     manifest=self._registry.manifest(name, current),
                 )
             )
         return found
 
+    def predict_one(
+        self,
+        *,
+        caller: Caller,
+        budget: WorkBudget,
+        model: str | None,
+        version: str | None,
+        image: bytes | None,
+        s3_key: str | None,
+        top_k: int,
+    ) -> Prediction:
+        """One image, sent inline or uploaded first (exactly one of the two)."""
+        if (image is None) == (s3_key is None):
+            raise BadUserInputError("give exactly one of image and s3Key")
+        if image is not None:
+            (result,) = self.predict(
+                caller=caller,
+                budget=budget,
+                model=model,
+                version=version,
+                images=[image],
+                top_k=top_k,
+            )
+            return result
+        self._check_top_k(top_k)
+        budget.spend_images(1)
+        manifest = self._manifest(model, version)
+        data = self._uploaded(caller, str(s3_key))
+        (result,) = self._run(manifest, [data], top_k, budget)
+        return result
+
     def predict(
         self,
         *,
         caller: Caller,
-        model: str,
+        budget: WorkBudget,
+        model: str | None,
         version: str | None,
         images: Sequence[bytes],
         top_k: int,
     ) -> list[Prediction]:
+        """Images sent inline, classified in one batched run. `images` may decode lazily:
+        its length is checked before any item is read."""
         del caller  # every signed-in caller may predict; kept for auditing and quotas
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise BadUserInputError(f"topK must be from 1 to {MAX_TOP_K}")
+        self._check_top_k(top_k)
         if not images:
             raise BadUserInputError("give at least one image")
-        self.check_batch_count(len(images))
+        budget.spend_images(len(images))
         if sum(len(i) for i in images) > self.limits.max_batch_bytes:
             raise BadUserInputError(f"images total more than {self.limits.max_batch_bytes} bytes")
         for image in images:
@@ -91,7 +121,31 @@ class PredictionService:
                     f"an image is larger than {self.limits.max_image_bytes} bytes; "
                     "use createUpload and s3Key"
                 )
-        manifest = self._manifest(model, version)
+        return self._run(self._manifest(model, version), images, top_k, budget)
+
+    def create_upload(self, *, caller: Caller, content_type: str, size: int) -> UploadGrant:
+        if content_type not in UPLOAD_CONTENT_TYPES:
+            raise BadUserInputError(
+                f"contentType must be one of {', '.join(sorted(UPLOAD_CONTENT_TYPES))}"
+            )
+        if not 1 <= size <= self.limits.max_upload_bytes:
+            raise BadUserInputError(f"size must be from 1 to {self.limits.max_upload_bytes} bytes")
+        key = f"{uploads_prefix(caller)}{uuid.uuid4()}"
+        expires = self.limits.upload_expiry_s
+        form = self._uploads.presigned_post(key, content_type, size, expires)
+        return UploadGrant(key=key, form=form, expires_in_s=expires)
+
+    def _run(
+        self, manifest: ModelManifest, images: Sequence[bytes], top_k: int, budget: WorkBudget
+    ) -> list[Prediction]:
+        # Every image's size comes from its header before any is decoded, so a request over
+        # its pixel budget is refused without decoding one.
+        pixels = 0
+        for index, data in enumerate(images):
+            which = f"image {index + 1}" if len(images) > 1 else "the image"
+            width, height = self._images.measure(data, which)
+            pixels += width * height
+        budget.spend_pixels(pixels)
         model_file = self._registry.model_file(manifest)
         started = time.perf_counter()
         batch = self._images.prepare(images, manifest.input)
@@ -111,33 +165,23 @@ class PredictionService:
             for row in scores
         ]
 
-    def check_batch_count(self, count: int) -> None:
-        """Callable before decoding anything, so a huge batch is refused cheaply."""
-        if count > self.limits.max_batch_images:
-            raise BadUserInputError(f"at most {self.limits.max_batch_images} images per call")
-
-    def uploaded_image(self, *, caller: Caller, key: str) -> bytes:
+    def _uploaded(self, caller: Caller, key: str) -> bytes:
         # Another caller's key, or any other key, is indistinguishable from a missing one.
         if not key.startswith(uploads_prefix(caller)) or ".." in key:
             raise NotFoundError("no such upload")
         return self._uploads.read(key, self.limits.max_upload_bytes)
 
-    def create_upload(self, *, caller: Caller, content_type: str, size: int) -> dict[str, Any]:
-        if content_type not in UPLOAD_CONTENT_TYPES:
-            raise BadUserInputError(
-                f"contentType must be one of {', '.join(sorted(UPLOAD_CONTENT_TYPES))}"
-            )
-        if not 1 <= size <= self.limits.max_upload_bytes:
-            raise BadUserInputError(f"size must be from 1 to {self.limits.max_upload_bytes} bytes")
-        key = f"{uploads_prefix(caller)}{uuid.uuid4()}"
-        post = self._uploads.presigned_post(key, content_type, size, self.limits.upload_expiry_s)
-        return {**post, "key": key, "expires_in_s": self.limits.upload_expiry_s}
+    @staticmethod
+    def _check_top_k(top_k: int) -> None:
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise BadUserInputError(f"topK must be from 1 to {MAX_TOP_K}")
 
-    def _manifest(self, model: str, version: str | None) -> ModelManifest:
+    def _manifest(self, model: str | None, version: str | None) -> ModelManifest:
         # To the caller, a model or version that does not exist is a mistake in their input.
+        name = model or self._default_model
         try:
-            chosen = version or self._registry.current_version(model)
-            return self._registry.manifest(model, chosen)
+            chosen = version or self._registry.current_version(name)
+            return self._registry.manifest(name, chosen)
         except NotFoundError as e:
             raise BadUserInputError(str(e)) from e
 

@@ -1,0 +1,46 @@
+"""Use cases, one module per capability: health, client errors, predictions (jobs next).
+
+Each takes plain values and returns domain objects; no GraphQL, no SDKs. `Services` is what
+an entry point gets: every use case, the expensive ones built on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from monolambda.domain.budget import WorkBudget, WorkLimits
+from monolambda.domain.errors import ModelUnavailableError
+from monolambda.services.client_errors import ClientErrorService
+from monolambda.services.health import HealthService
+
+if TYPE_CHECKING:
+    from monolambda.services.predictions import PredictionService
+
+
+class Services:
+    def __init__(
+        self,
+        *,
+        health: HealthService,
+        work_limits: WorkLimits,
+        predictions: Callable[[], PredictionService] | None = None,
+    ) -> None:
+        self.health = health
+        self.client_errors = ClientErrorService()
+        self._work_limits = work_limits
+        self._make_predictions = predictions
+        self._predictions: PredictionService | None = None
+
+    @property
+    def predictions(self) -> PredictionService:
+        """Built on first use: only the predict path pays for the SDK, numpy and onnxruntime."""
+        if self._predictions is None:
+            if self._make_predictions is None:
+                raise ModelUnavailableError("predictions are not configured (no MODELS_BUCKET)")
+            self._predictions = self._make_predictions()
+        return self._predictions
+
+    def budget(self) -> WorkBudget:
+        """A fresh allowance for one request (every field and operation in it share it)."""
+        return WorkBudget(self._work_limits)
