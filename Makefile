@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev token predict models test lint typecheck template-lint pytest lock build bench deploy clean
+.PHONY: help venv dev token predict models seed-models test lint typecheck template-lint pytest lock build bench deploy clean
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -19,8 +19,9 @@ help:
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
 	@echo "make bench  start-up and per-request benchmarks; the local stack's figures"
-	@echo "make build  sam build, with the git revision and build time recorded"
-	@echo "make deploy build, then sam deploy (ENV=dev|prod)"
+	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
+	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"
+	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
 
 venv:
@@ -67,15 +68,20 @@ lock: venv
 	  --python-platform aarch64-manylinux_2_28 --no-header --annotation-style line \
 	  -o src/requirements.txt -q
 
+# The function's architecture: the template's default (arm64) unless ARCH says otherwise.
+ARCH ?=
 build: venv
-	scripts/build.sh
+	scripts/build.sh .aws-sam/build $(ARCH)
 
 bench: venv
 	$(PY) bench/startup.py
 	$(PY) bench/local_stack.py
 
 deploy: build
-	$(BIN)/sam deploy --config-env $(or $(ENV),dev)
+	scripts/deploy.sh $(or $(ENV),dev) $(ARCH)
+
+seed-models: venv
+	$(PY) -m devstack.seed --config-env $(or $(ENV),dev)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -192,3 +192,25 @@ class LocalNames:
             return str(self.ref(name))
 
         return _SUB_VARIABLE.sub(replace, str(text)).replace("${!", "${")
+
+
+def deployed_names(template: LocalTemplate, stack_name: str, region: str) -> LocalNames:
+    """Names from a deployed stack, read with the caller's AWS credentials."""
+    import boto3  # noqa: PLC0415 - only --aws and seeding a deployed stack talk to AWS
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from devstack.standins import PrerequisiteError  # noqa: PLC0415
+
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    try:
+        found = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        arn = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
+    except (BotoCoreError, ClientError) as e:
+        raise PrerequisiteError(f"cannot read the deployed stack {stack_name!r}: {e}") from None
+    return LocalNames(
+        template,
+        region=region,
+        stack_name=stack_name,
+        deployed={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found},
+        account=arn.split(":")[4],
+    )

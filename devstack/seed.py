@@ -1,15 +1,25 @@
-"""This project's data for a fresh local stack: the bundled models, uploaded to the data
-bucket as a deploy's model release would (their SSM pointers come from the template)."""
+"""This project's data for a stack: the bundled models, uploaded to the data bucket as a
+model release would be (their SSM pointers come from the template). `make dev` seeds its
+local stack itself; a deployed stack's bucket starts empty and is seeded with
+
+    make seed-models ENV=dev          (python -m devstack.seed --config-env dev)
+    python -m devstack.seed --stack monolambda-prod [--region eu-west-1]
+
+which uses your AWS credentials, like `sam deploy`.
+"""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
-from devstack.names import LocalNames
-from devstack.resources import Endpoints
-from devstack.template import LocalTemplate
+from devstack.names import LocalNames, deployed_names
+from devstack.standins import PrerequisiteError
+from devstack.template import LocalTemplate, TemplateError, load
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "build" / "models"
@@ -26,11 +36,11 @@ def ensure_models_built(directory: Path = MODELS_DIR) -> Path:
     return directory
 
 
-def seed(template: LocalTemplate, names: LocalNames, endpoints: Endpoints) -> list[str]:
+def seed(template: LocalTemplate, names: LocalNames, s3: Any) -> list[str]:
+    """Uploads models/{name}/{version}/* to the data bucket; one line per model version."""
     if BUCKET not in template.resources:
         return []
     directory = ensure_models_built()
-    s3 = endpoints.client("s3")
     bucket = names.physical_name(BUCKET)
     uploaded = []
     for path in sorted(directory.glob("*/*/*")):
@@ -39,3 +49,46 @@ def seed(template: LocalTemplate, names: LocalNames, endpoints: Endpoints) -> li
         if path.name == "manifest.json":
             uploaded.append(f"model     s3://{bucket}/{key.removesuffix('/manifest.json')}")
     return uploaded
+
+
+def stack_name_of(config_env: str, samconfig: Path = ROOT / "samconfig.toml") -> str:
+    """The stack an environment of samconfig.toml deploys (as `sam deploy --config-env`)."""
+    config = tomllib.loads(samconfig.read_text())
+    for section in (config.get(config_env, {}), config.get("default", {})):
+        name = section.get("global", {}).get("parameters", {}).get("stack_name")
+        if name:
+            return str(name)
+    raise PrerequisiteError(f"samconfig.toml names no stack for {config_env!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack.seed", description="Upload the bundled models to a deployed stack"
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--stack", help="the deployed stack's name")
+    which.add_argument("--config-env", default="default", help="samconfig.toml's environment")
+    parser.add_argument("--region", default=None, help="default: your AWS configuration")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    args = parser.parse_args(argv)
+    import boto3  # noqa: PLC0415 - the caller's own AWS configuration
+
+    region = args.region or boto3.session.Session().region_name
+    if not region:
+        print("error: no AWS region: give --region or configure one", file=sys.stderr)
+        return 1
+    try:
+        stack = args.stack or stack_name_of(args.config_env)
+        template = load(args.template, {}, {"Environment": "dev"})
+        names = deployed_names(template, stack, region)
+        for line in seed(template, names, boto3.client("s3", region_name=region)):
+            print(line)
+    except (PrerequisiteError, TemplateError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"seeded {stack}: model versions are chosen by the /{stack}/models/*/current parameters")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,16 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psutil
-from botocore.exceptions import BotoCoreError, ClientError
 
 from devstack import auth
 from devstack.event_sources import SqsPoller
 from devstack.gateway import Answer, Gateway, make_server
 from devstack.graphiql import OfflineGraphiQL
 from devstack.lambda_runtime import LocalFunction
-from devstack.names import LocalNames
+from devstack.names import LocalNames, deployed_names
 from devstack.resources import Endpoints, LocalResources
 from devstack.seed import seed
 from devstack.standins import (
@@ -109,7 +107,7 @@ class Stack:
             _require_one_function(template)
             api_port = self._port(self.options.port, "API")
             if self.options.aws_stack:
-                names = self._deployed_names(template, self.options.aws_stack)
+                names = deployed_names(template, self.options.aws_stack, self.options.region)
                 created = [f"using the deployed stack {self.options.aws_stack}"]
                 self._start_functions(template, names, None)
                 verifiers = {
@@ -125,10 +123,11 @@ class Stack:
                 )
                 self.resources = LocalResources(template, names, endpoints)
                 created = self.resources.create_all()
-                created += seed(template, names, endpoints)
+                created += seed(template, names, endpoints.client("s3"))
                 self._names = names
                 key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
-                self.token = auth.mint("dev", groups=["admins"], key=key)
+                if template.authorizers:  # no authorizer: nothing to sign in to
+                    self.token = auth.mint("dev", groups=["admins"], key=key)
                 self._start_functions(template, names, endpoints)
                 self._write_sam_local_env(template, names, endpoints)
                 verifiers = {
@@ -213,22 +212,6 @@ class Stack:
         self.endpoints = Endpoints(dynamodb=dynamodb_url, moto=moto.url, region=self.options.region)
         return self.endpoints
 
-    def _deployed_names(self, template: LocalTemplate, stack_name: str) -> LocalNames:
-        """Names from a deployed stack (the caller's AWS credentials and region)."""
-        cloudformation = boto3.client("cloudformation", region_name=self.options.region)
-        try:
-            found = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
-            arn = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
-        except (BotoCoreError, ClientError) as e:
-            raise PrerequisiteError(f"cannot read the deployed stack {stack_name!r}: {e}") from None
-        return LocalNames(
-            template,
-            region=self.options.region,
-            stack_name=stack_name,
-            deployed={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in found},
-            account=arn.split(":")[4],
-        )
-
     def _start_functions(
         self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints | None
     ) -> None:
@@ -287,7 +270,7 @@ class Stack:
             return 409, [("content-type", "application/json")], b'{"reset": false}'
         self.resources.reset()
         if self.template is not None and self.endpoints is not None and self._names is not None:
-            seed(self.template, self._names, self.endpoints)
+            seed(self.template, self._names, self.endpoints.client("s3"))
         return 200, [("content-type", "application/json")], b'{"reset": true}'
 
     def _banner(
@@ -325,7 +308,7 @@ class Stack:
                 f"    {self.token}"
             )
         else:
-            lines.append("  the template's authorizer is off: requests carry no claims")
+            lines.append("  no authorizer (AuthEnabled=false): requests are the anonymous caller")
         lines.append(
             f"ready in {seconds:.1f} s: GraphQL at {api}/graphql (GraphiQL in a browser); "
             "Ctrl-C stops"

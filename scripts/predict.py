@@ -1,9 +1,11 @@
 """Classify an image file with the running local stack (or any deployment):
 
     make predict IMAGE=digit.png [MODEL=digits] [TOPK=3]
-    python scripts/predict.py digit.png --model digits --url https://.../graphql --token "$JWT"
+    python scripts/predict.py digit.png --model digits --url https://.../graphql [--token "$JWT"]
 
-Without --url/--token it uses the local stack that `make dev` runs (.dev/stack.json).
+Without --url it uses the local stack that `make dev` runs (.dev/stack.json, or --state-dir),
+with its dev token when it has an authorizer. A deployment without an authorizer
+(AuthEnabled=false) needs no --token: its requests are the anonymous caller.
 """
 
 from __future__ import annotations
@@ -29,21 +31,21 @@ def main() -> int:
     parser.add_argument("--version", default=None)
     parser.add_argument("--top-k", type=int, default=3)
     parser.add_argument("--url", default=None, help="the GraphQL endpoint")
-    parser.add_argument("--token", default=None, help="a JWT for the endpoint's authorizer")
+    parser.add_argument("--token", default=None, help="a JWT, if the endpoint has an authorizer")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".dev", help="of `make dev`")
     args = parser.parse_args()
     url, token = args.url, args.token
-    if url is None or token is None:
-        state_file = ROOT / ".dev" / "stack.json"
+    if url is None:
+        state_file = args.state_dir / "stack.json"
         if not state_file.exists():
             print(
-                "error: no local stack is running (start it with `make dev`), "
-                "or give --url and --token",
+                "error: no local stack is running (start it with `make dev`), or give --url",
                 file=sys.stderr,
             )
             return 1
         state = json.loads(state_file.read_text())
-        url = url or f"{state['api']}/graphql"
-        token = token or state["token"]
+        url = f"{state['api']}/graphql"
+        token = token or state["token"] or None
     variables = {
         "i": {
             "model": args.model,
@@ -52,10 +54,11 @@ def main() -> int:
             "image": base64.b64encode(args.image.read_bytes()).decode(),
         }
     }
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
     request = urllib.request.Request(  # noqa: S310 - the user's own endpoint
-        url,
-        data=json.dumps({"query": QUERY, "variables": variables}).encode(),
-        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+        url, data=json.dumps({"query": QUERY, "variables": variables}).encode(), headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the user's URL

@@ -12,6 +12,7 @@ from tests.conftest import Invoke
 from tests.support.apigw import http_api_event, response_json, rest_api_event
 
 HEALTH = {"query": "{ health { status } }"}
+TWO_OPERATIONS = {"query": "query A { health { status } } query B { version { version } }"}
 MUTATION = {"query": 'mutation { reportClientError(input: {message: "x"}) { requestId } }'}
 ALICE = {"sub": "alice", "cognito:groups": "[users]"}
 
@@ -46,6 +47,20 @@ def test_caller_claims_reach_resolvers(invoke: Invoke) -> None:
     assert response_json(response) == {"data": {"me": {"sub": "alice", "groups": ["users"]}}}
     response = invoke(rest_api_event({"query": "{ me { sub } }"}, claims={"sub": "bob"}))
     assert response_json(response) == {"data": {"me": {"sub": "bob"}}}
+
+
+def test_without_an_authorizer_requests_are_the_anonymous_caller(
+    invoke: Invoke, configure: Any
+) -> None:
+    me = {"query": "{ me { sub groups anonymous } }"}
+    response = invoke(http_api_event(me))
+    assert response_json(response)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    configure(ANONYMOUS_ACCESS="true")
+    anonymous = {"me": {"sub": "anonymous", "groups": [], "anonymous": True}}
+    assert response_json(invoke(http_api_event(me))) == {"data": anonymous}
+    assert response_json(invoke(rest_api_event(me))) == {"data": anonymous}
+    signed_in = response_json(invoke(http_api_event(me, claims=ALICE)))
+    assert signed_in == {"data": {"me": {"sub": "alice", "groups": ["users"], "anonymous": False}}}
 
 
 def test_lambda_request_id_is_the_request_id(invoke: Invoke) -> None:
@@ -222,6 +237,10 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any], int, str]] = [
         400,
         "BAD_REQUEST",
     ),
+    # External finding: the first of several operations ran when no operationName was given;
+    # the spec makes that a request error.
+    ("several operations, no name", http_api_event(TWO_OPERATIONS), 400, "BAD_REQUEST"),
+    ("several operations, no name, REST", rest_api_event(TWO_OPERATIONS), 400, "BAD_REQUEST"),
     (
         "GET with a query",
         http_api_event(method="GET", query_string="query=%7Bhealth%7Bstatus%7D%7D"),
@@ -257,6 +276,38 @@ def test_malformed_requests_get_a_coded_refusal(
     text = response["body"]
     assert not LEAK.search(text), text[:500]
     assert len(text) < 20_000  # a huge input is not echoed back
+
+
+def test_several_operations_need_a_name_on_every_path(invoke: Invoke, configure: Any) -> None:
+    response = invoke(http_api_event(TWO_OPERATIONS))
+    (error,) = response_json(response)["errors"]
+    assert error["message"] == "Must provide operation name if query contains multiple operations."
+    named = invoke(http_api_event({**TWO_OPERATIONS, "operationName": "B"}))
+    assert response_json(named) == {"data": {"version": {"version": "0.1.0"}}}
+    configure(GRAPHQL_MAX_BATCH="2")  # and inside a batch
+    response = invoke(http_api_event([HEALTH, TWO_OPERATIONS]))
+    assert response["statusCode"] == 400
+    assert "Must provide operation name" in response["body"]
+
+
+def test_the_body_limit_counts_bytes_not_characters(invoke: Invoke, configure: Any) -> None:
+    # External finding: a body of multi-byte characters passed a limit it exceeded in bytes.
+    configure(MAX_BODY_BYTES="2048")
+    text = {"query": "{ health { status } } # " + "\u00e9" * 1100}  # ~1,130 chars, ~2,230 bytes
+    assert len(json.dumps(text, ensure_ascii=False)) < 2048
+    assert len(json.dumps(text, ensure_ascii=False).encode()) > 2048
+    for event in (
+        http_api_event(json.dumps(text, ensure_ascii=False), headers=JSON),
+        http_api_event(json.dumps(text, ensure_ascii=False).encode(), headers=JSON),  # base64
+    ):
+        response = invoke(event)
+        assert response["statusCode"] == 413, response
+        assert response_json(response)["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    fits = {"query": "{ health { status } } # " + "\u00e9" * 900}  # ~1,830 bytes
+    assert (
+        invoke(http_api_event(json.dumps(fits, ensure_ascii=False), headers=JSON))["statusCode"]
+        == 200
+    )
 
 
 def test_too_deep_with_a_configured_limit(invoke: Invoke, configure: Any) -> None:

@@ -68,6 +68,17 @@ def test_cached_documents_are_revalidated_per_schema() -> None:
     assert execute(make_schema(GRAPHQL_MAX_ALIASES="1"), query).errors is not None
 
 
+def test_several_operations_need_an_operation_name() -> None:
+    from monolambda.api.limits import OperationNameRequiredError  # noqa: PLC0415
+
+    query = "query A { version { version } } query B { health { status } }"
+    with pytest.raises(OperationNameRequiredError):
+        execute(make_schema(), query)
+    result = execute(make_schema(), query, operation_name="B")
+    assert result.errors is None
+    assert result.data == {"health": {"status": "OK"}}
+
+
 def test_read_only_requests_cannot_mutate() -> None:
     from strawberry.schema.exceptions import InvalidOperationTypeError  # noqa: PLC0415
 

@@ -102,3 +102,13 @@ def test_sam_local_can_point_the_function_at_the_stand_ins(monkeypatch: pytest.M
     )
     assert variables["AWS_ENDPOINT_URL"] == "http://host.docker.internal:5000"
     assert variables["AWS_ENDPOINT_URL_DYNAMODB"] == "http://host.docker.internal:8000"
+
+
+@pytest.mark.parametrize(("auth", "anonymous"), [("true", "false"), ("false", "true")])
+def test_without_the_authorizer_the_function_serves_the_anonymous_caller(
+    monkeypatch: pytest.MonkeyPatch, auth: str, anonymous: str
+) -> None:
+    # External finding: deployed with AuthEnabled=false, models and predict answered
+    # UNAUTHENTICATED, so a no-auth stack could not predict at all.
+    variables = _environment(_transformed(monkeypatch, AuthEnabled=auth))
+    assert variables["ANONYMOUS_ACCESS"] == anonymous

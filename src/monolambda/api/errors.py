@@ -44,9 +44,10 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def mark_validation_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """Validation errors are told apart when they are made (they are cached and reused)."""
+    """Validation errors are told apart when they are made (they are cached and reused); a
+    rule may have chosen a code of its own."""
     for error in errors:
-        error.extensions = {**(error.extensions or {}), "code": VALIDATION_FAILED}
+        error.extensions = {"code": VALIDATION_FAILED, **(error.extensions or {})}
     return errors
 
 
@@ -100,8 +101,10 @@ def shape(error: GraphQLError, request_id: str, *, detailed: bool = True) -> Gra
 
 
 def _variable_of(error: GraphQLError) -> str | None:
-    """The variable's name, for graphql-core's refusal of a variable's value."""
-    if error.original_error is None and error.nodes:
+    """The variable's name, for graphql-core's refusal of a variable's value (which may wrap
+    the coercion's own GraphQLError)."""
+    original = error.original_error
+    if (original is None or isinstance(original, GraphQLError)) and error.nodes:
         node = error.nodes[0]
         if isinstance(node, VariableDefinitionNode):
             return node.variable.name.value

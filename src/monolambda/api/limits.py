@@ -44,6 +44,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from monolambda.api.errors import mark_validation_errors, masked_validation_error
+from monolambda.domain.errors import ErrorCode
 from monolambda.logs import logger
 from monolambda.settings import GraphQLLimits
 
@@ -105,12 +106,14 @@ def costly_field_limit(
             found = list(_costly_in(self.context, {"": [(root, node.selection_set)]}, costly))
             if len(found) > max_fields:
                 names = ", ".join(sorted(set(found)))
+                # The amount of work asked for, like the images budget: the caller's input.
                 self.report_error(
                     GraphQLError(
                         f"{len(found)} costly fields ({names}) in one operation; "
                         f"allowed: {max_fields}. Send one at a time (predictBatch takes "
                         "several images)",
                         node,
+                        extensions={"code": ErrorCode.BAD_USER_INPUT.value},
                     )
                 )
 

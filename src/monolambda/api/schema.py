@@ -151,9 +151,12 @@ class MonolambdaSchema(strawberry.Schema):
     def _shaped(self, result: ExecutionResult, context: object) -> ExecutionResult:
         if result.errors:
             request_id = request_id_of(context)
-            result.errors = [
-                shape(e, request_id, detailed=self._detailed_errors) for e in result.errors
-            ]
+            shaped = [shape(e, request_id, detailed=self._detailed_errors) for e in result.errors]
+            if not self._detailed_errors:
+                # How many times one masked message repeats would say how many fields of an
+                # input were wrong: once is enough.
+                shaped = list({(e.message, tuple(e.path or ())): e for e in shaped}.values())
+            result.errors = shaped
         return result
 
 
