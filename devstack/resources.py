@@ -8,7 +8,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -17,6 +17,8 @@ from devstack.names import LocalNames
 from devstack.template import LocalTemplate, Resource
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# The services the local stack stands in for (boto3's stubs type clients by name).
+Service = Literal["dynamodb", "dynamodbstreams", "sqs", "s3", "ssm"]
 
 
 @dataclass(frozen=True)
@@ -26,14 +28,15 @@ class Endpoints:
     region: str
 
     @cache  # noqa: B019 - one client per service for the life of these endpoints (made ~60 ms each)
-    def client(self, service: str) -> Any:
+    def client(self, service: Service) -> Any:
         url = self.dynamodb if service in ("dynamodb", "dynamodbstreams") else self.moto
         return boto3.client(
             service,
             endpoint_url=url,
             region_name=self.region,
             config=Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=30),
-            **LOCAL_CREDENTIALS,
+            aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
         )
 
     def environment(self) -> dict[str, str]:

@@ -79,7 +79,7 @@ class StandIn:
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe calls
         )
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):  # a file we opened, not subprocess.DEVNULL
             log.close()
 
     def wait_ready(self, timeout: float = 30.0) -> None:

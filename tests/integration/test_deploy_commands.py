@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import pytest
@@ -22,7 +22,7 @@ from tests.support.processes import ROOT, free_port, start, stop
 STACK = "monolambda-seeded"
 
 
-def client(service: str, env: dict[str, str]) -> Any:
+def client(service: Literal["cloudformation", "s3", "ssm"], env: dict[str, str]) -> Any:
     return boto3.client(
         service,
         endpoint_url=env["AWS_ENDPOINT_URL"],

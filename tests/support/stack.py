@@ -15,6 +15,7 @@ import boto3
 import psutil
 import pytest
 
+from devstack.resources import Service
 from tests.support.processes import ROOT, start, stop
 
 FIXTURE_TEMPLATE = ROOT / "tests" / "fixtures" / "stack" / "template.yaml"
@@ -31,7 +32,7 @@ class RunningStack:
     process: Any
     children: list[int]
 
-    def client(self, service: str) -> Any:
+    def client(self, service: Service) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.dynamodb if service == "dynamodb" else self.moto,

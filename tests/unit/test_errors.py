@@ -33,7 +33,7 @@ def run_with(error: Exception, request_id: str = "req-7") -> tuple[object, list[
     result = execute(
         make_schema(),
         "{ health { status } }",
-        services=make_services(RaisingCheck(error)),  # type: ignore[arg-type]
+        services=make_services(RaisingCheck(error)),
         request_id=request_id,
     )
     return result.data, result.errors

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class ModelFileCache:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._verified: set[str] = set()
+        self._last_use_ns = 0
         self.fetches = 0
 
     def path_for(self, relative: str, sha256: str, fetch: Fetch) -> str:
@@ -41,7 +43,7 @@ class ModelFileCache:
             if fetched:
                 self._download(target, sha256, fetch)
             self._verified.add(key)
-            os.utime(target)  # most recently used
+            self._touch(target)
         if fetched:  # only a new file can take the cache over its budget
             self._evict(keep=target)
         return key
@@ -60,6 +62,15 @@ class ModelFileCache:
         finally:
             partial.unlink(missing_ok=True)
 
+    def _touch(self, path: Path) -> None:
+        """Marks `path` most recently used. Its modification time is the order (it survives
+        into the next container); a kernel's clock may tick coarsely, so each use gets a
+        time strictly after the one before."""
+        with self._guard:
+            self._last_use_ns = max(time.time_ns(), self._last_use_ns + 1)
+            stamp = self._last_use_ns
+        os.utime(path, ns=(stamp, stamp))
+
     def keep(self, path: Path, content: bytes) -> None:
         """A small companion file (a manifest), written atomically; evicted with nothing."""
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +86,7 @@ class ModelFileCache:
                     for p in self.root.rglob("*.onnx")
                     if p.is_file() and not p.name.endswith(".part")
                 ),
-                key=lambda p: p.stat().st_mtime,
+                key=lambda p: p.stat().st_mtime_ns,
             )
             total = sum(p.stat().st_size for p in files)
             for path in files:

@@ -6,6 +6,8 @@ import resource
 import shutil
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from monolambda.domain.health import CheckResult, HealthStatus
 
@@ -19,14 +21,15 @@ class ScratchStorageCheck:
 
     name = "scratch-storage"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, usage: Callable[[str], Any] = shutil.disk_usage) -> None:
         self._path = path
+        self._usage = usage  # (total, used, free) in bytes, as shutil.disk_usage answers
 
     def check(self, *, deep: bool) -> CheckResult:
         del deep  # a statvfs is always cheap and side-effect free
         started = time.perf_counter()
         try:
-            usage = shutil.disk_usage(self._path)
+            usage = self._usage(self._path)
         except OSError:
             return _result(self.name, HealthStatus.DOWN, "scratch directory unavailable", started)
         free_mb = usage.free // (1024 * 1024)
@@ -43,15 +46,14 @@ class MemoryCheck:
 
     name = "memory"
 
-    def __init__(self, limit_mb: int | None) -> None:
+    def __init__(self, limit_mb: int | None, peak_mb: Callable[[], float] | None = None) -> None:
         self._limit_mb = limit_mb
+        self._peak_mb = peak_mb or _peak_rss_mb
 
     def check(self, *, deep: bool) -> CheckResult:
         del deep
         started = time.perf_counter()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        # ru_maxrss is in KiB on Linux and in bytes on macOS.
-        peak_mb = peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+        peak_mb = self._peak_mb()
         if self._limit_mb is None:
             return _result(self.name, HealthStatus.OK, f"peak {peak_mb:.0f} MiB", started)
         status = (
@@ -62,6 +64,12 @@ class MemoryCheck:
         return _result(
             self.name, status, f"peak {peak_mb:.0f} MiB of {self._limit_mb} MiB", started
         )
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # ru_maxrss is in KiB on Linux and in bytes on macOS.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def _result(name: str, status: HealthStatus, detail: str, started: float) -> CheckResult:
