@@ -15,6 +15,7 @@ help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
 	@echo "            moto (SQS, S3, SSM), the SQS event source (sets itself up; ARGS=--help)"
 	@echo "make token  a JWT for the local authorizer: make token USER=bob GROUPS=admins"
+	@echo "            (STATE_DIR=.dev: the stack whose key signs it, for make dev/token/predict)"
 	@echo "make predict IMAGE=digit.png [MODEL=digits]  classify a file with the running stack"
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
@@ -28,21 +29,23 @@ venv:
 	@scripts/bootstrap.sh
 
 PORT ?= 3000
+# The stack's state (signing key, logs, stack.json); another one runs a second stack beside.
+STATE_DIR ?= .dev
 dev: venv
-	$(PY) -m devstack --port $(PORT) $(ARGS)
+	$(PY) -m devstack --port $(PORT) --state-dir $(STATE_DIR) $(ARGS)
 
 MODEL ?= digits
 TOPK ?= 3
 predict: venv
 	@test -n "$(IMAGE)" || { echo "usage: make predict IMAGE=path.png [MODEL=digits] [TOPK=3]"; exit 2; }
-	@$(PY) scripts/predict.py "$(IMAGE)" --model $(MODEL) --top-k $(TOPK)
+	@$(PY) scripts/predict.py "$(IMAGE)" --model $(MODEL) --top-k $(TOPK) --state-dir $(STATE_DIR)
 
 models: venv
 	$(PY) scripts/build_models.py build/models
 
 USER ?= alice
 token: venv
-	@$(PY) -m devstack.tokens $(USER) --groups "$(GROUPS)"
+	@$(PY) -m devstack.tokens $(USER) --groups "$(GROUPS)" --state-dir $(STATE_DIR)
 
 test: venv lint typecheck template-lint pytest
 

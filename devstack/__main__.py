@@ -51,6 +51,13 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
     )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a request body may take to arrive before a 408",
+    )
+    parser.add_argument(
         "--standin-bind",
         default="127.0.0.1",
         help="moto's listen address; 0.0.0.0 for `sam local` in Docker (README, Docker)",
@@ -70,6 +77,7 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         standin_bind=args.standin_bind,
         aws_stack=args.aws,
         region=args.region or (_configured_region() if args.aws else LOCAL_REGION),
+        request_timeout_s=args.request_timeout,
     )
     return options, args.reset
 

@@ -11,7 +11,6 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -232,41 +231,3 @@ def _http_response(response: Any, payload_version: str) -> Answer:
     raw = base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode()
     headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
     return int(response["statusCode"]), headers, raw
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    gateway: Gateway
-    server_version = "monolambda-devstack"
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, headers, payload = self.gateway.invoke(
-            self.command, self.path, list(self.headers.items()), body, self.client_address[0]
-        )
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write(f"[api] {self.address_string()} {format % args}\n")
-
-
-def make_server(
-    gateway: Gateway, host: str, port: int, *, quiet: bool = False
-) -> ThreadingHTTPServer:
-    """A thread per connection; the function itself still runs one invocation at a time."""
-    handler_class = type(
-        "RequestHandler",
-        (_RequestHandler,),
-        {"gateway": gateway, **({"log_message": lambda *_: None} if quiet else {})},
-    )
-    server = ThreadingHTTPServer((host, port), handler_class)
-    server.daemon_threads = True
-    return server

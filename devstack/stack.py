@@ -18,8 +18,9 @@ import psutil
 
 from devstack import auth
 from devstack.event_sources import SqsPoller
-from devstack.gateway import Answer, Gateway, make_server
+from devstack.gateway import Answer, Gateway
 from devstack.graphiql import OfflineGraphiQL
+from devstack.http_server import GatewayApp, LocalServer
 from devstack.lambda_runtime import LocalFunction
 from devstack.names import LocalNames, deployed_names
 from devstack.resources import Endpoints, LocalResources
@@ -59,6 +60,8 @@ class StackOptions:
     standin_bind: str = "127.0.0.1"
     # The name of a deployed stack whose resources to use instead of stand-ins.
     aws_stack: str | None = None
+    # How long a request's body may take to arrive (then 408).
+    request_timeout_s: float = 10.0
 
 
 @dataclass
@@ -87,7 +90,7 @@ class Stack:
         self.functions: dict[str, LocalFunction] = {}
         self.pollers: list[SqsPoller] = []
         self.resources: LocalResources | None = None
-        self.server: Any = None
+        self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
         self.token = ""
         self.failure: str | None = None
@@ -145,12 +148,19 @@ class Stack:
                 graphiql=OfflineGraphiQL(token=self.token if verifiers and self.token else None),
                 extra_routes={("POST", "/_devstack/reset"): self._reset_answer},
             )
-            self.server = make_server(
-                gateway, self.options.host, api_port, quiet=self.options.quiet
+            self.server = LocalServer(
+                GatewayApp(
+                    gateway,
+                    extra_hosts=_explicit_hosts(self.options.host),
+                    body_timeout_s=self.options.request_timeout_s,
+                    access_log=not self.options.quiet,
+                ),
+                self.options.host,
+                api_port,
             )
             if self.endpoints is not None:  # with --aws, the deployed mappings are live
                 self._start_pollers(template, names, self.endpoints)
-            api = f"http://{self.options.host}:{self.server.server_address[1]}"
+            api = f"http://{self.options.host}:{self.server.port}"
             StackState(
                 pid=os.getpid(),
                 api=api,
@@ -318,11 +328,13 @@ class Stack:
     # --- run and stop --------------------------------------------------------------------
     def serve(self) -> int:
         """Serves until Ctrl-C (0) or until a stand-in dies (1)."""
-        threading.Thread(target=self._watch, daemon=True).start()
-        self.server.serve_forever(poll_interval=0.2)
+        if self.server is None:
+            raise RuntimeError("start() the stack first")
+        threading.Thread(target=self._watch, args=(self.server,), daemon=True).start()
+        self.server.serve()
         return 1 if self.failure else 0
 
-    def _watch(self) -> None:
+    def _watch(self, server: LocalServer) -> None:
         while self.failure is None and not self._stopping.is_set():
             for standin in self.standins:
                 if not standin.alive() and not self._stopping.is_set():
@@ -331,7 +343,7 @@ class Stack:
                         f"{standin.name} exited unexpectedly (code {code}); stopping the stack"
                     )
                     print(f"error: {self.failure}", file=sys.stderr)
-                    self.server.shutdown()
+                    server.shutdown()
                     return
             time.sleep(0.3)
 
@@ -341,7 +353,7 @@ class Stack:
         for poller in self.pollers:
             poller.stop()
         if self.server is not None:
-            self.server.server_close()
+            self.server.close()
             self.server = None
         for function in self.functions.values():
             function.close()
@@ -355,6 +367,11 @@ class Stack:
                 self.state_file.unlink()
         except (OSError, ValueError):
             pass
+
+
+def _explicit_hosts(host: str) -> tuple[str, ...]:
+    """Besides loopback names, the address the user chose to serve on (not a wildcard)."""
+    return () if host in ("0.0.0.0", "::", "") else (host,)  # noqa: S104 - compared, not bound
 
 
 def _declared_environment(function: Function, names: LocalNames) -> dict[str, str]:

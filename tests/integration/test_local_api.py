@@ -92,28 +92,6 @@ def test_graphql_errors_arrive_as_json(stack: RunningStack) -> None:
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
-def test_make_token_mints_what_the_stack_accepts(stack: RunningStack) -> None:
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    from tests.support.processes import ROOT  # noqa: PLC0415
-
-    # The stack under test keeps its key in its own state directory; make token uses .dev/.
-    # Both come from devstack.auth.signing_key, checked here through the command itself.
-    out = subprocess.run(
-        [sys.executable, "-m", "devstack.tokens", "carol", "--groups", "ops,users"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    claims = jwt.decode(out, options={"verify_signature": False})
-    assert claims["cognito:username"] == "carol"
-    assert claims["cognito:groups"] == ["ops", "users"]
-    assert claims["iss"] == LOCAL_ISSUER
-    assert claims["aud"] == LOCAL_CLIENT_ID
-
-
 def test_deep_health_reads_the_aws_dependencies(stack: RunningStack) -> None:
     query = "{ health(deep: true) { status checks { name status detail } } }"
     _, body = stack.graphql({"query": query}, stack.token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -14,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.support.processes import ROOT, start, stop
+from tests.support.processes import ROOT, free_port, start, stop
 from tests.support.stack import launch
 
 BASE = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0", "--quiet"]
@@ -34,13 +35,18 @@ def run(
     )
 
 
-def stand_ins_for(marker: str) -> list[psutil.Process]:
-    """Processes of ours (java or moto) whose command line mentions `marker` (a port)."""
+def stand_ins_on(ports: list[int]) -> list[psutil.Process]:
+    """Our stand-ins (DynamoDB Local, moto) listening on any of these ports, found by their
+    command lines (`-port N`, `-p N`)."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
-        cmdline = " ".join(process.info["cmdline"] or [])
-        if marker in cmdline and ("DynamoDBLocal" in cmdline or "moto_server" in cmdline):
-            found.append(process)
+        arguments = process.info["cmdline"] or []
+        line = " ".join(arguments)
+        if "DynamoDBLocal" not in line and "moto_server" not in line:
+            continue
+        for flag, value in itertools.pairwise(arguments):
+            if flag in ("-port", "-p") and value in {str(p) for p in ports}:
+                found.append(process)
     return found
 
 
@@ -70,15 +76,33 @@ def taken_port() -> Iterator[int]:
 def test_a_port_in_use_is_named_and_nothing_is_left(
     taken_port: int, which: str, tmp_path: Path
 ) -> None:
-    args = [*BASE, "--state-dir", str(tmp_path)]
-    args[args.index(which) + 1] = str(taken_port)
+    # Explicit ports, so that a stand-in started before the refusal could be found after it.
+    ports = {"--port": free_port(), "--moto-port": free_port(), "--dynamodb-port": free_port()}
+    ports[which] = taken_port
+    args = ["-m", "devstack", "--quiet", "--state-dir", str(tmp_path)]
+    for flag, port in ports.items():
+        args += [flag, str(port)]
     result = run(args)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert f"127.0.0.1:{taken_port} is already in use" in lines[0]
-    assert stand_ins_for(str(tmp_path)) == []
+    others = [p for flag, p in ports.items() if flag != which]
+    assert wait_gone([p.pid for p in stand_ins_on(others)]) == []
     assert not (tmp_path / "stack.json").exists()
+
+
+def test_the_stand_in_check_finds_a_running_stand_in(tmp_path: Path) -> None:
+    # What the test above relies on: a stand-in on a known port is found by it.
+    moto = free_port()
+    args = [*BASE, "--state-dir", str(tmp_path), "--moto-only"]
+    args[args.index("--moto-port") + 1] = str(moto)
+    process, _ = start(args, ready="ready in")
+    try:
+        assert len(stand_ins_on([moto])) == 1
+    finally:
+        stop(process)
+    assert wait_gone([p.pid for p in stand_ins_on([moto])]) == []
 
 
 def test_missing_java_is_named_in_one_line(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ class RunningStack:
         )
 
     def reset(self) -> None:
-        status, _, _ = http(f"{self.api}/_devstack/reset", data=b"", method="POST")
+        status, _, _ = http(f"{self.api}/_devstack/reset", data=b"{}", headers=JSON, method="POST")
         assert status == 200
 
     def graphql(self, body: Any, token: str | None = None) -> tuple[int, Any]:
@@ -53,6 +53,11 @@ class RunningStack:
             f"{self.api}/graphql", data=json.dumps(body).encode(), headers=headers
         )
         return status, json.loads(raw)
+
+
+JSON = {"content-type": "application/json"}
+# Session stacks answer a body that stalls with a 408 after this long (make dev: 10 s).
+REQUEST_TIMEOUT_S = 2
 
 
 def http(
@@ -72,6 +77,7 @@ def http(
 
 def launch(state_dir: Path, *extra: str) -> RunningStack:
     args = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0"]
+    args += ["--request-timeout", str(REQUEST_TIMEOUT_S)]
     process, _ = start([*args, "--state-dir", str(state_dir), "--quiet", *extra], ready="ready in")
     state = json.loads((state_dir / "stack.json").read_text())
     children = [c.pid for c in psutil.Process(process.pid).children(recursive=True)]

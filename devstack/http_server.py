@@ -1,0 +1,202 @@
+"""The local stack's HTTP server: uvicorn, with the gateway behind a small ASGI app.
+
+The app keeps a developer's machine safe from the web pages its browser opens: only loopback
+Host names are answered (a DNS-rebinding page arrives under its own name, and the GraphiQL
+page carries a dev token), and the stack's own endpoints (/_devstack/...) refuse anything a
+page on another site could send without a CORS preflight. A body that does not arrive in
+time is answered 408 rather than held open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+
+from devstack.gateway import Answer, Gateway
+
+STACK_PREFIX = "/_devstack/"
+_LOOPBACK_NAMES = ("localhost",)
+# Threads that wait for the function: it runs one invocation at a time on its own thread, so a
+# few are enough to keep requests queued behind it rather than in the listen backlog.
+_WAITERS = 8
+
+Receive = Callable[[], Any]
+Send = Callable[[dict[str, Any]], Any]
+
+
+def is_loopback_host(host: str, also: tuple[str, ...] = ()) -> bool:
+    """A Host header's name (port stripped) names this machine's loopback, or one of `also`."""
+    name = _host_name(host)
+    if name in also or name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:3000
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class GatewayApp:
+    """ASGI: one HTTP request in, the gateway's answer out."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        extra_hosts: tuple[str, ...] = (),
+        body_timeout_s: float = 10.0,
+        access_log: bool = True,
+    ) -> None:
+        self._gateway = gateway
+        self._extra_hosts = extra_hosts
+        self._body_timeout_s = body_timeout_s
+        self._access_log = access_log
+        self._waiters = ThreadPoolExecutor(_WAITERS, thread_name_prefix="gateway")
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        answer = self._refusal(scope, headers)
+        if answer is None:
+            body = await self._body(receive)
+            if body is None:
+                answer = _text(408, "the request body did not arrive in time")
+            else:
+                target = scope["path"] + (
+                    f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+                )
+                client = (scope.get("client") or ("127.0.0.1", 0))[0]
+                answer = await asyncio.get_running_loop().run_in_executor(
+                    self._waiters,
+                    self._gateway.invoke,
+                    scope["method"],
+                    target,
+                    headers,
+                    body,
+                    client,
+                )
+        status, out_headers, payload = answer
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    *((k.encode("latin-1"), v.encode("latin-1")) for k, v in out_headers),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else payload}
+        )
+        if self._access_log:
+            elapsed = (time.perf_counter() - started) * 1000
+            sys.stderr.write(f"[api] {scope['method']} {scope['path']} {status} {elapsed:.1f} ms\n")
+
+    def _refusal(self, scope: dict[str, Any], headers: list[tuple[str, str]]) -> Answer | None:
+        named = {k.lower(): v for k, v in headers}
+        host = named.get("host")
+        if host is not None and not is_loopback_host(host, self._extra_hosts):
+            return _text(
+                403,
+                "this local stack answers only loopback host names (localhost, 127.0.0.1); "
+                f"not {host!r}",
+            )
+        if scope["path"].startswith(STACK_PREFIX) and scope["method"] != "GET":
+            return self._cross_site(named)
+        return None
+
+    def _cross_site(self, named: dict[str, str]) -> Answer | None:
+        """The stack's own endpoints take requests from this machine's tools only: a page on
+        another site can neither send JSON without a preflight nor hide where it is from."""
+        site = named.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            return _text(403, f"cross-site request refused (Sec-Fetch-Site: {site})")
+        origin = named.get("origin")
+        if origin is not None and not is_loopback_host(
+            urlsplit(origin).netloc or origin, self._extra_hosts
+        ):
+            return _text(403, f"cross-site request refused (Origin: {origin})")
+        content_type = named.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return _text(415, "send Content-Type: application/json")
+        return None
+
+    async def _body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None when the client stops sending before it is complete."""
+        chunks = []
+        deadline = asyncio.get_running_loop().time() + self._body_timeout_s
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(remaining, 0))
+            except TimeoutError:
+                return None
+            if message["type"] == "http.disconnect":
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    def close(self) -> None:
+        self._waiters.shutdown(wait=False, cancel_futures=True)
+
+
+def _text(status: int, message: str) -> Answer:
+    return status, [("content-type", "application/json")], json.dumps({"message": message}).encode()
+
+
+class LocalServer:
+    """uvicorn on a socket bound at once (so the port is known, and taken, before serving)."""
+
+    def __init__(self, app: GatewayApp, host: str, port: int) -> None:
+        self.app = app
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self._socket.listen(2048)
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=self.port,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+
+    def serve(self) -> None:
+        """Serves until shutdown() or a signal (uvicorn raises it again once it has stopped)."""
+        self._server.run(sockets=[self._socket])
+
+    def shutdown(self) -> None:
+        self._server.should_exit = True
+
+    def close(self) -> None:
+        self.shutdown()
+        self._socket.close()
+        self.app.close()
