@@ -1,4 +1,5 @@
-"""What a request costs to import, checked in a fresh interpreter."""
+"""What a cold start imports, checked in a fresh interpreter per route: each route pays only
+for its own part of the container."""
 
 from __future__ import annotations
 
@@ -7,48 +8,84 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.records import S3, SCHEDULE, SQS, STREAM
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Powertools imports the bare `botocore` package (0.5 ms) to register its user agent; the SDK's
 # cost is in sessions and clients, which must not load.
-HEAVY = ["boto3", "botocore.session", "botocore.client", "numpy", "PIL", "onnxruntime", "pynamodb"]
+SDK_AND_PREDICT = [
+    "boto3",
+    "botocore.session",
+    "botocore.client",
+    "numpy",
+    "PIL",
+    "onnxruntime",
+    "pynamodb",
+]
+HTTP_STACK = ["strawberry", "graphql", "starlette", "mangum", "cross_web"]
 
 PROGRAM = """
 import json, sys
 from monolambda.handler import handler
-from tests.support.apigw import FakeLambdaContext, http_api_event, response_json
-event = http_api_event({"query": "{ health { status } version { version } }"})
+from tests.support.apigw import FakeLambdaContext
+event = json.loads(sys.argv[1])
 response = handler(event, FakeLambdaContext())
-heavy = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in %r))
-body = response_json(response)
-print(json.dumps({"status": response["statusCode"], "body": body, "heavy": heavy}))
+watched = json.loads(sys.argv[2])
+loaded = sorted(m for m in sys.modules if any(m == w or m.startswith(w + ".") for w in watched))
+print(json.dumps({"response": response, "loaded": loaded}))
 """
 
+PREDICTIONS = {"MODELS_BUCKET": "models", "MODEL_PARAMETER_PREFIX": "/stack/models"}
 
-@pytest.mark.parametrize(
-    "configuration",
-    [{}, {"MODELS_BUCKET": "models", "MODEL_PARAMETER_PREFIX": "/stack/models"}],
-    ids=["bare", "with-predictions-configured"],
-)
-def test_a_non_predict_request_imports_no_heavy_library(configuration: dict[str, str]) -> None:
-    env = {
-        **os.environ,
-        **configuration,
-        "APP_ENV": "prod",
-        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-    }
+
+def cold(event: dict[str, Any], watched: list[str], **env: str) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-c", PROGRAM % (HEAVY,)],
+        [sys.executable, "-c", PROGRAM, json.dumps(event), json.dumps(watched)],
         capture_output=True,
         text=True,
         check=True,
-        env=env,
+        env={
+            **os.environ,
+            **env,
+            "APP_ENV": "prod",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+        },
         cwd=ROOT,
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["status"] == 200
-    assert result["body"]["data"]["health"]["status"] in {"OK", "DEGRADED"}
-    assert result["heavy"] == []
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("configuration", [{}, PREDICTIONS], ids=["bare", "with-predictions"])
+def test_a_non_predict_request_imports_no_sdk_or_predict_library(
+    configuration: dict[str, str],
+) -> None:
+    from tests.support.apigw import http_api_event  # noqa: PLC0415
+
+    event = http_api_event({"query": "{ health { status } version { version } }"})
+    result = cold(event, SDK_AND_PREDICT, **configuration)
+    assert result["response"]["statusCode"] == 200
+    assert '"version"' in result["response"]["body"]
+    assert result["loaded"] == []
+
+
+@pytest.mark.parametrize(
+    "event", [SQS, S3, STREAM, SCHEDULE], ids=["sqs", "s3", "dynamodb-stream", "schedule"]
+)
+def test_the_other_routes_import_nothing_of_the_http_stack(event: dict[str, Any]) -> None:
+    result = cold(event, HTTP_STACK + SDK_AND_PREDICT, **PREDICTIONS)
+    assert result["loaded"] == []
+
+
+def test_the_http_route_does_load_the_http_stack() -> None:
+    # What the tests above rely on: the watch list does catch a route that imports them.
+    from tests.support.apigw import http_api_event  # noqa: PLC0415
+
+    result = cold(http_api_event({"query": "{ version { version } }"}), HTTP_STACK)
+    assert {"strawberry", "graphql", "mangum", "starlette"} <= set(result["loaded"])

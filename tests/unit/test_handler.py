@@ -10,21 +10,7 @@ from monolambda.handler import ROUTES, UnroutableEventError, handler
 from monolambda.settings import SettingsError
 from tests.conftest import Invoke
 from tests.support.apigw import FakeLambdaContext, http_api_event
-
-SQS = {
-    "Records": [
-        {"messageId": "m-1", "eventSource": "aws:sqs", "body": "{}"},
-        {"messageId": "m-2", "eventSource": "aws:sqs", "body": "{}"},
-    ]
-}
-STREAM = {
-    "Records": [
-        {"eventSource": "aws:dynamodb", "dynamodb": {"SequenceNumber": "111"}},
-        {"eventSource": "aws:dynamodb", "dynamodb": {"SequenceNumber": "222"}},
-    ]
-}
-S3 = {"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": "uploads/a/x"}}}]}
-SCHEDULE = {"source": "aws.events", "detail-type": "Scheduled Event", "time": "2026-11-22T00:00Z"}
+from tests.support.records import S3, SCHEDULE, SQS, STREAM
 
 
 @pytest.mark.parametrize(
