@@ -123,3 +123,31 @@ def test_which_image_of_a_batch_is_named() -> None:
     good = encode(solid((0, 0, 0), (8, 8)))
     with pytest.raises(BadUserInputError, match="image 3 is not"):
         PillowImages().prepare([good, good, b"nope"], GREY)
+
+
+def test_a_webp_has_a_lower_pixel_limit() -> None:
+    # Its decoder holds three full-size buffers: 6 megapixels cost what 25 do in PNG.
+    ok = encode(Image.new("RGB", (3000, 2000), (255, 255, 255)), "WEBP")
+    assert PillowImages().measure(ok, "the image") == (3000, 2000)
+    over = encode(Image.new("RGB", (3000, 2001), (255, 255, 255)), "WEBP")
+    with pytest.raises(BadUserInputError, match="more than 6000000 pixels \\(for a WebP image\\)"):
+        PillowImages().measure(over, "the image")
+    png = encode(Image.new("L", (3000, 2001), 255), "PNG")
+    assert PillowImages().measure(png, "the image") == (3000, 2001)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "1", "I;16", "L", "RGB"])
+def test_large_images_of_every_mode_are_shrunk_alike(mode: str) -> None:
+    # A white page with a black band, transparent around it for the modes that can be: the
+    # strip-wise path (alpha, palette, bilevel, 16-bit) and Image.reduce agree.
+    base = Image.new("RGBA", (3000, 2000), (255, 255, 255, 0))
+    base.paste((0, 0, 0, 255), (1000, 0, 2000, 2000))  # the middle third, top to bottom
+    if mode in ("RGBA", "LA"):
+        image = base.convert(mode)
+    else:
+        flat = Image.alpha_composite(Image.new("RGBA", base.size, "white"), base).convert("L")
+        image = flat.convert(mode) if mode != "I;16" else flat.convert("I").convert("I;16")
+    spec = dataclasses.replace(GREY, width=3, height=2, layout="NHWC")
+    pixels = prepare(encode(image, "PNG"), spec)[0, :, :, 0]
+    assert pixels[:, 1].max() < 0.1  # the black band, in the middle
+    assert pixels[:, [0, 2]].min() > 0.9  # white paper (or transparency made paper) around

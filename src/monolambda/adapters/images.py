@@ -28,10 +28,10 @@ from monolambda.domain.models import InputSpec
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _INK_THRESHOLD = 0.15
-# Pillow can average these modes down in one step (Image.reduce).
-_REDUCIBLE = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "I", "F", "YCbCr"})
+# Modes Pillow averages down in one step (Image.reduce) without a full-size copy first.
+_REDUCIBLE = frozenset({"L", "RGB", "RGBX", "CMYK", "I", "F", "YCbCr"})
 # Rows of a full-size image converted at once when its mode is not reducible.
-_STRIP_ROWS = 256
+_STRIP_ROWS = 64
 
 
 @dataclass
@@ -42,8 +42,12 @@ class PillowBatch:
 
 class PillowImages:
     # Decompression bombs: a small file that would decode to a huge bitmap. 25 megapixels is
-    # a 5000x5000 photo; Pillow's own warning threshold is 89 M, its error twice that.
+    # a 5000x5000 photo; Pillow's own warning threshold is 89 M, its error twice that. A
+    # WebP decodes through three full-size buffers (11-16 bytes a pixel, against 1 to 4 for
+    # the others), so it gets fewer (3000x2000): both keep one decoding near 100 MiB at most
+    # (bench/amplification.py).
     MAX_PIXELS = 25_000_000
+    MAX_WEBP_PIXELS = 6_000_000
     # The longer side an image is shrunk to right after decoding: well above any model's input
     # (28 to 224 pixels), so that cropping to the ink still has detail to work with.
     WORKING_SIDE = 1024
@@ -84,9 +88,12 @@ class PillowImages:
     def _open(self, data: bytes, which: str) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
         width, height = image.size
-        if width * height > self._max_pixels:
+        webp = image.format == "WEBP"
+        limit = min(self._max_pixels, self.MAX_WEBP_PIXELS) if webp else self._max_pixels
+        if width * height > limit:
             raise BadUserInputError(
-                f"{which} is {width}x{height}: more than {self._max_pixels} pixels"
+                f"{which} is {width}x{height}: more than {limit} pixels"
+                + (" (for a WebP image)" if webp else "")
             )
         return image
 
@@ -126,33 +133,45 @@ def _shrunk(image: Image.Image, side: int) -> Image.Image:
         return image
     if image.mode in _REDUCIBLE:
         return image.reduce(factor)
-    mode = _working_mode(image)
+    # Transparency, palettes, bilevel and 16-bit: Pillow would first convert the whole image
+    # (RGBA's reduce premultiplies a full-size copy). A strip at a time instead, flattened
+    # onto white paper on the way, as _pixels would flatten it anyway.
+    mode = _flat_mode(image)
     width, height = image.size
     shrunk = Image.new(mode, (math.ceil(width / factor), math.ceil(height / factor)))
     step = factor * max(1, _STRIP_ROWS // factor)
     for top in range(0, height, step):
-        strip = image.crop((0, top, width, min(height, top + step))).convert(mode)
+        strip = _flattened(image.crop((0, top, width, min(height, top + step))), mode)
         shrunk.paste(strip.reduce(factor), (0, top // factor))
-    shrunk.info = image.info  # EXIF orientation and transparency travel with the image
+    shrunk.info = {k: v for k, v in image.info.items() if k != "transparency"}  # EXIF stays
     return shrunk
 
 
-def _working_mode(image: Image.Image) -> str:
-    if image.mode in ("P", "PA"):
-        return "RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB"
-    if image.mode == "1":
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+
+
+def _flat_mode(image: Image.Image) -> str:
+    if image.mode in ("1", "L", "LA", "La"):
         return "L"
-    return "I"  # 16-bit greyscale and the rest of Pillow's integer modes
+    if image.mode.startswith("I"):
+        return "I"  # 16-bit greyscale and Pillow's other integer modes
+    return "RGB"
+
+
+def _flattened(image: Image.Image, mode: str) -> Image.Image:
+    """`image` in `mode`, its transparent pixels made white paper (drawings on a canvas are
+    usually transparent around the ink)."""
+    if _has_alpha(image):
+        paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(paper, image.convert("RGBA"))
+    return image.convert(mode)
 
 
 def _pixels(image: Image.Image, spec: InputSpec) -> Any:
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        image.mode == "P" and "transparency" in image.info
-    ):
-        # Transparent pixels become the paper: white (drawings on a canvas are usually so).
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, image.convert("RGBA"))
-    image = image.convert(spec.colour)
+    image = _flattened(image, spec.colour)
     if spec.background == "light":
         image = ImageOps.invert(image)
     if spec.fit == "ink":
@@ -167,12 +186,10 @@ def _pixels(image: Image.Image, spec: InputSpec) -> Any:
 
 def _fit_ink(image: Image.Image) -> Image.Image:
     """Crop to the ink (after any inversion, ink is bright), pad to a centred square."""
-    grey = np.asarray(image.convert("L"), dtype=np.float32) / 255
-    rows = np.flatnonzero((grey > _INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((grey > _INK_THRESHOLD).any(axis=0))
-    if rows.size == 0:
+    ink_only = image.convert("L").point(lambda v: 255 if v > _INK_THRESHOLD * 255 else 0)
+    box = ink_only.getbbox()
+    if box is None:
         return image  # a blank page: nothing to centre
-    box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
     ink = image.crop(box)
     # No margin: scikit-learn's digits were scaled to touch their box (measured: a margin of
     # 1/8 of the side costs 25-45 points of accuracy on redrawn digits).
