@@ -1,7 +1,8 @@
 """The local stack's own figures: command to ready, request latency through the local API
-gateway (JWT check included), and the memory of the whole stack.
+gateway (JWT check included) one client at a time and with 20 concurrent clients, and the
+memory of the whole stack.
 
-    python bench/local_stack.py [--starts 5] [--requests 500]
+    python bench/local_stack.py [--starts 5] [--requests 500] [--clients 20 --each 100]
 
 For scale: `sam local start-api` (which needs Docker, not on these machines) is reported at
 1-10 s per request (aws-sam-cli issues #134, #362, #2223).
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import signal
 import statistics
@@ -50,10 +52,48 @@ def stop(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=30)
 
 
+def one_request(host: str, port: int, body: str, headers: dict[str, str]) -> float:
+    """Milliseconds for one POST on a connection of its own; raises on a reset or a non-200."""
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    began = time.perf_counter()
+    try:
+        connection.request("POST", "/graphql", body, headers)
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"status {response.status}")
+    return (time.perf_counter() - began) * 1000
+
+
+def _client(job: tuple[str, int, str, dict[str, str], int]) -> tuple[list[float], int]:
+    host, port, body, headers, each = job
+    times, failures = [], 0
+    for _ in range(each):
+        try:
+            times.append(one_request(host, port, body, headers))
+        except (OSError, RuntimeError, http.client.HTTPException):
+            failures += 1
+    return times, failures
+
+
+def concurrent(
+    host: str, port: int, body: str, headers: dict[str, str], *, clients: int, each: int
+) -> tuple[list[float], int]:
+    """`clients` processes (threads of one process would wait on each other's GIL and count
+    it as latency), `each` requests apiece: the latencies, and how many failed or reset."""
+    with multiprocessing.get_context("spawn").Pool(clients) as pool:
+        results = pool.map(_client, [(host, port, body, headers, each)] * clients)
+    return sorted(t for times, _ in results for t in times), sum(f for _, f in results)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--each", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         state_dir = Path(tmp)
@@ -71,20 +111,14 @@ def main() -> None:
                 "content-type": "application/json",
                 "authorization": f"Bearer {state['token']}",
             }
-            samples = []
-            for i in range(args.requests + 50):
-                connection = http.client.HTTPConnection(host, int(port), timeout=10)
-                began = time.perf_counter()
-                connection.request("POST", "/graphql", body, headers)
-                response = connection.getresponse()
-                response.read()
-                elapsed = time.perf_counter() - began
-                connection.close()
-                if response.status != 200:
-                    raise RuntimeError(f"status {response.status}")
-                if i >= 50:  # the first requests warm the function's container
-                    samples.append(elapsed * 1000)
-            samples.sort()
+            for _ in range(50):  # the first requests warm the function's container
+                one_request(host, int(port), body, headers)
+            samples = sorted(
+                one_request(host, int(port), body, headers) for _ in range(args.requests)
+            )
+            loaded, failures = concurrent(
+                host, int(port), body, headers, clients=args.clients, each=args.each
+            )
             tree = [
                 psutil.Process(process.pid),
                 *psutil.Process(process.pid).children(recursive=True),
@@ -101,6 +135,11 @@ def main() -> None:
     print(
         f"POST {{ health }} through the local gateway with a JWT: p50 {p50:.2f} ms, "
         f"p99 {p99:.2f} ms ({args.requests} requests, a connection each)"
+    )
+    print(
+        f"{args.clients} concurrent clients x {args.each} requests: "
+        f"p50 {loaded[len(loaded) // 2]:.2f} ms, p99 {loaded[int(len(loaded) * 0.99)]:.2f} ms, "
+        f"{failures} failed or reset   (goal: p99 <= 50 ms, 0 resets)"
     )
     print(
         "memory (RSS): "

@@ -9,6 +9,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,16 @@ _API_ID = "local"
 
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A request routed to a function: the event to invoke it with."""
+
+    function: LocalFunction
+    event: dict[str, Any]
+    payload_version: str
+    method: str
 
 
 class Gateway:
@@ -47,10 +58,27 @@ class Gateway:
     def invoke(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
     ) -> Answer:
+        """The whole round trip on the caller's thread (the HTTP server splits it: see
+        route() and answer())."""
+        routed = self.route(method, target, headers, body, client_ip)
+        if isinstance(routed, Invocation):
+            try:
+                return self.answer(routed, routed.function.invoke(routed.event))
+            except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 500
+                return self.failed()
+        if callable(routed):
+            return routed()
+        return routed
+
+    def route(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> Answer | Invocation | Callable[[], Answer]:
+        """What a request needs: an answer at once, an invocation of a function, or a call of
+        one of the stack's own endpoints (which may take a while)."""
         url = urlsplit(target)
         if (method, url.path) in self.extra_routes:
-            answer: Answer = self.extra_routes[(method, url.path)]()
-            return answer
+            endpoint: Callable[[], Answer] = self.extra_routes[(method, url.path)]
+            return endpoint
         if method == "GET" and url.path.startswith(ASSET_PREFIX) and self.graphiql is not None:
             return self._asset(self.graphiql, url.path)
         found = self.template.route_for(method, url.path)
@@ -75,15 +103,19 @@ class Gateway:
                 if route.payload_version == "2.0"
                 else {"claims": claims}
             )
-        try:
-            response = self.functions[route.function].invoke(event)
-        except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 500
-            traceback.print_exc(file=sys.stderr)
-            return _json_answer(500, {"message": "Internal Server Error"})
-        status, out_headers, payload = _http_response(response, route.payload_version)
-        if self.graphiql is not None and method == "GET" and _is_html(out_headers):
+        return Invocation(self.functions[route.function], event, route.payload_version, method)
+
+    def answer(self, invocation: Invocation, response: Any) -> Answer:
+        """The HTTP answer API Gateway makes of a function's response."""
+        status, out_headers, payload = _http_response(response, invocation.payload_version)
+        if self.graphiql is not None and invocation.method == "GET" and _is_html(out_headers):
             payload = self.graphiql.rewrite(payload.decode()).encode()
         return status, out_headers, payload
+
+    @staticmethod
+    def failed() -> Answer:
+        traceback.print_exc(file=sys.stderr)
+        return _json_answer(500, {"message": "Internal Server Error"})
 
     @staticmethod
     def _asset(graphiql: OfflineGraphiQL, path: str) -> Answer:

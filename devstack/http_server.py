@@ -1,4 +1,5 @@
-"""The local stack's HTTP server: uvicorn, with the gateway behind a small ASGI app.
+"""The local stack's HTTP server: uvicorn (httptools' parser, uvloop's event loop), with the
+gateway behind a small ASGI app.
 
 The app keeps a developer's machine safe from the web pages its browser opens: only loopback
 Host names are answered (a DNS-rebinding page arrives under its own name, and the GraphiQL
@@ -12,23 +13,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
 
-from devstack.gateway import Answer, Gateway
+from devstack.gateway import Answer, Gateway, Invocation
 
 STACK_PREFIX = "/_devstack/"
 _LOOPBACK_NAMES = ("localhost",)
-# Threads that wait for the function: it runs one invocation at a time on its own thread, so a
-# few are enough to keep requests queued behind it rather than in the listen backlog.
-_WAITERS = 8
+# Threads for the stack's own endpoints (a reset re-creates every resource).
+_WAITERS = 2
 
 Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
@@ -80,19 +82,7 @@ class GatewayApp:
             if body is None:
                 answer = _text(408, "the request body did not arrive in time")
             else:
-                target = scope["path"] + (
-                    f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
-                )
-                client = (scope.get("client") or ("127.0.0.1", 0))[0]
-                answer = await asyncio.get_running_loop().run_in_executor(
-                    self._waiters,
-                    self._gateway.invoke,
-                    scope["method"],
-                    target,
-                    headers,
-                    body,
-                    client,
-                )
+                answer = await self._answer(scope, headers, body)
         status, out_headers, payload = answer
         await send(
             {
@@ -110,6 +100,25 @@ class GatewayApp:
         if self._access_log:
             elapsed = (time.perf_counter() - started) * 1000
             sys.stderr.write(f"[api] {scope['method']} {scope['path']} {status} {elapsed:.1f} ms\n")
+
+    async def _answer(
+        self, scope: dict[str, Any], headers: list[tuple[str, str]], body: bytes
+    ) -> Answer:
+        query = scope["query_string"].decode("latin-1")
+        target = scope["path"] + (f"?{query}" if query else "")
+        client = (scope.get("client") or ("127.0.0.1", 0))[0]
+        # Routing and the authorizer run here, on the event loop (a verified token is
+        # cached); only the function runs on its own thread: one hand-off each way.
+        routed = self._gateway.route(scope["method"], target, headers, body, client)
+        if isinstance(routed, Invocation):
+            try:
+                response = await asyncio.wrap_future(routed.function.submit(routed.event))
+            except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 500
+                return self._gateway.failed()
+            return self._gateway.answer(routed, response)
+        if callable(routed):  # the stack's own endpoints (a reset takes a while)
+            return await asyncio.get_running_loop().run_in_executor(self._waiters, routed)
+        return routed
 
     def _refusal(self, scope: dict[str, Any], headers: list[tuple[str, str]]) -> Answer | None:
         named = {k.lower(): v for k, v in headers}
@@ -179,7 +188,8 @@ class LocalServer:
             host=host,
             port=self.port,
             lifespan="off",
-            http="h11",
+            http="httptools",
+            loop="uvloop",
             ws="none",
             log_level="warning",
             access_log=False,
@@ -189,8 +199,24 @@ class LocalServer:
         )
         self._server = uvicorn.Server(config)
 
+    @contextmanager
+    def stopped_by_signals(self) -> Iterator[None]:
+        """Inside, Ctrl-C and SIGTERM ask the server to stop instead of raising: a
+        KeyboardInterrupt raised while a finalizer runs (a collection, say) is swallowed and
+        the stop lost; and until uvicorn's loop runs, asyncio's runner would take a Ctrl-C
+        and cancel the server mid-start-up. uvicorn keeps these handlers while it serves."""
+        previous = {
+            sig: signal.signal(sig, self._server.handle_exit)
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
     def serve(self) -> None:
-        """Serves until shutdown() or a signal (uvicorn raises it again once it has stopped)."""
+        """Serves until shutdown() or a signal; returns once stopped."""
         self._server.run(sockets=[self._socket])
 
     def shutdown(self) -> None:

@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from devstack.template import LOCAL_ACCOUNT, Function
@@ -70,7 +70,11 @@ class LocalFunction:
         self._handler: Handler = getattr(importlib.import_module(module_name), attribute)
 
     def invoke(self, event: Any) -> Any:
-        return self._thread.submit(self._run, event).result()
+        return self.submit(event).result()
+
+    def submit(self, event: Any) -> Future[Any]:
+        """Queues an invocation on the function's thread (one at a time, as a container)."""
+        return self._thread.submit(self._run, event)
 
     def _run(self, event: Any) -> Any:
         context = LambdaContext(self.function, self._region, self._memory_mb, self._timeout_s)
