@@ -67,21 +67,22 @@ def read_build_info(path: Path = BUILD_INFO_FILE) -> BuildInfo:
 @cache
 def settings() -> Settings:
     """Read once; a missing or malformed variable fails the first invocation of any route."""
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
     return load()
 
 
 @cache
 def services() -> Services:
     """The use cases; predictions (boto3, numpy, Pillow, onnxruntime) built on first use."""
-    from monolambda.adapters.runtime_health import MemoryCheck, ScratchStorageCheck  # noqa: PLC0415
-    from monolambda.domain.health import HealthCheck  # noqa: PLC0415
-    from monolambda.services import Services  # noqa: PLC0415
-    from monolambda.services.health import HealthService  # noqa: PLC0415
-
-    config = settings()
     with _long_lived():
+        from monolambda.adapters.runtime_health import (  # noqa: PLC0415
+            MemoryCheck,
+            ScratchStorageCheck,
+        )
+        from monolambda.domain.health import HealthCheck  # noqa: PLC0415
+        from monolambda.services import Services  # noqa: PLC0415
+        from monolambda.services.health import HealthService  # noqa: PLC0415
+
+        config = settings()
         checks: list[HealthCheck] = [
             ScratchStorageCheck(SCRATCH_DIR),
             MemoryCheck(config.memory_mb),
@@ -109,22 +110,24 @@ def services() -> Services:
 @cache
 def http() -> HttpRoute:
     """API Gateway: the schema, Strawberry's ASGI view and Mangum."""
-    from monolambda.api.app import build_app  # noqa: PLC0415
-    from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
-    from monolambda.api.schema import build_schema  # noqa: PLC0415
-    from monolambda.logs import logger  # noqa: PLC0415
+    with _long_lived():  # the imports too: most of a cold start, all of it long-lived
+        from monolambda.api.app import build_app  # noqa: PLC0415
+        from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
+        from monolambda.api.schema import build_schema  # noqa: PLC0415
 
-    config = settings()
-    use_cases = services()
-    with _long_lived():
+        config = settings()
         app = build_app(
             build_schema(config),
-            use_cases,
+            services(),
             graphiql=config.graphiql,
             anonymous_access=config.anonymous_access,
         )
         route = HttpRoute(app, max_body_bytes=config.max_body_bytes)
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GC_THRESHOLD, middle, old)
     if config.anonymous_access:
+        from monolambda.logs import logger  # noqa: PLC0415
+
         logger().warning(
             "ANONYMOUS_ACCESS is on: no authorizer stands in front of this API, and every "
             "request without claims acts as the caller 'anonymous'"
@@ -134,34 +137,38 @@ def http() -> HttpRoute:
 
 @cache
 def worker() -> SqsWorker:
-    from monolambda.worker import SqsWorker  # noqa: PLC0415
+    with _long_lived():
+        from monolambda.worker import SqsWorker  # noqa: PLC0415
 
-    settings()
-    return SqsWorker()
+        settings()
+        return SqsWorker()
 
 
 @cache
 def upload_trigger() -> UploadTrigger:
-    from monolambda.triggers.uploads import UploadTrigger  # noqa: PLC0415
+    with _long_lived():
+        from monolambda.triggers.uploads import UploadTrigger  # noqa: PLC0415
 
-    settings()
-    return UploadTrigger()
+        settings()
+        return UploadTrigger()
 
 
 @cache
 def stream_trigger() -> StreamTrigger:
-    from monolambda.triggers.stream import StreamTrigger  # noqa: PLC0415
+    with _long_lived():
+        from monolambda.triggers.stream import StreamTrigger  # noqa: PLC0415
 
-    settings()
-    return StreamTrigger()
+        settings()
+        return StreamTrigger()
 
 
 @cache
 def schedule_trigger() -> ScheduleTrigger:
-    from monolambda.triggers.schedule import ScheduleTrigger  # noqa: PLC0415
+    with _long_lived():
+        from monolambda.triggers.schedule import ScheduleTrigger  # noqa: PLC0415
 
-    settings()
-    return ScheduleTrigger()
+        settings()
+        return ScheduleTrigger()
 
 
 def reset() -> None:
@@ -220,13 +227,22 @@ def _build_predictions(config: Settings) -> PredictionService:
     )
 
 
+_paused = 0
+
+
 @contextmanager
 def _long_lived() -> Iterator[None]:
-    """Objects made inside live as long as the container: no collections while they are
-    made, then frozen so that later collections skip them."""
-    gc.disable()
+    """Objects made inside (imported modules among them) live as long as the container: no
+    collections while they are made, then frozen so that later collections skip them. Nested
+    uses (a route building the shared services) collect once, at the outermost end."""
+    global _paused  # noqa: PLW0603 - one flag per process, as the collector itself is
+    if _paused == 0:
+        gc.disable()
+    _paused += 1
     try:
         yield
     finally:
-        gc.freeze()
-        gc.enable()
+        _paused -= 1
+        if _paused == 0:
+            gc.freeze()
+            gc.enable()

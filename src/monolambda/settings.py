@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from monolambda.domain.budget import WorkLimits
-from monolambda.domain.models import NAME as MODEL_NAME
+from monolambda.domain.names import MODEL_NAME
 
 # Lambda's synchronous invocation payload limit (6 MB). A body at or above it could never have
 # arrived inside an event anyway; answering 413 early keeps the local stack honest about it.

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from monolambda.domain.errors import ModelUnavailableError
+from monolambda.domain.names import MODEL_NAME, MODEL_VERSION
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+NAME = MODEL_NAME
+VERSION = MODEL_VERSION
 LAYOUTS = ("NCHW", "NHWC", "NC")  # NC: one flat vector per image (pixels in reading order)
 COLOURS = {"L": 1, "RGB": 3}
 BACKGROUNDS = ("light", "dark", "any")  # "light": dark ink on light paper (inverted for the model)
