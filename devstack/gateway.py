@@ -55,26 +55,12 @@ class Gateway:
         # (method, path) -> callable() -> Answer: the stack's own endpoints (/_devstack/...)
         self.extra_routes = extra_routes or {}
 
-    def invoke(
-        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
-    ) -> Answer:
-        """The whole round trip on the caller's thread (the HTTP server splits it: see
-        route() and answer())."""
-        routed = self.route(method, target, headers, body, client_ip)
-        if isinstance(routed, Invocation):
-            try:
-                return self.answer(routed, routed.function.invoke(routed.event))
-            except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a 500
-                return self.failed()
-        if callable(routed):
-            return routed()
-        return routed
-
     def route(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
     ) -> Answer | Invocation | Callable[[], Answer]:
-        """What a request needs: an answer at once, an invocation of a function, or a call of
-        one of the stack's own endpoints (which may take a while)."""
+        """What a request needs: an answer at once, an invocation of a function (answer() makes
+        its response an HTTP answer), or a call of one of the stack's own endpoints (which may
+        take a while)."""
         url = urlsplit(target)
         if (method, url.path) in self.extra_routes:
             endpoint: Callable[[], Answer] = self.extra_routes[(method, url.path)]

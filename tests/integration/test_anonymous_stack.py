@@ -5,8 +5,6 @@ scripts/predict.py insisted on a token. Such a stack serves the one anonymous ca
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.support.images import encode
-from tests.support.processes import ROOT
+from tests.support.processes import predict_command
 from tests.support.stack import RunningStack, launch, shut_down
 
 PREDICT = "query($i: PredictInput!) { predict(input: $i) { model labels { label } } }"
@@ -59,13 +57,6 @@ def test_uploads_go_under_the_anonymous_prefix(open_stack: RunningStack) -> None
 def test_the_predict_command_needs_no_token(open_stack: RunningStack, tmp_path: Path) -> None:
     picture = tmp_path / "digit.png"
     picture.write_bytes(digit_one())
-    result = subprocess.run(
-        [sys.executable, "scripts/predict.py", str(picture), "--url", f"{open_stack.api}/graphql"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = predict_command(picture, "--url", f"{open_stack.api}/graphql")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("digits v1:")

@@ -58,16 +58,20 @@ def deployed() -> Iterator[dict[str, str]]:
         stop(moto)
 
 
-def test_seed_models_fills_a_deployed_stacks_bucket(deployed: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "devstack.seed", "--stack", STACK],
+def seed_models(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devstack.seed", *args],
         cwd=ROOT,
-        env={**os.environ, **deployed},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_seed_models_fills_a_deployed_stacks_bucket(deployed: dict[str, str]) -> None:
+    result = seed_models(deployed, "--stack", STACK)
     assert result.returncode == 0, result.stderr
     s3 = client("s3", deployed)
     (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"]]
@@ -81,15 +85,7 @@ def test_seed_models_fills_a_deployed_stacks_bucket(deployed: dict[str, str]) ->
 
 
 def test_seed_models_names_a_missing_stack_in_one_line(deployed: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "devstack.seed", "--config-env", "prod"],
-        cwd=ROOT,
-        env={**os.environ, **deployed},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = seed_models(deployed, "--config-env", "prod")
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot read the deployed stack 'monolambda-prod'")
 

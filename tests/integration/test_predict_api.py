@@ -14,6 +14,7 @@ from sklearn.datasets import load_digits
 
 from devstack import auth
 from tests.support.images import digit_drawing, encode, solid
+from tests.support.processes import predict_command
 from tests.support.stack import RunningStack
 
 PREDICT = """query($i: PredictInput!) {
@@ -159,29 +160,9 @@ def post_form(url: str, fields: dict[str, str], content: bytes) -> None:
 
 
 def test_the_predict_command(stack: RunningStack, tmp_path: Any) -> None:
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    from tests.support.processes import ROOT  # noqa: PLC0415
-
     images, labels = digits(1)
     picture = tmp_path / "digit.png"
     picture.write_bytes(images[0])
-    result = subprocess.run(
-        [
-            sys.executable,
-            "scripts/predict.py",
-            str(picture),
-            "--url",
-            f"{stack.api}/graphql",
-            "--token",
-            stack.token,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = predict_command(picture, "--url", f"{stack.api}/graphql", "--token", stack.token)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].split()[0] == str(labels[0])

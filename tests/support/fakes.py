@@ -101,7 +101,7 @@ class FakeUploads:
 
 def prediction_service(
     *,
-    images: FakeImages | None = None,
+    images: Images | None = None,
     uploads: FakeUploads | None = None,
     limits: PredictionLimits | None = None,
 ) -> PredictionService:

@@ -94,3 +94,15 @@ def stop(process: subprocess.Popen[str], sig: int = signal.SIGINT) -> str:
     if process.stdout is not None:
         process.stdout.close()
     return "".join(rest)
+
+
+def predict_command(picture: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make predict`'s script, run as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "scripts/predict.py", str(picture), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

@@ -17,8 +17,7 @@ from PIL import Image
 from monolambda.adapters.images import PillowImages
 from monolambda.domain.budget import WorkLimits
 from monolambda.domain.identity import Caller
-from monolambda.services.predictions import PredictionService
-from tests.support.fakes import FakeInference, FakeRegistry, FakeUploads
+from tests.support.fakes import prediction_service
 from tests.support.images import encode
 from tests.support.schema import execute, make_schema, make_services
 
@@ -44,13 +43,7 @@ class CountingImages(PillowImages):
 
 def run(query: str, variables: dict[str, Any], **env: str) -> tuple[set[str], int, Any]:
     images = CountingImages()
-    predictions = PredictionService(
-        registry=FakeRegistry(),
-        images=images,
-        inference=FakeInference(),
-        uploads=FakeUploads(),
-        default_model="m",
-    )
+    predictions = prediction_service(images=images)
     result = execute(
         make_schema(**env),
         query,
@@ -119,13 +112,7 @@ def test_batched_operations_share_one_budget() -> None:
     from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
     from tests.support.apigw import FakeLambdaContext, http_api_event, response_json  # noqa: PLC0415
 
-    predictions = PredictionService(
-        registry=FakeRegistry(),
-        images=PillowImages(),
-        inference=FakeInference(),
-        uploads=FakeUploads(),
-        default_model="m",
-    )
+    predictions = prediction_service(images=PillowImages())
     app = build_app(
         make_schema(GRAPHQL_MAX_BATCH="2"),
         make_services(predictions=predictions, work=WorkLimits()),

@@ -13,8 +13,7 @@ from PIL import Image
 
 from monolambda.adapters.images import PillowImages
 from monolambda.domain.identity import Caller
-from monolambda.services.predictions import PredictionService
-from tests.support.fakes import FakeInference, FakeRegistry, FakeUploads
+from tests.support.fakes import prediction_service
 from tests.support.images import encode
 from tests.support.schema import execute, make_schema, make_services
 
@@ -102,14 +101,7 @@ def _mutants(name: str, original: bytes) -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def predict() -> Callable[[bytes], set[str]]:
-    predictions = PredictionService(
-        registry=FakeRegistry(),
-        images=PillowImages(),
-        inference=FakeInference(),
-        uploads=FakeUploads(),
-        default_model="m",
-    )
-    services = make_services(predictions=predictions)
+    services = make_services(predictions=prediction_service(images=PillowImages()))
     schema = make_schema()
 
     def run(data: bytes) -> set[str]:

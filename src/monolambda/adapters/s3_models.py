@@ -18,12 +18,11 @@ from typing import Any
 from monolambda.adapters.model_cache import ModelFileCache
 from monolambda.domain.errors import NotFoundError
 from monolambda.domain.models import (
-    NAME,
-    VERSION,
     InvalidManifestError,
     ModelManifest,
     ModelUnavailableError,
 )
+from monolambda.domain.names import MODEL_NAME, MODEL_VERSION
 
 
 class S3ModelRegistry:
@@ -58,11 +57,11 @@ class S3ModelRegistry:
         return SSMProvider(boto3_client=self._make_ssm())
 
     def model_names(self) -> list[str]:
-        return sorted(n for n in self._children(self._prefix) if NAME.match(n))
+        return sorted(n for n in self._children(self._prefix) if MODEL_NAME.match(n))
 
     def versions(self, name: str) -> list[str]:
         return sorted(
-            v for v in self._children(f"{self._prefix}{_name(name)}/") if VERSION.match(v)
+            v for v in self._children(f"{self._prefix}{_name(name)}/") if MODEL_VERSION.match(v)
         )
 
     def current_version(self, name: str) -> str:
@@ -78,7 +77,7 @@ class S3ModelRegistry:
                 raise NotFoundError(f"no model named {name!r}") from e
             raise ModelUnavailableError(f"the current version of {name!r} cannot be read") from e
         version = str(value).strip()
-        if not VERSION.match(version):
+        if not MODEL_VERSION.match(version):
             raise ModelUnavailableError(f"the current version of {name!r} is not a valid version")
         return version
 
@@ -146,13 +145,13 @@ def _read(path: Path) -> bytes | None:
 
 
 def _name(name: str) -> str:
-    if not NAME.match(name):
+    if not MODEL_NAME.match(name):
         raise NotFoundError(f"no model named {name!r}")
     return name
 
 
 def _version(version: str) -> str:
-    if not VERSION.match(version):
+    if not MODEL_VERSION.match(version):
         raise NotFoundError(f"no version {version!r}")
     return version
 

@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monolambda.domain.errors import ModelUnavailableError
-from monolambda.domain.names import MODEL_NAME, MODEL_VERSION
 
-NAME = MODEL_NAME
-VERSION = MODEL_VERSION
 LAYOUTS = ("NCHW", "NHWC", "NC")  # NC: one flat vector per image (pixels in reading order)
 COLOURS = {"L": 1, "RGB": 3}
 BACKGROUNDS = ("light", "dark", "any")  # "light": dark ink on light paper (inverted for the model)
