@@ -52,7 +52,7 @@ test: venv lint typecheck template-lint pytest
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=src $(BIN)/lint-imports
+	$(BIN)/lint-imports
 
 typecheck:
 	$(BIN)/mypy

@@ -30,6 +30,10 @@ uv_version="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-dev.txt)"
 # PYTHONDONTWRITEBYTECODE may be set in the caller's environment; compile explicitly so that
 # start-up measurements and tests see the same bytecode Lambda would.
 "$venv/bin/uv" pip sync --quiet --python "$venv/bin/python" --compile-bytecode requirements-dev.txt
+# src/ on the venv's path (relative to site-packages, so a moved checkout keeps working): the
+# tools run bare (`.venv/bin/lint-imports`, `python -c "import monolambda"`) find the package.
+site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+echo "../../../../src" > "$site/monolambda-src.pth"
 # GraphiQL 3 declares peer dependencies that npm 7+ would otherwise refuse to resolve; only
 # its prebuilt files are used, so the peers are irrelevant.
 npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --legacy-peer-deps --loglevel=error
