@@ -3,6 +3,7 @@
 python -m devstack [--port 3000] [--dynamodb-port 8000] [--moto-port 5000] [--moto-only]
                    [--parameter-overrides Name=Value ...] [--env-vars env.json]
                    [--template template.yaml] [--state-dir .dev] [--reset] [--quiet]
+                   [--no-event-sources]
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
     )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     parser.add_argument(
+        "--no-event-sources",
+        action="store_true",
+        help="run no SQS or stream mapping (messages and records wait for you)",
+    )
+    parser.add_argument(
         "--request-timeout",
         type=float,
         default=10.0,
@@ -78,6 +84,7 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         aws_stack=args.aws,
         region=args.region or (_configured_region() if args.aws else LOCAL_REGION),
         request_timeout_s=args.request_timeout,
+        event_sources=not args.no_event_sources,
     )
     return options, args.reset
 

@@ -1,22 +1,34 @@
-"""Lambda's SQS event-source mapping, locally: poll the queue, gather a batch (batch size,
-batching window), invoke the function with a real SQS event, then delete what succeeded.
+"""Lambda's event-source mappings, locally.
 
-As on AWS: a handler that raises leaves the whole batch to the visibility timeout; with
-ReportBatchItemFailures, the messages it names stay and the rest are deleted (a malformed
-report fails the whole batch); redrive to the dead-letter queue is the queue's own.
+SQS: pollers gather batches (batch size, batching window), invoke the function with real SQS
+events, then delete what succeeded. As on AWS: a handler that raises leaves the whole batch to
+the visibility timeout; with ReportBatchItemFailures, the messages it names stay and the rest
+are deleted (a malformed report fails the whole batch); redrive to the dead-letter queue is the
+queue's own. Up to the mapping's MaximumConcurrency batches run at once, each on its own
+poller, so on a FIFO queue a message group whose messages are in flight (moto locks it, as
+SQS does) never holds up another group's: how Lambda scales with active message groups.
+
+DynamoDB streams: each shard read in order (TRIM_HORIZON or LATEST), four times a second when
+idle, as Lambda polls; a failed batch is retried in place (blocking its shard, as on AWS), from
+the lowest failed sequence number with ReportBatchItemFailures, split in two on a function
+error with BisectBatchOnFunctionError, until MaximumRetryAttempts; then a record of the batch
+goes to the OnFailure queue and the shard moves on.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from devstack.template import SqsMapping
+from devstack.template import SqsMapping, StreamMapping
 
 Invoke = Callable[[dict[str, Any]], Any]
 # Lambda's pollers long-poll; a short wait keeps Ctrl-C and test resets prompt.
@@ -33,6 +45,7 @@ class SqsPoller:
         queue_arn: str,
         region: str,
         invoke: Invoke,
+        concurrency: int = 1,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.mapping = mapping
@@ -43,20 +56,24 @@ class SqsPoller:
         self._invoke = invoke
         self._log = log or (lambda line: print(line, file=sys.stderr))
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"sqs:{mapping.logical_id}", daemon=True
-        )
+        self._threads = [
+            threading.Thread(target=self._run, name=f"sqs:{mapping.logical_id}:{i}", daemon=True)
+            for i in range(max(1, concurrency))
+        ]
+        self._counts = threading.Lock()
         self.batches = 0
         self.errors = 0
 
     def start(self) -> None:
         if self.mapping.enabled:
-            self._thread.start()
+            for thread in self._threads:
+                thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=_WAIT_SECONDS + 10)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=_WAIT_SECONDS + 10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -65,7 +82,8 @@ class SqsPoller:
                 if messages:
                     self._deliver(messages)
             except Exception:  # noqa: BLE001 - a poller survives a stand-in hiccup, as Lambda's does
-                self.errors += 1
+                with self._counts:
+                    self.errors += 1
                 if not self._stop.is_set():
                     self._log(
                         f"[sqs] {self.mapping.logical_id}: polling failed:\n"
@@ -94,7 +112,8 @@ class SqsPoller:
         return batch
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
-        self.batches += 1
+        with self._counts:
+            self.batches += 1
         event = {"Records": [self._record(m) for m in messages]}
         try:
             result = self._invoke(event)
@@ -154,3 +173,203 @@ class SqsPoller:
             "eventSourceARN": self._queue_arn,
             "awsRegion": self._region,
         }
+
+
+# Lambda polls each shard of a stream four times a second.
+_STREAM_IDLE_S = 0.25
+
+
+class StreamPoller:
+    def __init__(
+        self,
+        mapping: StreamMapping,
+        *,
+        streams: Any,
+        stream_arn: Callable[[], str | None],
+        region: str,
+        invoke: Invoke,
+        report_failure: Callable[[dict[str, Any]], None] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self._streams = streams
+        self._stream_arn = stream_arn
+        self._region = region
+        self._invoke = invoke
+        self._report_failure = report_failure
+        self._log = log or (lambda line: print(line, file=sys.stderr))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"stream:{mapping.logical_id}", daemon=True
+        )
+        self._arn: str | None = None
+        self._iterators: dict[str, str | None] = {}  # shard id -> next iterator (None: closed)
+        self.batches = 0
+        self.errors = 0
+        self.expired = 0  # batches given up on and sent to the OnFailure destination
+
+    def start(self) -> None:
+        if self.mapping.enabled:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self._poll_once():
+                    self._stop.wait(_STREAM_IDLE_S)
+            except Exception:  # noqa: BLE001 - as Lambda's pollers, survive and try again
+                self.errors += 1
+                self._arn = None  # start over from the stream's description
+                if not self._stop.is_set():
+                    self._log(
+                        f"[stream] {self.mapping.logical_id}: polling failed:\n"
+                        + traceback.format_exc()
+                    )
+                    self._stop.wait(1)
+
+    def _poll_once(self) -> bool:
+        """Reads every open shard once; True when any had records."""
+        arn = self._stream_arn()
+        if arn is None:
+            return False
+        if arn != self._arn:  # a new stream (the table was made again): from its start
+            self._arn = arn
+            self._iterators = {}
+        self._discover_shards(arn)
+        busy = False
+        for shard_id, iterator in list(self._iterators.items()):
+            if iterator is None or self._stop.is_set():
+                continue
+            answer = self._streams.get_records(
+                ShardIterator=iterator, Limit=self.mapping.batch_size
+            )
+            self._iterators[shard_id] = answer.get("NextShardIterator")
+            records = answer.get("Records", [])
+            if records:
+                busy = True
+                self._deliver(shard_id, [self._record(r, arn) for r in records], attempt=0)
+        return busy
+
+    def _discover_shards(self, arn: str) -> None:
+        shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id in self._iterators:
+                continue
+            # A child shard is read from its start; the first shards from where the mapping
+            # says (TRIM_HORIZON: everything the stream still holds).
+            position = (
+                "TRIM_HORIZON"
+                if shard.get("ParentShardId") in self._iterators
+                else self.mapping.starting_position
+            )
+            self._iterators[shard_id] = self._streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard_id, ShardIteratorType=position
+            )["ShardIterator"]
+
+    def _deliver(self, shard_id: str, records: list[dict[str, Any]], attempt: int) -> None:
+        pending = records
+        while pending and not self._stop.is_set():
+            self.batches += 1
+            try:
+                result = self._invoke({"Records": pending})
+                failed = self._failed_from(result, pending)
+            except Exception:  # noqa: BLE001 - the function failed: the batch is retried
+                self._log(
+                    f"[stream] {self.mapping.logical_id}: the function failed on "
+                    f"{len(pending)} record(s):\n{traceback.format_exc()}"
+                )
+                if self.mapping.bisect_on_error and len(pending) > 1:
+                    half = len(pending) // 2
+                    self._deliver(shard_id, pending[:half], attempt + 1)
+                    self._deliver(shard_id, pending[half:], attempt + 1)
+                    return
+                failed = pending
+            if not failed:
+                return
+            attempt += 1
+            retries = self.mapping.maximum_retry_attempts
+            if 0 <= retries < attempt:
+                self._give_up(shard_id, failed)
+                return
+            pending = failed
+            self._stop.wait(min(0.1 * 2**attempt, 2.0))
+
+    def _failed_from(self, result: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records to retry: from the lowest failed sequence number on (a checkpoint)."""
+        if not self.mapping.report_batch_item_failures or not isinstance(result, dict):
+            return []
+        failures = result.get("batchItemFailures") or []
+        numbers = [str(f.get("itemIdentifier")) for f in failures if isinstance(f, dict)]
+        known = [r["dynamodb"]["SequenceNumber"] for r in records]
+        if any(n not in known for n in numbers):
+            self._log(f"[stream] {self.mapping.logical_id}: malformed batchItemFailures")
+            return records
+        if not numbers:
+            return []
+        lowest = min(known.index(n) for n in numbers)
+        return records[lowest:]
+
+    def _give_up(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        self.expired += 1
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+        self._log(
+            f"[stream] {self.mapping.logical_id}: gave up on {len(records)} record(s) after "
+            f"{self.mapping.maximum_retry_attempts} retries"
+        )
+        if self._report_failure is not None:
+            # What Lambda sends an OnFailure destination: where the batch was, not its records.
+            self._report_failure(
+                {
+                    "requestContext": {
+                        "condition": "RetryAttemptsExhausted",
+                        "approximateInvokeCount": self.mapping.maximum_retry_attempts + 1,
+                    },
+                    "timestamp": datetime.now(UTC).isoformat(),
+                    "DDBStreamBatchInfo": {
+                        "shardId": shard_id,
+                        "startSequenceNumber": first["SequenceNumber"],
+                        "endSequenceNumber": last["SequenceNumber"],
+                        "batchSize": len(records),
+                        "streamArn": self._arn,
+                    },
+                }
+            )
+
+    def _record(self, record: dict[str, Any], arn: str) -> dict[str, Any]:
+        change = _as_json(record["dynamodb"])
+        return {
+            "eventID": record.get("eventID"),
+            "eventName": record.get("eventName"),
+            "eventVersion": record.get("eventVersion", "1.1"),
+            "eventSource": "aws:dynamodb",
+            "awsRegion": self._region,
+            "dynamodb": change,
+            "eventSourceARN": arn,
+        }
+
+
+def _as_json(value: Any) -> Any:
+    """A record as Lambda's JSON event carries it: binary values in base64, times as epoch
+    seconds (boto3 decoded both)."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return value
+
+
+def failure_reporter(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], None]:
+    def report(body: dict[str, Any]) -> None:
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+
+    return report

@@ -37,9 +37,11 @@ class LambdaContext:
 
 
 class LocalFunction:
-    """One function in one process, as one Lambda container: every invocation runs on the
-    function's own thread, one at a time (the handler keeps per-thread state, such as the
-    event loop Mangum runs on, for its life)."""
+    """One function in one process. API requests run on the function's own thread, one at a
+    time, as in one Lambda container (the handler keeps per-thread state, such as the event
+    loop Mangum runs on, for its life). Event-source invocations run on a pool of their own,
+    one thread per concurrent invocation the event sources may make (as Lambda would run them
+    in as many containers), so a worker's batch never waits behind another's."""
 
     def __init__(
         self,
@@ -55,6 +57,7 @@ class LocalFunction:
         self._memory_mb = memory_mb
         self._timeout_s = timeout_s
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=function.logical_id)
+        self._events: ThreadPoolExecutor | None = None
         os.environ.update(
             {
                 **environment,
@@ -76,9 +79,25 @@ class LocalFunction:
         """Queues an invocation on the function's thread (one at a time, as a container)."""
         return self._thread.submit(self._run, event)
 
+    def set_event_concurrency(self, count: int) -> None:
+        """Room for `count` event-source invocations at once (set once, before any)."""
+        if self._events is not None:
+            raise RuntimeError("the event concurrency is set once")
+        self._events = ThreadPoolExecutor(
+            max_workers=max(1, count), thread_name_prefix=f"{self.function.logical_id}-events"
+        )
+
+    def invoke_event(self, event: Any) -> Any:
+        """An event source's invocation, beside any other (see set_event_concurrency)."""
+        if self._events is None:
+            return self.invoke(event)
+        return self._events.submit(self._run, event).result()
+
     def _run(self, event: Any) -> Any:
         context = LambdaContext(self.function, self._region, self._memory_mb, self._timeout_s)
         return self._handler(event, context)
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)
+        if self._events is not None:
+            self._events.shutdown(wait=False, cancel_futures=True)

@@ -4,6 +4,7 @@ for the drift check; and reset to their just-created state."""
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -86,6 +87,13 @@ class LocalResources:
                 Overwrite=True,
             )
             made.append(f"parameter {name}")
+        for declared in self._template.secure_parameters:
+            # What `make deploy` makes once per stack (scripts/secrets.py): a random secret.
+            name = str(self._names.resolve(declared))
+            self._ssm.put_parameter(
+                Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
+            )
+            made.append(f"secret    {name}")
         return made
 
     def _create_table(self, table: Resource) -> str:
@@ -271,6 +279,9 @@ _QUEUE_ATTRIBUTES = (
     "ReceiveMessageWaitTimeSeconds",
     "FifoQueue",
     "ContentBasedDeduplication",
+    "FifoThroughputLimit",
+    "DeduplicationScope",
+    "SqsManagedSseEnabled",
 )
 _QUEUE_DEFAULTS = {
     "VisibilityTimeout": "30",

@@ -10,6 +10,7 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import psutil
 
 from devstack import auth
-from devstack.event_sources import SqsPoller
+from devstack.event_sources import SqsPoller, StreamPoller, failure_reporter
 from devstack.gateway import Answer, Gateway
 from devstack.graphiql import OfflineGraphiQL
 from devstack.http_server import GatewayApp, LocalServer
@@ -63,6 +64,9 @@ class StackOptions:
     aws_stack: str | None = None
     # How long a request's body may take to arrive (then 408).
     request_timeout_s: float = 10.0
+    # False: no event source runs (the queue and the stream keep what they get; tests and
+    # debugging consume them by hand).
+    event_sources: bool = True
 
 
 @dataclass
@@ -89,7 +93,7 @@ class Stack:
         self.template: LocalTemplate | None = None
         self.standins: list[StandIn] = []
         self.functions: dict[str, LocalFunction] = {}
-        self.pollers: list[SqsPoller] = []
+        self.pollers: list[SqsPoller | StreamPoller] = []
         self.resources: LocalResources | None = None
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
@@ -159,7 +163,8 @@ class Stack:
                 self.options.host,
                 api_port,
             )
-            if self.endpoints is not None:  # with --aws, the deployed mappings are live
+            # With --aws, the deployed mappings are live.
+            if self.endpoints is not None and self.options.event_sources:
                 self._start_pollers(template, names, self.endpoints)
             api = f"http://{self.options.host}:{self.server.port}"
             StackState(
@@ -254,27 +259,67 @@ class Stack:
             "AWS_SECRET_ACCESS_KEY": "local",
         }
         files: dict[str, dict[str, str]] = {}
+        here: dict[str, dict[str, str]] = {}
         for name, function in template.functions.items():
             files[name] = {**_declared_environment(function, names), **docker}
+            here[name] = {**endpoints.environment(), **_declared_environment(function, names)}
         path = self.options.state_dir / "sam-local-env.json"
         path.write_text(json.dumps(files, indent=2) + "\n")
+        # The same for a process on this machine acting as another of the function's
+        # containers (the tests' own workers; a debugger).
+        (self.options.state_dir / "function-env.json").write_text(json.dumps(here, indent=2) + "\n")
 
     def _start_pollers(
         self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
     ) -> None:
         sqs = endpoints.client("sqs")
+        concurrency: dict[str, int] = {}
+        sqs_pollers: list[SqsPoller] = []
         for mapping in template.sqs_mappings:
             function = self.functions[mapping.function]
-            poller = SqsPoller(
-                mapping,
-                sqs=sqs,
-                queue_url=names.queue_url(mapping.queue),
-                queue_arn=names.get_att(mapping.queue, "Arn"),
-                region=self.options.region,
-                invoke=function.invoke,
+            # One poller per concurrent invocation the mapping may make (MaximumConcurrency;
+            # locally at most 5, enough to show a busy group beside an idle one).
+            cap = mapping.maximum_concurrency
+            pollers = min(int(names.resolve(cap)), 5) if cap is not None else 2
+            concurrency[mapping.function] = concurrency.get(mapping.function, 0) + pollers
+            sqs_pollers.append(
+                SqsPoller(
+                    mapping,
+                    sqs=sqs,
+                    queue_url=names.queue_url(mapping.queue),
+                    queue_arn=names.get_att(mapping.queue, "Arn"),
+                    region=self.options.region,
+                    invoke=function.invoke_event,
+                    concurrency=pollers,
+                )
             )
+        stream_pollers: list[StreamPoller] = []
+        for stream in template.stream_mappings:
+            function = self.functions[stream.function]
+            concurrency[stream.function] = concurrency.get(stream.function, 0) + 1
+            stream_pollers.append(
+                StreamPoller(
+                    stream,
+                    streams=endpoints.client("dynamodbstreams"),
+                    stream_arn=self._stream_arn_of(names, stream.table),
+                    region=self.options.region,
+                    invoke=function.invoke_event,
+                    report_failure=failure_reporter(sqs, names.queue_url(stream.on_failure))
+                    if stream.on_failure
+                    else None,
+                )
+            )
+        for name, count in concurrency.items():
+            self.functions[name].set_event_concurrency(count)
+        self.pollers += sqs_pollers
+        self.pollers += stream_pollers
+        for poller in self.pollers:
             poller.start()
-            self.pollers.append(poller)
+
+    @staticmethod
+    def _stream_arn_of(names: LocalNames, table: str) -> Callable[[], str | None]:
+        # Learned when the table is made, and again after every reset.
+        return lambda: names.learned.get((table, "StreamArn"))
 
     def _reset_answer(self) -> Answer:
         if self.resources is None:  # never wipe a deployed stack's data
@@ -304,6 +349,14 @@ class Stack:
             + (", ReportBatchItemFailures)" if m.report_batch_item_failures else ")")
             for m in template.sqs_mappings
         ]
+        lines += [
+            f"  stream -> {m.function}: {m.table} (batch {m.batch_size}, "
+            f"{m.maximum_retry_attempts} retries"
+            + (f", failures to {m.on_failure})" if m.on_failure else ")")
+            for m in template.stream_mappings
+        ]
+        if not self.options.event_sources:
+            lines.append("  event sources off (--no-event-sources): queues and streams keep it all")
         if self.options.aws_stack:
             lines.append("  AWS: the caller's credentials; SQS mappings run in AWS, not here")
         lines.append(

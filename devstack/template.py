@@ -92,6 +92,26 @@ class SqsMapping:
     batching_window_s: float
     report_batch_item_failures: bool
     enabled: bool
+    # ScalingConfig.MaximumConcurrency as declared (a number or a Ref); None: no cap but the
+    # function's.
+    maximum_concurrency: Any = None
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    """An AWS::Lambda::EventSourceMapping from a DynamoDB table's stream to a function."""
+
+    logical_id: str
+    function: str
+    table: str  # the table's logical id
+    batch_size: int
+    batching_window_s: float
+    starting_position: str
+    report_batch_item_failures: bool
+    bisect_on_error: bool
+    maximum_retry_attempts: int  # -1: until the record expires
+    on_failure: str | None  # an SQS queue's logical id
+    enabled: bool
 
 
 @dataclass(frozen=True)
@@ -109,7 +129,11 @@ class LocalTemplate:
     parameters: dict[str, str] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
     sqs_mappings: list[SqsMapping] = field(default_factory=list)
+    stream_mappings: list[StreamMapping] = field(default_factory=list)
     authorizers: dict[str, JwtAuthorizer] = field(default_factory=dict)
+    # Metadata.monolambda.SecureParameters: SecureString names (intrinsics unresolved) that
+    # the deploy creates with a random value, and the local stack too.
+    secure_parameters: list[Any] = field(default_factory=list)
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type == resource_type]
@@ -182,7 +206,11 @@ def load(
         parameters=_with_defaults(processed, parameters),
         resources=resources,
         sqs_mappings=[m for r in resources.values() if (m := _sqs_mapping(r, resources))],
+        stream_mappings=[m for r in resources.values() if (m := _stream_mapping(r, resources))],
         authorizers={a.name: a for r in resources.values() for a in _authorizers(r)},
+        secure_parameters=list(
+            ((raw.get("Metadata") or {}).get("monolambda") or {}).get("SecureParameters") or []
+        ),
     )
 
 
@@ -306,15 +334,58 @@ def _sqs_mapping(resource: Resource, resources: Mapping[str, Resource]) -> SqsMa
     queue = str(source["Fn::GetAtt"][0])
     if resources.get(queue) is None or resources[queue].type != "AWS::SQS::Queue":
         return None
-    function = props.get("FunctionName")
-    function_id = str(function.get("Ref")) if isinstance(function, dict) else str(function)
     return SqsMapping(
         logical_id=resource.logical_id,
-        function=function_id,
+        function=_function_of(props),
         queue=queue,
         batch_size=int(props.get("BatchSize", 10)),
         batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
         report_batch_item_failures="ReportBatchItemFailures"
         in (props.get("FunctionResponseTypes") or []),
         enabled=bool(props.get("Enabled", True)),
+        maximum_concurrency=(props.get("ScalingConfig") or {}).get("MaximumConcurrency"),
     )
+
+
+def _stream_mapping(resource: Resource, resources: Mapping[str, Resource]) -> StreamMapping | None:
+    if resource.type != "AWS::Lambda::EventSourceMapping":
+        return None
+    props = resource.properties
+    source = props.get("EventSourceArn")
+    if not (isinstance(source, dict) and "Fn::GetAtt" in source):
+        return None
+    table, attribute = _get_att(source["Fn::GetAtt"])
+    if attribute != "StreamArn" or (resources.get(table) or Resource("", "", {})).type != (
+        "AWS::DynamoDB::Table"
+    ):
+        return None
+    destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    on_failure = (
+        _get_att(destination["Fn::GetAtt"])[0]
+        if isinstance(destination, dict) and "Fn::GetAtt" in destination
+        else None
+    )
+    return StreamMapping(
+        logical_id=resource.logical_id,
+        function=_function_of(props),
+        table=table,
+        batch_size=int(props.get("BatchSize", 100)),
+        batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+        starting_position=str(props.get("StartingPosition", "LATEST")),
+        report_batch_item_failures="ReportBatchItemFailures"
+        in (props.get("FunctionResponseTypes") or []),
+        bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+        maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+        on_failure=on_failure,
+        enabled=bool(props.get("Enabled", True)),
+    )
+
+
+def _get_att(argument: Any) -> tuple[str, str]:
+    logical_id, attribute = argument.split(".", 1) if isinstance(argument, str) else argument
+    return str(logical_id), str(attribute)
+
+
+def _function_of(props: Mapping[str, Any]) -> str:
+    function = props.get("FunctionName")
+    return str(function.get("Ref")) if isinstance(function, dict) else str(function)

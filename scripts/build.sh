@@ -15,6 +15,10 @@ PATH="$(dirname "$python313"):$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${A
   .venv/bin/sam build --template-file template.yaml --build-dir "$build_dir" "${overrides[@]}"
 
 artifact="$build_dir/MonolambdaFunction"
+# The Lambda runtime ships boto3 with the botocore it was tested with; PynamoDB pulls botocore
+# in as a dependency, and a second copy in /var/task would shadow the runtime's (30 MiB, and a
+# boto3/botocore pair nobody tested). The lock still pins the version the tests run against.
+rm -rf "$artifact"/botocore "$artifact"/botocore-*.dist-info
 .venv/bin/python scripts/build_info.py "$artifact/monolambda/build_info.json"
 # Bytecode for the runtime's Python (3.13), whatever Python runs this script.
 "$python313" scripts/compile_artifact.py "$artifact"

@@ -13,26 +13,32 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from monolambda import __version__
 from monolambda.domain.about import BuildInfo
-from monolambda.settings import Settings, load
+from monolambda.settings import JobSettings, ModelSettings, Settings, load
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
+    from monolambda.adapters.dynamo_jobs import DynamoJobStore
+    from monolambda.adapters.s3_models import S3ModelRegistry
+    from monolambda.adapters.s3_results import S3Results
+    from monolambda.adapters.s3_uploads import S3Uploads
+    from monolambda.adapters.sqs_jobs import SqsJobQueue
     from monolambda.api.lambda_http import HttpRoute
     from monolambda.services import Services
+    from monolambda.services.jobs import JobService
     from monolambda.services.predictions import PredictionService
     from monolambda.triggers.schedule import ScheduleTrigger
     from monolambda.triggers.stream import StreamTrigger
     from monolambda.triggers.uploads import UploadTrigger
     from monolambda.worker import SqsWorker
+
+T = TypeVar("T")
 
 # Written into the artifact by scripts/build.sh; absent in a source tree.
 BUILD_INFO_FILE = Path(__file__).with_name("build_info.json")
@@ -102,7 +108,8 @@ def services() -> Services:
         return Services(
             health=HealthService(build_info=read_build_info(), checks=checks),
             work_limits=config.work,
-            predictions=_prediction_factory(config) if models is not None else None,
+            predictions=_built_later(_build_predictions) if models is not None else None,
+            jobs=_built_later(_build_jobs) if config.jobs is not None else None,
         )
 
 
@@ -137,11 +144,25 @@ def http() -> HttpRoute:
 
 @cache
 def worker() -> SqsWorker:
+    """SQS: job messages through the runner (PynamoDB, the prediction service)."""
     with _long_lived():
+        from monolambda.services.job_runner import JobRunner, RunnerSettings  # noqa: PLC0415
+        from monolambda.services.jobs import JobLimits  # noqa: PLC0415
         from monolambda.worker import SqsWorker  # noqa: PLC0415
 
-        settings()
-        return SqsWorker()
+        jobs = _job_settings()
+        runner = JobRunner(
+            store=_job_store(),
+            predictions=lambda: services().predictions,
+            results=_results,
+            limits=JobLimits(max_images=jobs.max_images),
+            settings=RunnerSettings(
+                lease_s=jobs.function_timeout_s + 10,
+                progress_interval_s=jobs.progress_interval_s,
+                max_receives=jobs.max_receives,
+            ),
+        )
+        return SqsWorker(runner=runner, queue=_job_queue, retry_delay_s=jobs.retry_delay_s)
 
 
 @cache
@@ -155,11 +176,12 @@ def upload_trigger() -> UploadTrigger:
 
 @cache
 def stream_trigger() -> StreamTrigger:
+    """DynamoDB stream: the jobs table's outbox (SQS only; no PynamoDB)."""
     with _long_lived():
         from monolambda.triggers.stream import StreamTrigger  # noqa: PLC0415
 
-        settings()
-        return StreamTrigger()
+        _job_settings()
+        return StreamTrigger(queue=_job_queue)
 
 
 @cache
@@ -181,35 +203,49 @@ def reset() -> None:
         upload_trigger,
         stream_trigger,
         schedule_trigger,
+        _registry,
+        _uploads,
+        _results,
+        _job_store,
+        _job_queue,
+        _cursor_keys,
     ):
         part.cache_clear()
 
 
-# --- predictions -----------------------------------------------------------------------------
-def _prediction_factory(config: Settings) -> Callable[[], PredictionService]:
-    def build_predictions() -> PredictionService:
-        # The predict path's libraries (boto3, numpy, Pillow, onnxruntime) are long-lived
-        # too: imported with the collector paused, as the container is (~20 ms saved).
+# --- the parts the routes share, each made on first use -------------------------------------
+def _built_later(build: Callable[[], T]) -> Callable[[], T]:
+    """A part a route builds when first asked for, long-lived as the container is."""
+
+    def built() -> T:
         with _long_lived():
-            return _build_predictions(config)
+            return build()
 
-    return build_predictions
+    return built
 
 
-def _build_predictions(config: Settings) -> PredictionService:
-    from monolambda.adapters import aws  # noqa: PLC0415
-    from monolambda.adapters.images import PillowImages  # noqa: PLC0415
-    from monolambda.adapters.model_cache import ModelFileCache  # noqa: PLC0415
-    from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
-    from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
-    from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
-    from monolambda.services.predictions import PredictionService  # noqa: PLC0415
-
-    models = config.models
+def _model_settings() -> ModelSettings:
+    models = settings().models
     if models is None:
-        raise RuntimeError("predictions need model settings")
-    aws.session()  # boto3's import, now rather than at the first client
-    registry = S3ModelRegistry(
+        raise RuntimeError("this needs model settings (MODELS_BUCKET)")
+    return models
+
+
+def _job_settings() -> JobSettings:
+    jobs = settings().jobs
+    if jobs is None:
+        raise RuntimeError("this route needs job settings (JOBS_TABLE, JOBS_QUEUE_URL)")
+    return jobs
+
+
+@cache
+def _registry() -> S3ModelRegistry:
+    from monolambda.adapters import aws  # noqa: PLC0415
+    from monolambda.adapters.model_cache import ModelFileCache  # noqa: PLC0415
+    from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
+
+    models = _model_settings()
+    return S3ModelRegistry(
         s3=lambda: aws.client("s3"),
         ssm=lambda: aws.client("ssm"),
         bucket=models.bucket,
@@ -218,12 +254,96 @@ def _build_predictions(config: Settings) -> PredictionService:
         pointer_max_age_s=models.pointer_max_age_s,
         files=ModelFileCache(Path(models.cache_dir), models.cache_mb * 1024 * 1024),
     )
+
+
+@cache
+def _uploads() -> S3Uploads:
+    from monolambda.adapters import aws  # noqa: PLC0415
+    from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
+
+    return S3Uploads(s3=lambda: aws.client("s3"), bucket=_model_settings().bucket)
+
+
+@cache
+def _results() -> S3Results:
+    from monolambda.adapters import aws  # noqa: PLC0415
+    from monolambda.adapters.s3_results import S3Results  # noqa: PLC0415
+
+    return S3Results(s3=lambda: aws.client("s3"), bucket=_model_settings().bucket)
+
+
+@cache
+def _job_store() -> DynamoJobStore:
+    # PynamoDB and botocore, not boto3: reading a job pays for the table's client alone.
+    from monolambda.adapters.dynamo_jobs import DynamoJobStore  # noqa: PLC0415
+
+    return DynamoJobStore(_job_settings().table)
+
+
+@cache
+def _job_queue() -> SqsJobQueue:
+    from monolambda.adapters import aws  # noqa: PLC0415
+    from monolambda.adapters.sqs_jobs import SqsJobQueue  # noqa: PLC0415
+
+    return SqsJobQueue(sqs=lambda: aws.client("sqs"), queue_url=_job_settings().queue_url)
+
+
+@cache
+def _cursor_keys() -> Callable[[], bytes]:
+    """The key that signs list cursors: an SSM SecureString, read on first use and again
+    every five minutes (a rotation needs no redeploy)."""
+    name = _job_settings().cursor_key_parameter
+    if name is None:
+        from monolambda.services import NotConfiguredError  # noqa: PLC0415
+
+        raise NotConfiguredError("listing jobs is not configured (no CURSOR_KEY_PARAMETER)")
+    from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415
+
+    from monolambda.adapters import aws  # noqa: PLC0415
+
+    provider = SSMProvider(boto3_client=aws.client("ssm"))
+
+    def key() -> bytes:
+        value = provider.get(name, decrypt=True, max_age=300)
+        return str(value).encode()
+
+    return key
+
+
+def _cursor_key() -> bytes:
+    return _cursor_keys()()
+
+
+def _build_predictions() -> PredictionService:
+    from monolambda.adapters.images import PillowImages  # noqa: PLC0415
+    from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
+    from monolambda.services.predictions import PredictionService  # noqa: PLC0415
+
+    config = settings()
+    from monolambda.adapters import aws  # noqa: PLC0415
+
+    aws.session()  # boto3's import, now rather than at the first client
     return PredictionService(
-        registry=registry,
+        registry=_registry(),
         images=PillowImages(max_pixels=min(config.work.max_pixels, PillowImages.MAX_PIXELS)),
         inference=OnnxInference(config.memory_mb),
-        uploads=S3Uploads(s3=lambda: aws.client("s3"), bucket=models.bucket),
-        default_model=models.default_model,
+        uploads=_uploads(),
+        default_model=_model_settings().default_model,
+    )
+
+
+def _build_jobs() -> JobService:
+    from monolambda.services.jobs import JobLimits, JobService  # noqa: PLC0415
+
+    jobs = _job_settings()
+    return JobService(
+        store=_job_store(),
+        registry=_registry,
+        uploads=_uploads,
+        results=_results,
+        cursor_key=_cursor_key,
+        default_model=_model_settings().default_model,
+        limits=JobLimits(max_images=jobs.max_images),
     )
 
 

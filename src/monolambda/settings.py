@@ -65,6 +65,24 @@ class ModelSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class JobSettings:
+    table: str
+    queue_url: str
+    # The queue's maxReceiveCount (one template value sets both): on that delivery a job that
+    # keeps failing is marked FAILED before its message is dead-lettered.
+    max_receives: int
+    # The function's timeout: a worker's lease on a running job outlives it.
+    function_timeout_s: int
+    # A failed message comes back after this, doubled per delivery (not the queue's
+    # visibility timeout, which is 6x the function's timeout).
+    retry_delay_s: int
+    progress_interval_s: int
+    max_images: int
+    # SSM SecureString holding the key that signs list cursors (None: jobs() is UNAVAILABLE).
+    cursor_key_parameter: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: Environment
     service_name: str
@@ -82,6 +100,8 @@ class Settings:
     work: WorkLimits
     # None when MODELS_BUCKET is not set: the prediction fields answer UNAVAILABLE.
     models: ModelSettings | None = None
+    # None when JOBS_TABLE is not set: the job fields answer UNAVAILABLE.
+    jobs: JobSettings | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -120,7 +140,29 @@ class Settings:
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
             work=work,
             models=_models(env),
+            jobs=_jobs(env),
         )
+
+
+def _jobs(env: Mapping[str, str]) -> JobSettings | None:
+    table = env.get("JOBS_TABLE", "").strip()
+    if not table:
+        return None
+    queue_url = env.get("JOBS_QUEUE_URL", "").strip()
+    if not queue_url.startswith(("https://", "http://")):
+        raise SettingsError("JOBS_QUEUE_URL must be set (the queue's URL) when JOBS_TABLE is")
+    if not env.get("MODELS_BUCKET", "").strip():
+        raise SettingsError("jobs need MODELS_BUCKET (models, uploads and large results)")
+    return JobSettings(
+        table=table,
+        queue_url=queue_url,
+        max_receives=_int(env, "JOBS_MAX_RECEIVES", 3, minimum=1),
+        function_timeout_s=_int(env, "FUNCTION_TIMEOUT_S", 29, minimum=1),
+        retry_delay_s=_int(env, "JOB_RETRY_DELAY_S", 10, minimum=0),
+        progress_interval_s=_int(env, "JOB_PROGRESS_INTERVAL_S", 5, minimum=1),
+        max_images=_int(env, "JOB_MAX_IMAGES", 500, minimum=1),
+        cursor_key_parameter=env.get("CURSOR_KEY_PARAMETER", "").strip() or None,
+    )
 
 
 def _models(env: Mapping[str, str]) -> ModelSettings | None:

@@ -75,11 +75,30 @@ def test_a_non_predict_request_imports_no_sdk_or_predict_library(
     assert result["loaded"] == []
 
 
+JOBS = {
+    **PREDICTIONS,
+    "JOBS_TABLE": "jobs",
+    "JOBS_QUEUE_URL": "http://127.0.0.1:9/123456789012/jobs.fifo",
+}
+PREDICT_LIBRARIES = ["numpy", "PIL", "onnxruntime"]
+
+
 @pytest.mark.parametrize(
-    "event", [SQS, S3, STREAM, SCHEDULE], ids=["sqs", "s3", "dynamodb-stream", "schedule"]
+    ("event", "watched"),
+    [
+        # The worker needs the job table (PynamoDB, botocore) but not, until a job runs, the
+        # predict path's libraries; the outbox needs SQS (boto3), not PynamoDB.
+        (SQS, HTTP_STACK + PREDICT_LIBRARIES + ["boto3"]),
+        (STREAM, HTTP_STACK + PREDICT_LIBRARIES + ["pynamodb"]),
+        (S3, HTTP_STACK + SDK_AND_PREDICT),
+        (SCHEDULE, HTTP_STACK + SDK_AND_PREDICT),
+    ],
+    ids=["sqs", "dynamodb-stream", "s3", "schedule"],
 )
-def test_the_other_routes_import_nothing_of_the_http_stack(event: dict[str, Any]) -> None:
-    result = cold(event, HTTP_STACK + SDK_AND_PREDICT, **PREDICTIONS)
+def test_the_other_routes_import_nothing_of_the_http_stack(
+    event: dict[str, Any], watched: list[str]
+) -> None:
+    result = cold(event, watched, **JOBS)
     assert result["loaded"] == []
 
 

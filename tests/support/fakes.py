@@ -91,6 +91,9 @@ class FakeUploads:
             fields=(("key", key), ("Content-Type", content_type)),
         )
 
+    def sizes(self, prefix: str, keys: Sequence[str]) -> dict[str, int]:
+        return {k: len(v) for k, v in self.objects.items() if k in keys and k.startswith(prefix)}
+
     def read(self, key: str, max_bytes: int) -> bytes:
         if key not in self.objects:
             raise NotFoundError("no such upload")

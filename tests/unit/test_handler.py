@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,16 +40,32 @@ def test_every_trigger_has_a_route() -> None:
     assert set(ROUTES) == set(EventKind)
 
 
-def test_until_the_worker_exists_no_message_is_acknowledged(invoke: Invoke) -> None:
-    assert invoke(SQS) == {
+# Names only: the routes are built without touching AWS, and these events make no call.
+JOBS = {
+    "JOBS_TABLE": "jobs",
+    "JOBS_QUEUE_URL": "http://127.0.0.1:9/123456789012/jobs.fifo",
+    "MODELS_BUCKET": "data",
+    "MODEL_PARAMETER_PREFIX": "/stack/models",
+}
+
+
+def test_sqs_messages_reach_the_worker_and_fail_alone(
+    configure: Callable[..., None],
+) -> None:
+    configure(**JOBS)
+    assert handler(SQS, FakeLambdaContext()) == {
         "batchItemFailures": [{"itemIdentifier": "m-1"}, {"itemIdentifier": "m-2"}]
     }
 
 
-def test_until_webhooks_exist_no_stream_record_is_acknowledged(invoke: Invoke) -> None:
-    assert invoke(STREAM) == {
-        "batchItemFailures": [{"itemIdentifier": "111"}, {"itemIdentifier": "222"}]
-    }
+def test_stream_records_reach_the_outbox(configure: Callable[..., None]) -> None:
+    configure(**JOBS)
+    assert handler(STREAM, FakeLambdaContext()) == {"batchItemFailures": []}
+
+
+def test_the_job_routes_need_their_settings(invoke: Invoke) -> None:
+    with pytest.raises(RuntimeError, match="JOBS_TABLE"):
+        invoke(SQS)
 
 
 def test_uploads_and_the_schedule_are_acknowledged(invoke: Invoke) -> None:
@@ -56,12 +73,13 @@ def test_uploads_and_the_schedule_are_acknowledged(invoke: Invoke) -> None:
     assert invoke(SCHEDULE) is None
 
 
-def test_each_routes_part_is_built_once(invoke: Invoke) -> None:
-    invoke(http_api_event({"query": "{ health { status } }"}))
+def test_each_routes_part_is_built_once(configure: Callable[..., None]) -> None:
+    configure(**JOBS)
+    handler(http_api_event({"query": "{ health { status } }"}), FakeLambdaContext())
     first = bootstrap.http()
-    invoke(http_api_event({"query": "{ health { status } }"}))
+    handler(http_api_event({"query": "{ health { status } }"}), FakeLambdaContext())
     assert bootstrap.http() is first
-    invoke(SQS)
+    handler(SQS, FakeLambdaContext())
     assert bootstrap.worker() is bootstrap.worker()
     assert bootstrap.services() is bootstrap.services()
 

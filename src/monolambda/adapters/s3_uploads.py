@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -43,3 +43,29 @@ class S3Uploads:
         except ClientError as e:
             raise NotFoundError("no such upload") from e
         return body
+
+    def sizes(self, prefix: str, keys: Sequence[str]) -> dict[str, int]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        first, last = min(wanted), max(wanted)
+        found: dict[str, int] = {}
+        # From just before the smallest key to the largest: one page for up to 1,000 uploads.
+        request: dict[str, Any] = {
+            "Bucket": self._bucket,
+            "Prefix": prefix,
+            "StartAfter": first[:-1],
+        }
+        while True:
+            page = self._s3.list_objects_v2(**request)
+            for item in page.get("Contents", []):
+                if item["Key"] in wanted:
+                    found[item["Key"]] = int(item["Size"])
+            listed = page.get("Contents", [])
+            if (
+                len(found) == len(wanted)
+                or not page.get("IsTruncated")
+                or (listed and listed[-1]["Key"] >= last)
+            ):
+                return found
+            request["ContinuationToken"] = page["NextContinuationToken"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from monolambda.api.identity import caller_from_event
@@ -26,6 +26,8 @@ class Context:
     # True when the request could only be read as JSON by assumption (it had no Content-Type);
     # such a request may not mutate anything, as a browser can send it cross-site unannounced.
     read_only: bool = False
+    # Per-request DataLoaders, made on first use (api.job_types.job_loader).
+    loaders: dict[str, Any] = field(default_factory=dict)
 
 
 def context_for(

@@ -10,6 +10,14 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from monolambda.api.context import Context
 from monolambda.api.errors import log_unexpected, request_id_of, shape
+from monolambda.api.job_types import (
+    Job,
+    JobConnection,
+    JobStatus,
+    SubmitJobInput,
+    SubmitJobPayload,
+    job_loader,
+)
 from monolambda.api.limits import COSTLY, OperationGuard
 from monolambda.api.prediction_types import (
     Base64Images,
@@ -28,6 +36,7 @@ from monolambda.api.types import (
     Version,
 )
 from monolambda.domain.identity import require_caller
+from monolambda.domain.jobs import JobStatus as DomainJobStatus
 from monolambda.settings import Settings
 
 Info = strawberry.Info[Context, None]
@@ -88,6 +97,28 @@ class Query:
         )
         return [PredictionResult.of(p) for p in predictions]
 
+    @strawberry.field(description="One of your jobs. NOT_FOUND for any other id.")
+    async def job(self, info: Info, id: strawberry.ID) -> Job:
+        require_caller(info.context.caller)
+        return Job.of(await job_loader(info.context).load(str(id)))
+
+    @strawberry.field(description="Your jobs, newest first, optionally in one state.")
+    def jobs(
+        self,
+        info: Info,
+        status: JobStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> JobConnection:
+        context = info.context
+        page = context.services.jobs.page(
+            require_caller(context.caller),
+            status=None if status is None else DomainJobStatus(status.value),
+            first=first,
+            after=after,
+        )
+        return JobConnection.of(page)
+
 
 @strawberry.type
 class Mutation:
@@ -112,6 +143,33 @@ class Mutation:
             caller=require_caller(context.caller), content_type=content_type, size=size
         )
         return Upload.of(grant)
+
+    @strawberry.mutation(
+        description="Queue a batch prediction over your uploads (s3Keys) or small inline "
+        "images; answered at once. With dryRun, only checked."
+    )
+    def submit_job(self, info: Info, input: SubmitJobInput) -> SubmitJobPayload:
+        context = info.context
+        submission = context.services.jobs.submit(
+            caller=require_caller(context.caller),
+            model=input.model,
+            version=input.version,
+            images=[decode_image(i) for i in input.images or ()],
+            s3_keys=list(input.s3_keys or ()),
+            top_k=input.top_k,
+            idempotency_key=input.idempotency_key,
+            correlation_id=context.request_id,
+            dry_run=input.dry_run,
+        )
+        return SubmitJobPayload.of(submission)
+
+    @strawberry.mutation(
+        description="Cancel a QUEUED or RUNNING job (a running one stops at its next "
+        "progress check); a finished job is answered as it is."
+    )
+    def cancel_job(self, info: Info, id: strawberry.ID) -> Job:
+        context = info.context
+        return Job.of(context.services.jobs.cancel(require_caller(context.caller), str(id)))
 
 
 class MonolambdaSchema(strawberry.Schema):

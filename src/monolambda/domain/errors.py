@@ -45,3 +45,10 @@ class ModelUnavailableError(DomainError):
     """A model exists but cannot be used (a broken manifest, a bad pointer, a bad file)."""
 
     code = ErrorCode.UNAVAILABLE
+
+
+class TransientError(DomainError):
+    """A dependency is busy or briefly away (throttling, a timeout): the same call may
+    succeed later. Callers are told to retry; the worker retries by itself."""
+
+    code = ErrorCode.UNAVAILABLE

@@ -1,13 +1,16 @@
-"""What the prediction use cases need from the outside world, as small protocols.
+"""What the use cases need from the outside world, as small protocols.
 
-Adapters implement them (S3 + SSM, Pillow, onnxruntime); tests use in-memory fakes.
+Adapters implement them (S3 + SSM, Pillow, onnxruntime, PynamoDB, SQS); tests use in-memory
+fakes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
+from monolambda.domain.jobs import Job, JobError, JobMessage, JobOutcome, JobStatus
 from monolambda.domain.models import InputSpec, ModelManifest
 from monolambda.domain.uploads import UploadForm
 
@@ -63,4 +66,85 @@ class Uploads(Protocol):
 
     def read(self, key: str, max_bytes: int) -> bytes:
         """NotFoundError when absent; BadUserInputError when larger than max_bytes."""
+        ...
+
+    def sizes(self, prefix: str, keys: Sequence[str]) -> dict[str, int]:
+        """The size of each of `keys` (all under `prefix`) that exists; absent ones are left
+        out. One listing of the prefix, not one request per key."""
+        ...
+
+
+# A position in a list of jobs: the store's own key attributes, as strings.
+PageKey = Mapping[str, str]
+
+
+class JobStore(Protocol):
+    """Jobs, each move between states a conditional write (domain.jobs.TRANSITIONS)."""
+
+    def create(self, job: Job) -> Job | None:
+        """Writes a new QUEUED job. When a job already has that id, nothing is written and
+        that job is returned."""
+        ...
+
+    def get(self, job_id: str) -> Job | None: ...
+
+    def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
+        """The jobs that exist among `job_ids`, in as few reads as the store allows."""
+        ...
+
+    def page(
+        self, owner: str, status: JobStatus | None, limit: int, after: PageKey | None
+    ) -> list[Job]:
+        """Up to `limit` of the owner's jobs, newest first, after `after`. Summaries: the
+        inputs and results are not read (Job.complete is False)."""
+        ...
+
+    def page_key(self, job: Job, status: JobStatus | None) -> dict[str, str]:
+        """The position just after `job` in the list `page` reads for `status`."""
+        ...
+
+    def cancel(self, job_id: str, owner: str, now: datetime) -> Job | None:
+        """QUEUED or RUNNING -> CANCELLED if the owner matches; None when not written."""
+        ...
+
+    def start(
+        self, job_id: str, owner: str, holder: str, now: datetime, lease_until: datetime
+    ) -> Job | None:
+        """QUEUED -> RUNNING, or a RUNNING job whose lease ran out or is already `holder`'s,
+        attempts counted; None when not written (finished, cancelled, held, absent, or not
+        `owner`'s)."""
+        ...
+
+    def progress(self, job: Job, holder: str, done: int, now: datetime) -> bool:
+        """Records progress while `holder` still runs it; False once it was cancelled or
+        taken over."""
+        ...
+
+    def finish(self, job: Job, holder: str, outcome: JobOutcome, now: datetime) -> bool:
+        """RUNNING (held by `holder`) -> SUCCEEDED or FAILED; False when not written."""
+        ...
+
+    def release(self, job: Job, holder: str, error: JobError, now: datetime) -> bool:
+        """RUNNING (held by `holder`) -> QUEUED, for its message to come again."""
+        ...
+
+
+class ResultStore(Protocol):
+    """Results too large to keep in the job itself."""
+
+    def put(self, key: str, body: bytes) -> None: ...
+
+    def url(self, key: str, expires_s: int) -> str:
+        """A presigned GET for the owner to fetch it with."""
+        ...
+
+
+class JobQueue(Protocol):
+    def send(self, messages: Sequence[JobMessage]) -> set[str]:
+        """Enqueues each job once; returns the ids of the jobs whose send failed."""
+        ...
+
+    def delay(self, receipt: str, seconds: int) -> None:
+        """Makes a received message come back after `seconds` rather than after the
+        queue's whole visibility timeout (a retry's back-off)."""
         ...

@@ -1,4 +1,4 @@
-"""Use cases, one module per capability: health, client errors, predictions (jobs next).
+"""Use cases, one module per capability: health, client errors, predictions, jobs.
 
 Each takes plain values and returns domain objects; no GraphQL, no SDKs. `Services` is what
 an entry point gets: every use case, the expensive ones built on first use.
@@ -10,12 +10,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from monolambda.domain.budget import WorkBudget, WorkLimits
-from monolambda.domain.errors import ModelUnavailableError
+from monolambda.domain.errors import DomainError, ErrorCode, ModelUnavailableError
 from monolambda.services.client_errors import ClientErrorService
 from monolambda.services.health import HealthService
 
 if TYPE_CHECKING:
+    from monolambda.services.jobs import JobService
     from monolambda.services.predictions import PredictionService
+
+
+class NotConfiguredError(DomainError):
+    """A capability this deployment was not given the settings for."""
+
+    code = ErrorCode.UNAVAILABLE
 
 
 class Services:
@@ -25,12 +32,15 @@ class Services:
         health: HealthService,
         work_limits: WorkLimits,
         predictions: Callable[[], PredictionService] | None = None,
+        jobs: Callable[[], JobService] | None = None,
     ) -> None:
         self.health = health
         self.client_errors = ClientErrorService()
         self._work_limits = work_limits
         self._make_predictions = predictions
         self._predictions: PredictionService | None = None
+        self._make_jobs = jobs
+        self._jobs: JobService | None = None
 
     @property
     def predictions(self) -> PredictionService:
@@ -40,6 +50,15 @@ class Services:
                 raise ModelUnavailableError("predictions are not configured (no MODELS_BUCKET)")
             self._predictions = self._make_predictions()
         return self._predictions
+
+    @property
+    def jobs(self) -> JobService:
+        """Built on first use: only the job fields pay for PynamoDB and botocore."""
+        if self._jobs is None:
+            if self._make_jobs is None:
+                raise NotConfiguredError("jobs are not configured (no JOBS_TABLE)")
+            self._jobs = self._make_jobs()
+        return self._jobs
 
     def budget(self) -> WorkBudget:
         """A fresh allowance for one request (every field and operation in it share it)."""

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monolambda.domain.budget import WorkBudget
-from monolambda.domain.errors import BadUserInputError, NotFoundError
+from monolambda.domain.budget import WorkBudget, WorkLimits
+from monolambda.domain.errors import BadUserInputError, DomainError, NotFoundError
 from monolambda.domain.identity import Caller
 from monolambda.domain.models import ModelInfo, ModelManifest, Prediction, RankedLabel
 from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
@@ -89,9 +89,9 @@ class PredictionService:
                 top_k=top_k,
             )
             return result
-        self._check_top_k(top_k)
+        check_top_k(top_k)
         budget.spend_images(1)
-        manifest = self._manifest(model, version)
+        manifest = self.manifest(model, version)
         data = self._uploaded(caller, str(s3_key))
         (result,) = self._run(manifest, [data], top_k, budget)
         return result
@@ -109,7 +109,7 @@ class PredictionService:
         """Images sent inline, classified in one batched run. `images` may decode lazily:
         its length is checked before any item is read."""
         del caller  # every signed-in caller may predict; kept for auditing and quotas
-        self._check_top_k(top_k)
+        check_top_k(top_k)
         if not images:
             raise BadUserInputError("give at least one image")
         budget.spend_images(len(images))
@@ -121,7 +121,7 @@ class PredictionService:
                     f"an image is larger than {self.limits.max_image_bytes} bytes; "
                     "use createUpload and s3Key"
                 )
-        return self._run(self._manifest(model, version), images, top_k, budget)
+        return self._run(self.manifest(model, version), images, top_k, budget)
 
     def create_upload(self, *, caller: Caller, content_type: str, size: int) -> UploadGrant:
         if content_type not in UPLOAD_CONTENT_TYPES:
@@ -134,6 +134,50 @@ class PredictionService:
         expires = self.limits.upload_expiry_s
         form = self._uploads.presigned_post(key, content_type, size, expires)
         return UploadGrant(key=key, form=form, expires_in_s=expires)
+
+    def classify_each(
+        self, manifest: ModelManifest, images: Sequence[bytes | DomainError], top_k: int
+    ) -> list[Prediction | DomainError]:
+        """A job's images, each with its own outcome: an unreadable image is that image's
+        error, not its batch-mates'. Items that are already errors (an upload that vanished)
+        pass through."""
+        outcomes: dict[int, Prediction | DomainError] = {}
+        usable: list[tuple[int, bytes]] = []
+        for index, data in enumerate(images):
+            if isinstance(data, DomainError):
+                outcomes[index] = data
+                continue
+            try:
+                self._images.measure(data, f"image {index + 1}")
+            except DomainError as e:
+                outcomes[index] = e
+            else:
+                usable.append((index, data))
+        outcomes.update(self._classify(manifest, usable, top_k))
+        return [outcomes[i] for i in range(len(images))]
+
+    def _classify(
+        self, manifest: ModelManifest, usable: list[tuple[int, bytes]], top_k: int
+    ) -> dict[int, Prediction | DomainError]:
+        if not usable:
+            return {}
+        # A job has no request budget: the pixel limit per image is the Images adapter's.
+        budget = WorkBudget(WorkLimits(max_images=len(usable), max_pixels=2**62))
+        try:
+            found = self._run(manifest, [data for _, data in usable], top_k, budget)
+            return {index: p for (index, _), p in zip(usable, found, strict=True)}
+        except DomainError as e:
+            if len(usable) == 1:
+                return {usable[0][0]: e}
+        # An image whose header read well but whose pixels did not: find it, one by one.
+        outcomes: dict[int, Prediction | DomainError] = {}
+        for item in usable:
+            outcomes.update(self._classify(manifest, [item], top_k))
+        return outcomes
+
+    def read_upload(self, key: str) -> bytes:
+        """An upload a job was accepted with (its owner was checked then)."""
+        return self._uploads.read(key, self.limits.max_upload_bytes)
 
     def _run(
         self, manifest: ModelManifest, images: Sequence[bytes], top_k: int, budget: WorkBudget
@@ -171,19 +215,23 @@ class PredictionService:
             raise NotFoundError("no such upload")
         return self._uploads.read(key, self.limits.max_upload_bytes)
 
-    @staticmethod
-    def _check_top_k(top_k: int) -> None:
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise BadUserInputError(f"topK must be from 1 to {MAX_TOP_K}")
+    def manifest(self, model: str | None, version: str | None) -> ModelManifest:
+        return resolve_manifest(self._registry, model or self._default_model, version)
 
-    def _manifest(self, model: str | None, version: str | None) -> ModelManifest:
-        # To the caller, a model or version that does not exist is a mistake in their input.
-        name = model or self._default_model
-        try:
-            chosen = version or self._registry.current_version(name)
-            return self._registry.manifest(name, chosen)
-        except NotFoundError as e:
-            raise BadUserInputError(str(e)) from e
+
+def check_top_k(top_k: int) -> None:
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise BadUserInputError(f"topK must be from 1 to {MAX_TOP_K}")
+
+
+def resolve_manifest(registry: ModelRegistry, name: str, version: str | None) -> ModelManifest:
+    """The version asked for, else the current one. To the caller, a model or version that
+    does not exist is a mistake in their input."""
+    try:
+        chosen = version or registry.current_version(name)
+        return registry.manifest(name, chosen)
+    except NotFoundError as e:
+        raise BadUserInputError(str(e)) from e
 
 
 def _ranked(labels: Sequence[str], scores: Sequence[float], top_k: int) -> tuple[RankedLabel, ...]:

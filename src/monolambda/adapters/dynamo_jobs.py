@@ -1,0 +1,439 @@
+"""Jobs in DynamoDB, through PynamoDB: the item and index models, and the job store.
+
+Every move between states is one conditional UpdateItem whose condition is built from the
+domain's transition table, so the table itself refuses a second finish, a start of a
+cancelled job or a worker writing over another's run. The template declares the same table
+(tests/unit/test_job_table.py holds the two together, both ways).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, ClassVar, cast
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from monolambda.domain.errors import TransientError
+from monolambda.domain.jobs import (
+    Job,
+    JobError,
+    JobInputs,
+    JobOutcome,
+    JobStatus,
+    results_from_json,
+    results_to_json,
+    sources_of,
+)
+from monolambda.domain.ports import PageKey
+
+# The open-jobs index spreads its writes over this many partitions (a sweeper reads each).
+OPEN_SHARDS = 4
+
+# What a list page shows of a job: everything but its inputs and results, which stay in the
+# table (a page that asks for results reads them with one BatchGetItem).
+SUMMARY_ATTRIBUTES = (
+    "status",
+    "model",
+    "model_version",
+    "total",
+    "done",
+    "attempts",
+    "top_k",
+    "correlation_id",
+    "request_hash",
+    "idempotency_key",
+    "error_code",
+    "error_message",
+    "updated_at",
+    "started_at",
+    "finished_at",
+    "expires_at",
+    "result_key",
+)
+# What the sweeper needs to decide about an open job, without reading the job.
+OPEN_ATTRIBUTES = ("status", "owner", "lease_until", "attempts", "enqueues")
+
+_THROTTLED = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+class ByOwner(GlobalSecondaryIndex["JobRecord"]):
+    """A caller's jobs, newest first."""
+
+    class Meta:
+        index_name = "by_owner"
+        projection = IncludeProjection(list(SUMMARY_ATTRIBUTES))
+
+    owner = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ByOwnerStatus(GlobalSecondaryIndex["JobRecord"]):
+    """A caller's jobs in one state, newest first (key: owner#status)."""
+
+    class Meta:
+        index_name = "by_owner_status"
+        projection = IncludeProjection(list(SUMMARY_ATTRIBUTES))
+
+    owner_status = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class OpenJobs(GlobalSecondaryIndex["JobRecord"]):
+    """Sparse: only QUEUED and RUNNING jobs carry open_shard, so finding the open jobs (for
+    the sweeper) reads only them, oldest change first, never the whole table."""
+
+    class Meta:
+        index_name = "open_jobs"
+        projection = IncludeProjection(list(OPEN_ATTRIBUTES))
+
+    open_shard = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
+class JobRecord(Model):
+    class Meta:
+        table_name = "jobs"  # bound to the real name by JobTable
+        # Throttling is retried by botocore (standard mode); then the caller hears UNAVAILABLE.
+        max_retry_attempts = 4
+        connect_timeout_seconds = 3
+        read_timeout_seconds = 10
+
+    id = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    owner_status = UnicodeAttribute()
+    open_shard = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+    status = UnicodeAttribute()
+    model = UnicodeAttribute()
+    model_version = UnicodeAttribute()
+    total = NumberAttribute()
+    done = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)
+    top_k = NumberAttribute()
+    correlation_id = UnicodeAttribute()
+    request_hash = UnicodeAttribute()
+    idempotency_key = UnicodeAttribute(null=True)
+    # How many times the job was handed to the queue; the stream sends a message when it grows.
+    enqueues = NumberAttribute(default=1)
+
+    s3_keys = ListAttribute(of=UnicodeAttribute, null=True)
+    # Raw bytes: PynamoDB makes list elements without its pre-6 base64 encoding.
+    images = ListAttribute(of=BinaryAttribute, null=True)
+    results = UnicodeAttribute(null=True)  # compact JSON (domain.jobs.results_to_json)
+    result_key = UnicodeAttribute(null=True)
+    error_code = UnicodeAttribute(null=True)
+    error_message = UnicodeAttribute(null=True)
+
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+    lease_holder = UnicodeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+
+    by_owner: ClassVar[ByOwner] = ByOwner()
+    by_owner_status: ClassVar[ByOwnerStatus] = ByOwnerStatus()
+    open_jobs: ClassVar[OpenJobs] = OpenJobs()
+
+
+def bind(table_name: str) -> type[JobRecord]:
+    """Points the model at the deployed table (its name comes from the environment)."""
+    JobRecord.Meta.table_name = table_name
+    JobRecord._connection = None  # made again, for the new name, on first use
+    return JobRecord
+
+
+def owner_status(owner: str, status: JobStatus | str) -> str:
+    return f"{owner}#{status}"
+
+
+def open_shard(job_id: str) -> str:
+    return f"open#{int(job_id.replace('-', '')[-4:], 16) % OPEN_SHARDS}"
+
+
+class DynamoJobStore:
+    def __init__(self, table_name: str) -> None:
+        self._model = bind(table_name)
+
+    # --- write ----------------------------------------------------------------------------
+    def create(self, job: Job) -> Job | None:
+        record = _record(job)
+        with _translated():
+            try:
+                record.save(condition=JobRecord.id.does_not_exist())
+            except PynamoDBException as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                # The id is taken: an earlier submit with the same idempotency key.
+                return self.get(job.id)
+        return None
+
+    def cancel(self, job_id: str, owner: str, now: datetime) -> Job | None:
+        return self._move(
+            job_id, owner, JobStatus.CANCELLED, now=now, actions=[JobRecord.finished_at.set(now)]
+        )
+
+    def start(
+        self, job_id: str, owner: str, holder: str, now: datetime, lease_until: datetime
+    ) -> Job | None:
+        # A RUNNING job may be taken over only once its worker's lease ran out (it died), or
+        # by a redelivery of the very message that started it.
+        free = (
+            (JobRecord.status != JobStatus.RUNNING)
+            | (JobRecord.lease_until < now)
+            | (JobRecord.lease_holder == holder)
+        )
+        return self._move(
+            job_id,
+            owner,
+            JobStatus.RUNNING,
+            now=now,
+            actions=[
+                JobRecord.attempts.add(1),
+                JobRecord.lease_holder.set(holder),
+                JobRecord.lease_until.set(lease_until),
+                JobRecord.started_at.set(JobRecord.started_at | now),
+                JobRecord.error_code.remove(),
+                JobRecord.error_message.remove(),
+            ],
+            condition=free,
+        )
+
+    def progress(self, job: Job, holder: str, done: int, now: datetime) -> bool:
+        condition = (JobRecord.status == JobStatus.RUNNING) & (JobRecord.lease_holder == holder)
+        return self._update(
+            job.id, [JobRecord.done.set(done), JobRecord.updated_at.set(now)], condition
+        )
+
+    def finish(self, job: Job, holder: str, outcome: JobOutcome, now: datetime) -> bool:
+        actions: list[Action] = [
+            JobRecord.finished_at.set(now),
+            JobRecord.done.set(outcome.done),
+        ]
+        if outcome.results is not None:
+            actions.append(JobRecord.results.set(results_to_json(outcome.results)))
+        if outcome.result_key is not None:
+            actions.append(JobRecord.result_key.set(outcome.result_key))
+        if outcome.error is not None:
+            actions += [
+                JobRecord.error_code.set(outcome.error.code),
+                JobRecord.error_message.set(outcome.error.message),
+            ]
+        moved = self._move(
+            job.id,
+            job.owner,
+            outcome.status,
+            now=now,
+            actions=actions,
+            condition=JobRecord.lease_holder == holder,
+        )
+        return moved is not None
+
+    def release(self, job: Job, holder: str, error: JobError, now: datetime) -> bool:
+        actions = [
+            JobRecord.error_code.set(error.code),
+            JobRecord.error_message.set(error.message),
+        ]
+        moved = self._move(
+            job.id,
+            job.owner,
+            JobStatus.QUEUED,
+            now=now,
+            actions=actions,
+            condition=JobRecord.lease_holder == holder,
+        )
+        return moved is not None
+
+    def _move(
+        self,
+        job_id: str,
+        owner: str,
+        target: JobStatus,
+        *,
+        now: datetime,
+        actions: Sequence[Action],
+        condition: Condition | None = None,
+    ) -> Job | None:
+        """One conditional write of a move to `target`: only from the states the domain
+        allows (domain.jobs.TRANSITIONS), only the owner's job, and only if `condition`
+        holds too. The new item comes back from the same write."""
+        allowed = JobRecord.status.is_in(*sorted(sources_of(target))) & (JobRecord.owner == owner)
+        if condition is not None:
+            allowed &= condition
+        # Whatever the move, these follow the status: the owner#status key of the list
+        # index, the open-jobs index's key (kept while open), and the lease (kept while RUNNING).
+        common: list[Action] = [
+            JobRecord.status.set(target),
+            JobRecord.owner_status.set(owner_status(owner, target)),
+            JobRecord.updated_at.set(now),
+        ]
+        if target.terminal:
+            common.append(JobRecord.open_shard.remove())
+        if target is not JobStatus.RUNNING:
+            common += [JobRecord.lease_holder.remove(), JobRecord.lease_until.remove()]
+        record = JobRecord(job_id)
+        with _translated():
+            try:
+                record.update(actions=[*common, *actions], condition=allowed)
+            except PynamoDBException as e:
+                if e.cause_response_code == "ConditionalCheckFailedException":
+                    return None
+                raise
+        return _job(record)
+
+    def _update(self, job_id: str, actions: list[Action], condition: Condition) -> bool:
+        with _translated():
+            try:
+                JobRecord(job_id).update(actions=actions, condition=condition)
+            except PynamoDBException as e:
+                if e.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    # --- read -----------------------------------------------------------------------------
+    def get(self, job_id: str) -> Job | None:
+        with _translated():
+            try:
+                return _job(JobRecord.get(job_id, consistent_read=True))
+            except JobRecord.DoesNotExist:
+                return None
+
+    def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
+        with _translated():
+            return {r.id: _job(r) for r in JobRecord.batch_get(list(job_ids))}
+
+    def page(
+        self, owner: str, status: JobStatus | None, limit: int, after: PageKey | None
+    ) -> list[Job]:
+        start = _start_key(after, owner, status) if after is not None else None
+        with _translated():
+            if status is None:
+                found = JobRecord.by_owner.query(
+                    owner, scan_index_forward=False, limit=limit, last_evaluated_key=start
+                )
+            else:
+                found = JobRecord.by_owner_status.query(
+                    owner_status(owner, status),
+                    scan_index_forward=False,
+                    limit=limit,
+                    last_evaluated_key=start,
+                )
+            return [_job(r, complete=False) for r in found]
+
+    def page_key(self, job: Job, status: JobStatus | None) -> dict[str, str]:
+        key = {"id": job.id, "created_at": JobRecord.created_at.serialize(job.created_at)}
+        if status is None:
+            key["owner"] = job.owner
+        else:
+            key["owner_status"] = owner_status(job.owner, status)
+        return key
+
+
+def _start_key(after: PageKey, owner: str, status: JobStatus | None) -> dict[str, Any]:
+    name, value = (
+        ("owner", owner) if status is None else ("owner_status", owner_status(owner, status))
+    )
+    if set(after) != {"id", "created_at", name} or after[name] != value:
+        raise ValueError("a page key of another list")
+    return {name: {"S": value} for name, value in after.items()}
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Throttling that outlasted the SDK's retries is the caller's UNAVAILABLE, not a 500."""
+    try:
+        yield
+    except PynamoDBException as e:
+        if e.cause_response_code in _THROTTLED:
+            raise TransientError("the job store is busy; try again in a moment") from e
+        raise
+
+
+def _record(job: Job) -> JobRecord:
+    inputs = job.inputs or JobInputs()
+    return JobRecord(
+        job.id,
+        owner=job.owner,
+        created_at=job.created_at,
+        owner_status=owner_status(job.owner, job.status),
+        open_shard=open_shard(job.id),
+        updated_at=job.updated_at,
+        status=job.status,
+        model=job.model,
+        model_version=job.version,
+        total=job.total,
+        done=job.done,
+        attempts=job.attempts,
+        top_k=job.top_k,
+        correlation_id=job.correlation_id,
+        request_hash=job.request_hash,
+        idempotency_key=job.idempotency_key,
+        enqueues=1,
+        s3_keys=list(inputs.s3_keys) or None,
+        images=list(inputs.images) or None,
+        expires_at=job.expires_at,
+    )
+
+
+def _job(record: JobRecord, *, complete: bool = True) -> Job:
+    error = (
+        JobError(record.error_code, record.error_message or "")
+        if record.error_code is not None
+        else None
+    )
+    return Job(
+        id=record.id,
+        owner=record.owner,
+        model=record.model,
+        version=record.model_version,
+        status=JobStatus(record.status),
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        expires_at=record.expires_at,
+        total=int(record.total),
+        top_k=int(record.top_k),
+        correlation_id=record.correlation_id,
+        request_hash=record.request_hash,
+        inputs=JobInputs(
+            # PynamoDB types a list's values as its element attribute; they are str and bytes.
+            s3_keys=tuple(cast(list[str], record.s3_keys or [])),
+            images=tuple(cast(list[bytes], record.images or [])),
+        )
+        if complete
+        else None,
+        done=int(record.done or 0),
+        attempts=int(record.attempts or 0),
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        idempotency_key=record.idempotency_key,
+        error=error,
+        results=results_from_json(record.results) if record.results else None,
+        result_key=record.result_key,
+        lease_holder=record.lease_holder,
+        lease_until=record.lease_until,
+        complete=complete,
+    )

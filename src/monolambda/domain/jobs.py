@@ -1,0 +1,230 @@
+"""Asynchronous prediction jobs: their states, the moves between them, and what a job holds.
+
+The transitions are defined here once; the job store enforces them with conditional writes
+(a move is written only if the job is still in one of the states it may leave from), so two
+workers, a duplicate delivery and a cancel can race without a job finishing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from monolambda.domain.models import RankedLabel
+
+
+class JobStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+
+TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+# Every move a job may make. RUNNING -> QUEUED is a worker giving a job back after a retryable
+# failure (its message will come again); RUNNING -> RUNNING is a worker taking over a job whose
+# previous worker's lease ran out (it died). A terminal state is never left.
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED}),
+    JobStatus.RUNNING: frozenset(
+        {
+            JobStatus.RUNNING,
+            JobStatus.QUEUED,
+            JobStatus.SUCCEEDED,
+            JobStatus.FAILED,
+            JobStatus.CANCELLED,
+        }
+    ),
+    JobStatus.SUCCEEDED: frozenset(),
+    JobStatus.FAILED: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
+}
+
+
+def may_move(source: JobStatus, target: JobStatus) -> bool:
+    return target in TRANSITIONS[source]
+
+
+def sources_of(target: JobStatus) -> frozenset[JobStatus]:
+    """The states a job may be in for a move to `target` to be written."""
+    return frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
+
+
+# Job ids are UUIDs. With an idempotency key the id is derived from the caller and the key,
+# so a retried submit lands on the same item and a conditional write refuses the second.
+_IDEMPOTENT_IDS = uuid.UUID("6f1d3c52-8a8e-4f7e-9a4c-2f3b1c0d9e7a")
+
+
+def new_job_id(owner: str, idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(_IDEMPOTENT_IDS, f"{owner}\n{idempotency_key}"))
+
+
+def is_job_id(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class JobError:
+    """Why a job, or one image of it, failed: a code and a message safe to show its owner."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One image's outcome: its labels, or the error that image alone ran into."""
+
+    index: int
+    labels: tuple[RankedLabel, ...] = ()
+    error: JobError | None = None
+
+    def to_json(self) -> dict[str, object]:
+        if self.error is not None:
+            return {"i": self.index, "e": [self.error.code, self.error.message]}
+        return {"i": self.index, "l": [[r.label, r.score] for r in self.labels]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ItemResult:
+        index = int(str(data["i"]))
+        error = data.get("e")
+        if isinstance(error, list):
+            return cls(index=index, error=JobError(str(error[0]), str(error[1])))
+        labels = data.get("l")
+        ranked = tuple(
+            RankedLabel(label=str(label), score=float(score))
+            for label, score in (labels if isinstance(labels, list) else [])
+        )
+        return cls(index=index, labels=ranked)
+
+
+def results_to_json(results: tuple[ItemResult, ...]) -> str:
+    return json.dumps([r.to_json() for r in results], separators=(",", ":"))
+
+
+def results_from_json(text: str) -> tuple[ItemResult, ...]:
+    loaded = json.loads(text)
+    return tuple(ItemResult.from_json(r) for r in loaded if isinstance(r, dict))
+
+
+@dataclass(frozen=True, slots=True)
+class JobInputs:
+    """What a job classifies: keys of the owner's uploads, or small images kept inline."""
+
+    s3_keys: tuple[str, ...] = ()
+    images: tuple[bytes, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.s3_keys) + len(self.images)
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for key in self.s3_keys:
+            h.update(b"k" + key.encode() + b"\0")
+        for image in self.images:
+            h.update(b"i" + hashlib.sha256(image).digest())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """A submitJob as the use case checked it: what decides whether two submits are one."""
+
+    model: str
+    version: str
+    inputs: JobInputs
+    top_k: int
+
+    def fingerprint(self) -> str:
+        text = json.dumps([self.model, self.version, self.top_k, self.inputs.digest()])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    owner: str
+    model: str
+    version: str
+    status: JobStatus
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    total: int
+    top_k: int
+    correlation_id: str
+    request_hash: str
+    inputs: JobInputs | None = None  # None when read from an index that does not hold them
+    done: int = 0
+    attempts: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    idempotency_key: str | None = None
+    error: JobError | None = None
+    # The outcome: inline when small, else the key of an object in the results store.
+    results: tuple[ItemResult, ...] | None = None
+    result_key: str | None = None
+    # The worker holding a RUNNING job (its message id), and until when.
+    lease_holder: str | None = None
+    lease_until: datetime | None = None
+    # False for a list page's items, read from an index that holds a summary only.
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutcome:
+    """A run's end, as the worker writes it: SUCCEEDED with results, or FAILED with why."""
+
+    status: JobStatus
+    done: int
+    results: tuple[ItemResult, ...] | None = None
+    result_key: str | None = None
+    error: JobError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobMessage:
+    """What the queue carries for a job: never its payload, only where to find it."""
+
+    job_id: str
+    owner: str
+    correlation_id: str
+    # Distinguishes a deliberate re-enqueue from a duplicate send of the same one.
+    enqueue: int = 1
+
+    def body(self) -> str:
+        return json.dumps(
+            {"jobId": self.job_id, "owner": self.owner, "correlationId": self.correlation_id},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def parse(cls, body: str) -> JobMessage:
+        """ValueError for anything that is not a job message."""
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("a job message is a JSON object")  # noqa: TRY004 - parse's one error
+        job_id, owner, correlation_id = (data.get(k) for k in ("jobId", "owner", "correlationId"))
+        if not (isinstance(job_id, str) and is_job_id(job_id)):
+            raise ValueError("jobId is not a job id")
+        if not (isinstance(owner, str) and owner):
+            raise ValueError("owner is missing")
+        if not isinstance(correlation_id, str):
+            raise ValueError("correlationId is missing")  # noqa: TRY004 - parse's one error
+        return cls(job_id=job_id, owner=owner, correlation_id=correlation_id[:128])
