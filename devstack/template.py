@@ -206,7 +206,9 @@ def load(
         parameters=_with_defaults(processed, parameters),
         resources=resources,
         sqs_mappings=[m for r in resources.values() if (m := _sqs_mapping(r, resources))],
-        stream_mappings=[m for r in resources.values() if (m := _stream_mapping(r, resources))],
+        stream_mappings=[
+            stream for r in resources.values() if (stream := _stream_mapping(r, resources))
+        ],
         authorizers={a.name: a for r in resources.values() for a in _authorizers(r)},
         secure_parameters=list(
             ((raw.get("Metadata") or {}).get("monolambda") or {}).get("SecureParameters") or []

@@ -74,9 +74,7 @@ def job_image(
 
 
 # Two messages that are not job messages: each fails alone, with no AWS call.
-SQS: dict[str, Any] = {
-    "Records": [sqs_record("{}", "m-1"), sqs_record("not json", "m-2")]
-}
+SQS: dict[str, Any] = {"Records": [sqs_record("{}", "m-1"), sqs_record("not json", "m-2")]}
 # A removal (TTL) and a change that is not an enqueue: nothing to send, nothing failed.
 STREAM: dict[str, Any] = {
     "Records": [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -14,6 +15,7 @@ from monolambda.domain.health import CheckResult, HealthCheck, HealthStatus
 from monolambda.domain.identity import Caller
 from monolambda.services import Services
 from monolambda.services.health import HealthService
+from monolambda.services.jobs import JobService
 from monolambda.services.predictions import PredictionService
 from monolambda.settings import Settings
 
@@ -39,11 +41,13 @@ def make_services(
     *checks: HealthCheck,
     predictions: PredictionService | None = None,
     work: WorkLimits | None = None,
+    jobs: JobService | None = None,
 ) -> Services:
     return Services(
         health=HealthService(build_info=BUILD, checks=checks),
         work_limits=work or WorkLimits(),
         predictions=None if predictions is None else lambda: predictions,
+        jobs=None if jobs is None else lambda: jobs,
     )
 
 
@@ -71,6 +75,9 @@ def execute(
         budget=services.budget(),
         read_only=read_only,
     )
-    return schema.execute_sync(
-        query, variable_values=variables, context_value=context, operation_name=operation_name
+    # Asynchronously, as the ASGI view runs it (the job fields' DataLoader needs a loop).
+    return asyncio.run(
+        schema.execute(
+            query, variable_values=variables, context_value=context, operation_name=operation_name
+        )
     )

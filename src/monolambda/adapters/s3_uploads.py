@@ -6,8 +6,11 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
-from monolambda.domain.errors import BadUserInputError, NotFoundError
+from monolambda.domain.errors import BadUserInputError, NotFoundError, TransientError
 from monolambda.domain.uploads import UploadForm
+
+# 404, or 403 where the reader may not list the bucket: either way, not there for the caller.
+_ABSENT = frozenset({403, 404})
 
 
 class S3Uploads:
@@ -41,7 +44,11 @@ class S3Uploads:
                 raise BadUserInputError(f"the upload is larger than {max_bytes} bytes")
             body: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         except ClientError as e:
-            raise NotFoundError("no such upload") from e
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if status in _ABSENT:
+                raise NotFoundError("no such upload") from e
+            # Throttling or S3 briefly away, after the SDK's own retries: try again later.
+            raise TransientError("the upload could not be read just now") from e
         return body
 
     def sizes(self, prefix: str, keys: Sequence[str]) -> dict[str, int]:

@@ -181,6 +181,8 @@ class JobRunner:
             return inputs.images[index]
         try:
             return predictions.read_upload(inputs.s3_keys[index])
+        except TransientError:
+            raise
         except DomainError as e:  # an upload that expired or vanished since the submit
             return e
 

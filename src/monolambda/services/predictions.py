@@ -9,7 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monolambda.domain.budget import WorkBudget, WorkLimits
-from monolambda.domain.errors import BadUserInputError, DomainError, NotFoundError
+from monolambda.domain.errors import (
+    BadUserInputError,
+    DomainError,
+    NotFoundError,
+    TransientError,
+)
 from monolambda.domain.identity import Caller
 from monolambda.domain.models import ModelInfo, ModelManifest, Prediction, RankedLabel
 from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
@@ -149,6 +154,8 @@ class PredictionService:
                 continue
             try:
                 self._images.measure(data, f"image {index + 1}")
+            except TransientError:
+                raise  # not this image's fault: the job is retried
             except DomainError as e:
                 outcomes[index] = e
             else:
@@ -166,6 +173,8 @@ class PredictionService:
         try:
             found = self._run(manifest, [data for _, data in usable], top_k, budget)
             return {index: p for (index, _), p in zip(usable, found, strict=True)}
+        except TransientError:
+            raise
         except DomainError as e:
             if len(usable) == 1:
                 return {usable[0][0]: e}

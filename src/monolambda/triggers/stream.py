@@ -73,9 +73,12 @@ def _message(record: Mapping[str, Any]) -> JobMessage | None:
             return None  # a change that is not a re-enqueue (a worker giving the job back)
     elif record.get("eventName") != "INSERT":
         return None
+    job_id, owner = _string(new, "id"), _string(new, "owner")
+    if not job_id or not owner:
+        raise ValueError("a job's image without its id or owner")
     return JobMessage(
-        job_id=str(_string(new, "id")),
-        owner=str(_string(new, "owner")),
+        job_id=job_id,
+        owner=owner,
         correlation_id=_string(new, "correlation_id") or "",
         enqueue=enqueues,
     )

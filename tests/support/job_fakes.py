@@ -1,0 +1,211 @@
+"""In-memory fakes of the job ports (mypy checks them against the protocols). The store
+enforces the same conditions the DynamoDB store writes (domain.jobs.TRANSITIONS, the owner,
+the lease), so the use cases' races can be tested without a table."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from monolambda.domain.jobs import (
+    Job,
+    JobError,
+    JobMessage,
+    JobOutcome,
+    JobStatus,
+    sources_of,
+)
+from monolambda.domain.ports import JobQueue, JobStore, PageKey, ResultStore
+from monolambda.services.jobs import JobLimits, JobService
+from tests.support.fakes import FakeRegistry, FakeUploads
+
+CURSOR_KEY = b"test-cursor-key"
+
+
+@dataclass
+class FakeJobStore:
+    jobs: dict[str, Job] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def create(self, job: Job) -> Job | None:
+        self.calls.append("create")
+        if job.id in self.jobs:
+            return self.jobs[job.id]
+        self.jobs[job.id] = job
+        return None
+
+    def get(self, job_id: str) -> Job | None:
+        self.calls.append("get")
+        return self.jobs.get(job_id)
+
+    def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
+        self.calls.append("get_many")
+        return {i: self.jobs[i] for i in job_ids if i in self.jobs}
+
+    def page(
+        self, owner: str, status: JobStatus | None, limit: int, after: PageKey | None
+    ) -> list[Job]:
+        self.calls.append("page")
+        mine = sorted(
+            (j for j in self.jobs.values() if j.owner == owner and status in (None, j.status)),
+            key=lambda j: (j.created_at, j.id),
+            reverse=True,
+        )
+        if after is not None:
+            position = (datetime.fromisoformat(after["created_at"]), after["id"])
+            mine = [j for j in mine if (j.created_at, j.id) < position]
+        return [dataclasses.replace(j, inputs=None, results=None, complete=False) for j in mine][
+            :limit
+        ]
+
+    def page_key(self, job: Job, status: JobStatus | None) -> dict[str, str]:
+        return {"id": job.id, "created_at": job.created_at.isoformat(), "owner": job.owner}
+
+    def _move(
+        self, job_id: str, owner: str, target: JobStatus, now: datetime, **changes: object
+    ) -> Job | None:
+        job = self.jobs.get(job_id)
+        if job is None or job.owner != owner or job.status not in sources_of(target):
+            return None
+        moved = dataclasses.replace(job, status=target, updated_at=now, **changes)  # type: ignore[arg-type]
+        if target is not JobStatus.RUNNING:
+            moved = dataclasses.replace(moved, lease_holder=None, lease_until=None)
+        self.jobs[job_id] = moved
+        return moved
+
+    def cancel(self, job_id: str, owner: str, now: datetime) -> Job | None:
+        self.calls.append("cancel")
+        return self._move(job_id, owner, JobStatus.CANCELLED, now, finished_at=now)
+
+    def start(
+        self, job_id: str, owner: str, holder: str, now: datetime, lease_until: datetime
+    ) -> Job | None:
+        self.calls.append("start")
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        held = (
+            job.status is JobStatus.RUNNING
+            and job.lease_holder != holder
+            and job.lease_until is not None
+            and job.lease_until >= now
+        )
+        if held:
+            return None
+        return self._move(
+            job_id,
+            owner,
+            JobStatus.RUNNING,
+            now,
+            attempts=job.attempts + 1,
+            lease_holder=holder,
+            lease_until=lease_until,
+            started_at=job.started_at or now,
+            error=None,
+        )
+
+    def _held_by(self, job: Job, holder: str) -> bool:
+        current = self.jobs.get(job.id)
+        return current is not None and current.lease_holder == holder
+
+    def progress(self, job: Job, holder: str, done: int, now: datetime) -> bool:
+        self.calls.append("progress")
+        current = self.jobs.get(job.id)
+        if current is None or current.status is not JobStatus.RUNNING:
+            return False
+        if not self._held_by(job, holder):
+            return False
+        self.jobs[job.id] = dataclasses.replace(current, done=done, updated_at=now)
+        return True
+
+    def finish(self, job: Job, holder: str, outcome: JobOutcome, now: datetime) -> bool:
+        self.calls.append("finish")
+        if not self._held_by(job, holder):
+            return False
+        moved = self._move(
+            job.id,
+            job.owner,
+            outcome.status,
+            now,
+            finished_at=now,
+            done=outcome.done,
+            results=outcome.results,
+            result_key=outcome.result_key,
+            error=outcome.error,
+        )
+        return moved is not None
+
+    def release(self, job: Job, holder: str, error: JobError, now: datetime) -> bool:
+        self.calls.append("release")
+        if not self._held_by(job, holder):
+            return False
+        return self._move(job.id, job.owner, JobStatus.QUEUED, now, error=error) is not None
+
+
+@dataclass
+class FakeResults:
+    objects: dict[str, bytes] = field(default_factory=dict)
+
+    def put(self, key: str, body: bytes) -> None:
+        self.objects[key] = body
+
+    def url(self, key: str, expires_s: int) -> str:
+        return f"https://results.example/{key}?expires={expires_s}"
+
+
+@dataclass
+class FakeQueue:
+    sent: list[JobMessage] = field(default_factory=list)
+    delays: list[tuple[str, int]] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+
+    def send(self, messages: Sequence[JobMessage]) -> set[str]:
+        failed = {m.job_id for m in messages if m.job_id in self.failing}
+        self.sent += [m for m in messages if m.job_id not in failed]
+        return failed
+
+    def delay(self, receipt: str, seconds: int) -> None:
+        self.delays.append((receipt, seconds))
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def job_service(
+    store: FakeJobStore | None = None,
+    *,
+    uploads: FakeUploads | None = None,
+    results: FakeResults | None = None,
+    limits: JobLimits | None = None,
+    clock: Clock | None = None,
+) -> JobService:
+    job_store: JobStore = store or FakeJobStore()
+    result_store: ResultStore = results or FakeResults()
+    upload_port = uploads or FakeUploads()
+    registry = FakeRegistry()
+    return JobService(
+        store=job_store,
+        registry=lambda: registry,
+        uploads=lambda: upload_port,
+        results=lambda: result_store,
+        cursor_key=lambda: CURSOR_KEY,
+        default_model="m",
+        limits=limits,
+        clock=clock or Clock(),
+    )
+
+
+def queue() -> JobQueue:
+    return FakeQueue()
