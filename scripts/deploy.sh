@@ -24,4 +24,6 @@ if [[ -n "${DRY_RUN:-}" ]]; then
   echo "sam ${args[*]}"
 else
   SAM_CLI_TELEMETRY=0 .venv/bin/sam "${args[@]}"
+  # The SecureStrings the template's Metadata names (the list cursors' key), made once.
+  .venv/bin/python -m devstack.secrets --config-env "$env"
 fi

@@ -35,7 +35,7 @@ class RunningStack:
     def client(self, service: Service) -> Any:
         return boto3.client(
             service,
-            endpoint_url=self.dynamodb if service == "dynamodb" else self.moto,
+            endpoint_url=self.dynamodb if service in ("dynamodb", "dynamodbstreams") else self.moto,
             region_name=self.region,
             aws_access_key_id="local",
             aws_secret_access_key="local",
@@ -117,6 +117,35 @@ def app_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
 def fixture_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """A template with a table, queues with redrive, a bucket, a parameter and an SQS mapping."""
     stack = launch(tmp_path_factory.mktemp("fixture-stack"), "--template", str(FIXTURE_TEMPLATE))
+    yield stack
+    shut_down(stack)
+
+
+@pytest.fixture(scope="session")
+def jobs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The project's template with a short visibility timeout and retry delay, so that a
+    message's three deliveries take seconds rather than minutes."""
+    state_dir = tmp_path_factory.mktemp("jobs-stack")
+    env_vars = state_dir / "env.json"
+    env_vars.write_text(json.dumps({"Parameters": {"JOB_RETRY_DELAY_S": "1"}}))
+    stack = launch(
+        state_dir,
+        "--parameter-overrides",
+        "JobVisibilityTimeout=3",
+        "--env-vars",
+        str(env_vars),
+    )
+    yield stack
+    shut_down(stack)
+
+
+@pytest.fixture(scope="session")
+def idle_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """As jobs_stack, with no event source running: the test is the function's worker."""
+    state_dir = tmp_path_factory.mktemp("idle-stack")
+    stack = launch(
+        state_dir, "--parameter-overrides", "JobVisibilityTimeout=3", "--no-event-sources"
+    )
     yield stack
     shut_down(stack)
 

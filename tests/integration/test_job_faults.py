@@ -1,0 +1,349 @@
+"""Faults around jobs, on the local stand-ins: this test process is the function (the real
+handler, through the local stack's own SQS and stream pollers), with faults injected through
+botocore's event hooks. After each, every job is in a terminal state exactly once."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+from devstack.event_sources import SqsPoller, StreamPoller
+from devstack.template import load
+from monolambda import bootstrap
+from monolambda.adapters import aws
+from monolambda.adapters.dynamo_jobs import JobRecord
+from monolambda.handler import handler
+from tests.support.apigw import FakeLambdaContext
+from tests.support.images import encode, solid
+from tests.support.processes import ROOT
+from tests.support.stack import RunningStack
+
+IMAGE = base64.b64encode(encode(solid((30, 200, 30), (24, 24)))).decode()
+TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
+
+
+def eventually(check: Callable[[], Any], timeout: float = 40.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+class Function:
+    """The function in this process, pointed at the idle stack's stand-ins, fed by the local
+    stack's pollers (as `make dev` runs them)."""
+
+    def __init__(self, stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.stack = stack
+        environment = json.loads((stack.state_dir / "function-env.json").read_text())
+        for name, value in environment["MonolambdaFunction"].items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("JOB_RETRY_DELAY_S", "1")
+        bootstrap.reset()
+        JobRecord._connection = None
+        self.environment = environment["MonolambdaFunction"]
+        self.pollers: list[SqsPoller | StreamPoller] = []
+        self.invocations = 0
+
+    def invoke(self, event: Any) -> Any:
+        self.invocations += 1
+        return handler(event, FakeLambdaContext())
+
+    def start(self, *, worker: bool = True) -> None:
+        template = load(ROOT / "template.yaml", {"JobVisibilityTimeout": "3"})
+        sqs = self.stack.client("sqs")
+        queue_url = self.environment["JOBS_QUEUE_URL"]
+        (messages,) = template.sqs_mappings
+        (outbox,) = template.stream_mappings
+        table = self.stack.client("dynamodb").describe_table(
+            TableName=self.environment["JOBS_TABLE"]
+        )["Table"]
+        self.pollers = [
+            SqsPoller(
+                messages,
+                sqs=sqs,
+                queue_url=queue_url,
+                queue_arn="arn:aws:sqs:us-east-1:123456789012:jobs.fifo",
+                region=self.stack.region,
+                invoke=self.invoke,
+                concurrency=2,
+                log=lambda line: None,
+            ),
+            StreamPoller(
+                outbox,
+                streams=self.stack.client("dynamodbstreams"),
+                stream_arn=lambda: str(table["LatestStreamArn"]),
+                region=self.stack.region,
+                invoke=self.invoke,
+                log=lambda line: None,
+            ),
+        ]
+        if not worker:
+            del self.pollers[0]
+        for poller in self.pollers:
+            poller.start()
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+
+
+@pytest.fixture
+def function(idle_stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Function]:
+    idle_stack.reset()
+    running = Function(idle_stack, monkeypatch)
+    yield running
+    running.stop()
+    bootstrap.reset()
+
+
+def gql(stack: RunningStack, query: str, **variables: Any) -> dict[str, Any]:
+    status, body = stack.graphql({"query": query, "variables": variables}, token=stack.token)
+    assert status == 200, body
+    result: dict[str, Any] = body
+    return result
+
+
+def submit(stack: RunningStack, count: int = 1) -> list[str]:
+    ids = []
+    for _ in range(count):
+        result = gql(
+            stack,
+            "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }",
+            i={"images": [IMAGE], "model": "colours"},
+        )
+        ids.append(result["data"]["submitJob"]["job"]["id"])
+    return ids
+
+
+def states(stack: RunningStack, ids: list[str]) -> dict[str, dict[str, Any]]:
+    table = stack.client("dynamodb")
+    name = json.loads((stack.state_dir / "function-env.json").read_text())["MonolambdaFunction"][
+        "JOBS_TABLE"
+    ]
+    found = {}
+    for job_id in ids:
+        item = table.get_item(TableName=name, Key={"id": {"S": job_id}}, ConsistentRead=True)[
+            "Item"
+        ]
+        found[job_id] = {
+            "status": item["status"]["S"],
+            "attempts": int(item["attempts"]["N"]),
+            "results": len(json.loads(item["results"]["S"])) if "results" in item else 0,
+        }
+    return found
+
+
+def all_terminal(stack: RunningStack, ids: list[str]) -> bool:
+    return all(s["status"] in TERMINAL for s in states(stack, ids).values())
+
+
+class Failing:
+    """A botocore hook that fails the first `times` calls it sees."""
+
+    def __init__(self, times: int, response: Callable[[Any], Any] | None = None) -> None:
+        self.times = times
+        self.seen = 0
+        self._response = response
+        self._lock = threading.Lock()
+
+    def __call__(self, request: Any = None, **_: Any) -> Any:
+        with self._lock:
+            self.seen += 1
+            if self.seen > self.times:
+                return None
+        if self._response is not None:
+            return self._response(request)
+        raise ConnectionError("injected: the send failed")
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def throttled(request: Any) -> AWSResponse:
+    body = json.dumps(
+        {
+            "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+            "message": "injected throttling",
+        }
+    ).encode()
+    return AWSResponse(
+        request.url,
+        400,
+        HTTPHeaders.from_dict(
+            {"content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "injected"}
+        ),
+        _Raw(body),
+    )
+
+
+def test_a_send_that_fails_after_the_write_is_retried_by_the_stream(
+    function: Function,
+) -> None:
+    ids = submit(function.stack, 3)  # written: the stream holds their inserts
+    failing = Failing(times=2)
+    aws.client("sqs").meta.events.register("before-call.sqs.SendMessageBatch", failing)
+    function.start()
+    assert eventually(lambda: all_terminal(function.stack, ids))
+    assert failing.seen >= 3  # failed twice, then sent
+    assert {s["status"] for s in states(function.stack, ids).values()} == {"SUCCEEDED"}
+    assert {s["attempts"] for s in states(function.stack, ids).values()} == {1}
+
+
+def test_dynamodb_throttling_outlasting_the_sdks_retries_is_retried_by_the_queue(
+    function: Function,
+) -> None:
+    ids = submit(function.stack, 2)
+    bootstrap.worker()  # the job store exists; throttle its table's writes
+    failing = Failing(times=12, response=throttled)
+    JobRecord._get_connection().connection.client.meta.events.register(
+        "before-send.dynamodb.UpdateItem", failing
+    )
+    function.start()
+    assert eventually(lambda: all_terminal(function.stack, ids), timeout=90)
+    final = states(function.stack, ids)
+    assert {s["status"] for s in final.values()} == {"SUCCEEDED"}
+    assert failing.seen > 12
+
+
+def test_duplicate_deliveries_and_racing_workers_produce_one_result(
+    function: Function,
+) -> None:
+    ids = submit(function.stack, 10)
+    function.start()
+    assert eventually(lambda: all_terminal(function.stack, ids))
+    function.stop()
+    # Each job's message again, twice, as at-least-once delivery may (new deduplication ids,
+    # so SQS itself does not drop them), taken by two racing workers.
+    sqs = function.stack.client("sqs")
+    url = function.environment["JOBS_QUEUE_URL"]
+    owner = gql(function.stack, "{ me { sub } }")["data"]["me"]["sub"]
+    for copy in (2, 3):
+        for job_id in ids:
+            sqs.send_message(
+                QueueUrl=url,
+                MessageBody=json.dumps(
+                    {"jobId": job_id, "owner": owner, "correlationId": "duplicate"}
+                ),
+                MessageGroupId=f"{owner}-{copy}",  # two groups: two workers at once
+                MessageDeduplicationId=f"{job_id}.{copy}",
+            )
+    before = states(function.stack, ids)
+    function.start()
+    assert eventually(
+        lambda: (
+            sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+        )
+    )
+    assert states(function.stack, ids) == before  # nothing ran twice
+    assert {s["results"] for s in before.values()} == {1}
+
+
+KILLED_WORKER = """
+import json, os, sys
+from monolambda.handler import handler
+from tests.support.apigw import FakeLambdaContext
+import boto3
+env = json.loads(open(sys.argv[1]).read())["MonolambdaFunction"]
+os.environ.update(env)
+sqs = boto3.client("sqs", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"])
+got = []
+for _ in range(30):
+    if got:
+        break
+    got = sqs.receive_message(
+        QueueUrl=env["JOBS_QUEUE_URL"], MaxNumberOfMessages=10, WaitTimeSeconds=1,
+        MessageSystemAttributeNames=["All"],
+    ).get("Messages", [])
+event = {"Records": [
+    {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+     "attributes": m["Attributes"], "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+     "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:jobs.fifo",
+     "awsRegion": "us-east-1"} for m in got]}
+print(json.dumps(handler(event, FakeLambdaContext())), flush=True)
+os._exit(9)  # killed after the side effects, before the mapping deletes the messages
+"""
+
+
+def test_a_worker_killed_between_its_writes_and_the_delete_leaves_one_result(
+    function: Function,
+) -> None:
+    ids = submit(function.stack, 2)
+    # Only the outbox runs here at first: the messages wait for the worker that will die.
+    function.start(worker=False)
+    sqs = function.stack.client("sqs")
+    url = function.environment["JOBS_QUEUE_URL"]
+    assert eventually(
+        lambda: (
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                "Attributes"
+            ]["ApproximateNumberOfMessages"]
+            == "2"
+        )
+    ), "the outbox sent the two messages"
+    env_file = function.stack.state_dir / "function-env.json"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WORKER, str(env_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
+    )
+    assert killed.returncode == 9, killed.stderr[-2000:]
+    done = states(function.stack, ids)
+    assert {s["status"] for s in done.values()} == {"SUCCEEDED"}
+    # The messages come back after their visibility timeout, to a worker that skips them.
+    function.stop()
+    function.start()
+    assert eventually(
+        lambda: (
+            sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+        )
+    )
+    assert states(function.stack, ids) == done
+
+
+def test_the_sample_sqs_event_runs_through_the_worker(function: Function) -> None:
+    """events/sqs-job-message.json, as `sam local invoke -e` would pass it: a job message for
+    a job this stack does not have is acknowledged, not retried."""
+    event = json.loads((ROOT / "events" / "sqs-job-message.json").read_text())
+    assert function.invoke(event) == {"batchItemFailures": []}
+    ids = submit(function.stack)
+    owner = gql(function.stack, "{ me { sub } }")["data"]["me"]["sub"]
+    record = event["Records"][0]
+    record["body"] = json.dumps({"jobId": ids[0], "owner": owner, "correlationId": "sample"})
+    assert function.invoke(event) == {"batchItemFailures": []}
+    assert states(function.stack, ids)[ids[0]]["status"] == "SUCCEEDED"
