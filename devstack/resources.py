@@ -4,7 +4,6 @@ for the drift check; and reset to their just-created state."""
 from __future__ import annotations
 
 import json
-import secrets
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any, Literal
 import boto3
 from botocore.config import Config
 
+from devstack import secrets as secure_parameters
 from devstack.names import LocalNames
 from devstack.template import LocalTemplate, Resource
 
@@ -87,13 +87,8 @@ class LocalResources:
                 Overwrite=True,
             )
             made.append(f"parameter {name}")
-        for declared in self._template.secure_parameters:
-            # What `make deploy` makes once per stack (scripts/secrets.py): a random secret.
-            name = str(self._names.resolve(declared))
-            self._ssm.put_parameter(
-                Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=True
-            )
-            made.append(f"secret    {name}")
+        # What `make deploy` makes once per stack: a random secret each.
+        made += secure_parameters.ensure(self._template, self._names, self._ssm)
         return made
 
     def _create_table(self, table: Resource) -> str:

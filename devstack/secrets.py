@@ -11,16 +11,17 @@ import argparse
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 from devstack.names import LocalNames
-from devstack.seed import stack_name_of
+from devstack.seed import add_stack_arguments, stack_and_region
 from devstack.standins import PrerequisiteError
 from devstack.template import LocalTemplate, TemplateError, load
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def ensure(template: LocalTemplate, names: LocalNames, ssm: object) -> list[str]:
+def ensure(template: LocalTemplate, names: LocalNames, ssm: Any) -> list[str]:
     """Makes the missing ones; never overwrites (a rotation is a deliberate put)."""
     from botocore.exceptions import ClientError  # noqa: PLC0415
 
@@ -28,7 +29,7 @@ def ensure(template: LocalTemplate, names: LocalNames, ssm: object) -> list[str]
     for declared in template.secure_parameters:
         name = str(names.resolve(declared))
         try:
-            ssm.put_parameter(  # type: ignore[attr-defined]
+            ssm.put_parameter(
                 Name=name, Value=secrets.token_urlsafe(32), Type="SecureString", Overwrite=False
             )
             made.append(f"secret    {name} (made)")
@@ -41,19 +42,12 @@ def ensure(template: LocalTemplate, names: LocalNames, ssm: object) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.secrets", description=__doc__)
-    which = parser.add_mutually_exclusive_group()
-    which.add_argument("--stack", help="the deployed stack's name")
-    which.add_argument("--config-env", default="default", help="samconfig.toml's environment")
-    parser.add_argument("--region", default=None, help="default: your AWS configuration")
+    add_stack_arguments(parser)
     args = parser.parse_args(argv)
-    import boto3  # noqa: PLC0415 - the caller's own AWS configuration
-
-    region = args.region or boto3.session.Session().region_name
-    if not region:
-        print("error: no AWS region: give --region or configure one", file=sys.stderr)
-        return 1
     try:
-        stack = args.stack or stack_name_of(args.config_env)
+        stack, region = stack_and_region(args)
+        import boto3  # noqa: PLC0415 - the caller's own AWS configuration
+
         template = load(ROOT / "template.yaml", {}, {"Environment": "dev"})
         names = LocalNames(template, region=region, stack_name=stack)
         for line in ensure(template, names, boto3.client("ssm", region_name=region)):

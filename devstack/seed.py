@@ -61,24 +61,35 @@ def stack_name_of(config_env: str, samconfig: Path = ROOT / "samconfig.toml") ->
     raise PrerequisiteError(f"samconfig.toml names no stack for {config_env!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m devstack.seed", description="Upload the bundled models to a deployed stack"
-    )
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which deployed stack: --stack NAME, or samconfig.toml's --config-env; --region."""
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--stack", help="the deployed stack's name")
     which.add_argument("--config-env", default="default", help="samconfig.toml's environment")
     parser.add_argument("--region", default=None, help="default: your AWS configuration")
-    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    args = parser.parse_args(argv)
-    import boto3  # noqa: PLC0415 - the caller's own AWS configuration
+
+
+def stack_and_region(args: argparse.Namespace) -> tuple[str, str]:
+    """From add_stack_arguments' options and the caller's own AWS configuration."""
+    import boto3  # noqa: PLC0415 - only commands aimed at a deployed stack need it
 
     region = args.region or boto3.session.Session().region_name
     if not region:
-        print("error: no AWS region: give --region or configure one", file=sys.stderr)
-        return 1
+        raise PrerequisiteError("no AWS region: give --region or configure one")
+    return args.stack or stack_name_of(args.config_env), str(region)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack.seed", description="Upload the bundled models to a deployed stack"
+    )
+    add_stack_arguments(parser)
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    args = parser.parse_args(argv)
     try:
-        stack = args.stack or stack_name_of(args.config_env)
+        stack, region = stack_and_region(args)
+        import boto3  # noqa: PLC0415 - the caller's own AWS configuration
+
         template = load(args.template, {}, {"Environment": "dev"})
         names = deployed_names(template, stack, region)
         for line in seed(template, names, boto3.client("s3", region_name=region)):

@@ -24,6 +24,8 @@ from monolambda.domain.about import BuildInfo
 from monolambda.settings import JobSettings, ModelSettings, Settings, load
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
     from monolambda.adapters.dynamo_jobs import DynamoJobStore
     from monolambda.adapters.s3_models import S3ModelRegistry
     from monolambda.adapters.s3_results import S3Results
@@ -208,7 +210,7 @@ def reset() -> None:
         _results,
         _job_store,
         _job_queue,
-        _cursor_keys,
+        _parameters,
     ):
         part.cache_clear()
 
@@ -289,7 +291,15 @@ def _job_queue() -> SqsJobQueue:
 
 
 @cache
-def _cursor_keys() -> Callable[[], bytes]:
+def _parameters() -> SSMProvider:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415
+
+    from monolambda.adapters import aws  # noqa: PLC0415
+
+    return SSMProvider(boto3_client=aws.client("ssm"))
+
+
+def _cursor_key() -> bytes:
     """The key that signs list cursors: an SSM SecureString, read on first use and again
     every five minutes (a rotation needs no redeploy)."""
     name = _job_settings().cursor_key_parameter
@@ -297,31 +307,16 @@ def _cursor_keys() -> Callable[[], bytes]:
         from monolambda.services import NotConfiguredError  # noqa: PLC0415
 
         raise NotConfiguredError("listing jobs is not configured (no CURSOR_KEY_PARAMETER)")
-    from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415
-
-    from monolambda.adapters import aws  # noqa: PLC0415
-
-    provider = SSMProvider(boto3_client=aws.client("ssm"))
-
-    def key() -> bytes:
-        value = provider.get(name, decrypt=True, max_age=300)
-        return str(value).encode()
-
-    return key
-
-
-def _cursor_key() -> bytes:
-    return _cursor_keys()()
+    return str(_parameters().get(name, decrypt=True, max_age=300)).encode()
 
 
 def _build_predictions() -> PredictionService:
+    from monolambda.adapters import aws  # noqa: PLC0415
     from monolambda.adapters.images import PillowImages  # noqa: PLC0415
     from monolambda.adapters.onnx_inference import OnnxInference  # noqa: PLC0415
     from monolambda.services.predictions import PredictionService  # noqa: PLC0415
 
     config = settings()
-    from monolambda.adapters import aws  # noqa: PLC0415
-
     aws.session()  # boto3's import, now rather than at the first client
     return PredictionService(
         registry=_registry(),

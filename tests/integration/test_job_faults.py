@@ -146,6 +146,17 @@ def states(stack: RunningStack, ids: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def drained(function: Function) -> bool:
+    """No message left in the jobs queue, visible or in flight."""
+    counts = function.stack.client("sqs").get_queue_attributes(
+        QueueUrl=function.environment["JOBS_QUEUE_URL"],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return bool(
+        counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+    )
+
+
 def all_terminal(stack: RunningStack, ids: list[str]) -> bool:
     return all(s["status"] in TERMINAL for s in states(stack, ids).values())
 
@@ -247,18 +258,7 @@ def test_duplicate_deliveries_and_racing_workers_produce_one_result(
             )
     before = states(function.stack, ids)
     function.start()
-    assert eventually(
-        lambda: (
-            sqs.get_queue_attributes(
-                QueueUrl=url,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
-        )
-    )
+    assert eventually(lambda: drained(function))
     assert states(function.stack, ids) == before  # nothing ran twice
     assert {s["results"] for s in before.values()} == {1}
 
@@ -321,18 +321,7 @@ def test_a_worker_killed_between_its_writes_and_the_delete_leaves_one_result(
     # The messages come back after their visibility timeout, to a worker that skips them.
     function.stop()
     function.start()
-    assert eventually(
-        lambda: (
-            sqs.get_queue_attributes(
-                QueueUrl=url,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
-        )
-    )
+    assert eventually(lambda: drained(function))
     assert states(function.stack, ids) == done
 
 

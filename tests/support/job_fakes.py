@@ -17,7 +17,7 @@ from monolambda.domain.jobs import (
     JobStatus,
     sources_of,
 )
-from monolambda.domain.ports import JobQueue, JobStore, PageKey, ResultStore
+from monolambda.domain.ports import JobStore, PageKey, ResultStore
 from monolambda.services.jobs import JobLimits, JobService
 from tests.support.fakes import FakeRegistry, FakeUploads
 
@@ -205,7 +205,3 @@ def job_service(
         limits=limits,
         clock=clock or Clock(),
     )
-
-
-def queue() -> JobQueue:
-    return FakeQueue()

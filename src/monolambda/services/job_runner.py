@@ -21,6 +21,7 @@ from monolambda.domain.jobs import (
     ItemResult,
     Job,
     JobError,
+    JobInputs,
     JobOutcome,
     JobStatus,
     results_to_json,
@@ -103,14 +104,14 @@ class JobRunner:
             outcome = self._classify(job, holder, time_left)
         except _StoppedError:
             return RunOutcome.CANCELLED
-        except TransientError as e:
-            self._after_failure(job, holder, receives, e)
+        except TransientError:
+            self._after_failure(job, holder, receives)
             raise
         except DomainError as e:
             # The job itself cannot be run (its model version is gone): retrying won't help.
             outcome = JobOutcome(JobStatus.FAILED, job.done, error=JobError(e.code, str(e)))
-        except Exception as e:
-            self._after_failure(job, holder, receives, e)
+        except Exception:
+            self._after_failure(job, holder, receives)
             raise
         outcome = self._stored(job, outcome)
         if not self._store.finish(job, holder, outcome, self._clock()):
@@ -130,8 +131,9 @@ class JobRunner:
             return RunOutcome.HELD_ELSEWHERE
         raise RetryLaterError("another worker holds this job")
 
-    def _after_failure(self, job: Job, holder: str, receives: int, error: Exception) -> None:
-        """A retryable failure: give the job back, or, on the last delivery, fail it."""
+    def _after_failure(self, job: Job, holder: str, receives: int) -> None:
+        """A retryable failure: give the job back, or, on the last delivery, fail it (the
+        worker logs the failure itself, with the message and correlation ids)."""
         if receives >= self.settings.max_receives:
             reason = JobError(
                 ErrorCode.INTERNAL,
@@ -143,7 +145,6 @@ class JobRunner:
         else:
             reason = JobError(ErrorCode.INTERNAL, "an attempt failed; the job will be retried")
             self._store.release(job, holder, reason, self._clock())
-        del error  # logged by the worker, with the message and correlation ids
 
     def _classify(self, job: Job, holder: str, time_left: Callable[[], float]) -> JobOutcome:
         predictions = self._predictions()
@@ -158,7 +159,7 @@ class JobRunner:
             if time_left() < self.settings.time_margin_s:
                 raise RetryLaterError("the invocation ran out of time mid-job")
             indexes = range(start, min(start + step, inputs.count))
-            images = [self._image(predictions, job, i) for i in indexes]
+            images = [_image(predictions, inputs, i) for i in indexes]
             for index, found in zip(
                 indexes, predictions.classify_each(manifest, images, job.top_k), strict=True
             ):
@@ -172,19 +173,6 @@ class JobRunner:
                     raise _StoppedError
                 last_progress = self._monotonic()
         return JobOutcome(JobStatus.SUCCEEDED, len(results), results=tuple(results))
-
-    @staticmethod
-    def _image(predictions: PredictionService, job: Job, index: int) -> bytes | DomainError:
-        inputs = job.inputs
-        assert inputs is not None  # noqa: S101 - checked by the caller
-        if inputs.images:
-            return inputs.images[index]
-        try:
-            return predictions.read_upload(inputs.s3_keys[index])
-        except TransientError:
-            raise
-        except DomainError as e:  # an upload that expired or vanished since the submit
-            return e
 
     def _stored(self, job: Job, outcome: JobOutcome) -> JobOutcome:
         """Large results go to the results store (before the job's final write, under a key
@@ -201,6 +189,17 @@ class JobRunner:
 
 class _StoppedError(Exception):
     """The job was cancelled or taken over while this worker ran it."""
+
+
+def _image(predictions: PredictionService, inputs: JobInputs, index: int) -> bytes | DomainError:
+    if inputs.images:
+        return inputs.images[index]
+    try:
+        return predictions.read_upload(inputs.s3_keys[index])
+    except TransientError:
+        raise
+    except DomainError as e:  # an upload that expired or vanished since the submit
+        return e
 
 
 def _item(index: int, found: Prediction | DomainError) -> ItemResult:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monolambda.domain.budget import WorkBudget, WorkLimits
+from monolambda.domain.budget import WorkBudget
 from monolambda.domain.errors import (
     BadUserInputError,
     DomainError,
@@ -168,10 +168,10 @@ class PredictionService:
     ) -> dict[int, Prediction | DomainError]:
         if not usable:
             return {}
-        # A job has no request budget: the pixel limit per image is the Images adapter's.
-        budget = WorkBudget(WorkLimits(max_images=len(usable), max_pixels=2**62))
+        # Measured already, by classify_each; a job has no request budget (the pixel limit
+        # per image is the Images adapter's).
         try:
-            found = self._run(manifest, [data for _, data in usable], top_k, budget)
+            found = self._infer(manifest, [data for _, data in usable], top_k)
             return {index: p for (index, _), p in zip(usable, found, strict=True)}
         except TransientError:
             raise
@@ -199,6 +199,12 @@ class PredictionService:
             width, height = self._images.measure(data, which)
             pixels += width * height
         budget.spend_pixels(pixels)
+        return self._infer(manifest, images, top_k)
+
+    def _infer(
+        self, manifest: ModelManifest, images: Sequence[bytes], top_k: int
+    ) -> list[Prediction]:
+        """Decode and classify images already measured and paid for."""
         model_file = self._registry.model_file(manifest)
         started = time.perf_counter()
         batch = self._images.prepare(images, manifest.input)

@@ -50,9 +50,6 @@ class StreamTrigger:
                     "some job messages were not sent; the stream will deliver them again",
                     extra={"jobs": sorted(not_sent)},
                 )
-        logger().debug(
-            "stream batch", extra={"records": len(records), "sent": len(to_send) - len(failed)}
-        )
         # The stream retries from the lowest failed sequence number on.
         return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
 
