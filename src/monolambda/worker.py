@@ -44,9 +44,6 @@ class SqsWorker:
         self._runner = runner
         self._queue = queue
         self._retry_delay_s = retry_delay_s
-        self._processor = BatchProcessor(
-            event_type=EventType.SQS, raise_on_entire_batch_failure=False
-        )
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -57,8 +54,11 @@ class SqsWorker:
         def handle(record: SQSRecord) -> str:
             return self._handle(record, time_left)
 
+        # One processor per batch: it holds the batch's state while it runs, and the local
+        # stack runs several batches at once in one process (Lambda, one per container).
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         response = process_partial_response(
-            event=dict(event), record_handler=handle, processor=self._processor, context=context
+            event=dict(event), record_handler=handle, processor=processor, context=context
         )
         return dict(response)
 
