@@ -117,7 +117,10 @@ EVENT = {
     "isBase64Encoded": False,
 }
 
-# An SQS batch of ten job messages, as Lambda's event source mapping delivers it.
+# An SQS batch of ten messages, as Lambda's event source mapping delivers it. They are not
+# job messages (no owner, no job id), so the route is built (PynamoDB's table model, the
+# batch processor) and answers each message alone without calling AWS: the route's own cold
+# start, without a job's run.
 SQS_EVENT = {
     "Records": [
         {
@@ -147,8 +150,14 @@ def run_once(case: str, requests: int, workdir: Path) -> dict[str, Any]:
     env = {
         **os.environ,
         "APP_ENV": "prod",
-        # The SQS route's stub warns on every batch; its logger is still built, not printed.
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        # The worker logs each malformed message (an ERROR); its logger is still built, and
+        # stdout stays the child's channel to this process.
+        "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+        # The worker's settings (names only: no AWS call is made for these messages).
+        "JOBS_TABLE": "jobs",
+        "JOBS_QUEUE_URL": "http://127.0.0.1:9/123456789012/jobs.fifo",
+        "MODELS_BUCKET": "data",
+        "MODEL_PARAMETER_PREFIX": "/stack/models",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
         "PYTHONDONTWRITEBYTECODE": "1",  # never time a run that is busy writing .pyc files
     }
@@ -235,7 +244,7 @@ def main() -> None:
         )
     sqs = median("ours SQS route", "cold_ms") / median("ours health", "cold_ms")
     print()
-    print(f"SQS route cold start / {{ health }} cold start: {sqs:.2f} (goal <= 0.5)")
+    print(f"SQS (worker) route cold start / {{ health }} cold start: {sqs:.2f}")
     print(
         "cold = process start to first response, median (wall; cpu = the process's own CPU time "
         "to that point,\nunmoved by a noisy host); p50/p99 = per request through the handler"
