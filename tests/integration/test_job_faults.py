@@ -336,3 +336,101 @@ def test_the_sample_sqs_event_runs_through_the_worker(function: Function) -> Non
     record["body"] = json.dumps({"jobId": ids[0], "owner": owner, "correlationId": "sample"})
     assert function.invoke(event) == {"batchItemFailures": []}
     assert states(function.stack, ids)[ids[0]]["status"] == "SUCCEEDED"
+
+
+class CancelFirst:
+    """A botocore hook that, just before the worker's `nth` UpdateItem of a job, has the job's
+    owner cancel it over the API (the cancel lands while the job runs, between two of its
+    writes)."""
+
+    def __init__(self, stack: RunningStack, job_id: str, nth: int) -> None:
+        self.stack, self.job_id, self.nth = stack, job_id, nth
+        self.seen = 0
+        self.cancelled: dict[str, Any] | None = None
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+        if params.get("Key") != {"id": {"S": self.job_id}}:
+            return
+        self.seen += 1
+        if self.seen == self.nth:
+            self.cancelled = gql(
+                self.stack, "mutation($id: ID!) { cancelJob(id: $id) { status } }", id=self.job_id
+            )
+
+
+class SlowReads:
+    """Each S3 read of an upload takes 50 ms more, so a job of 60 uploads runs for seconds."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __call__(self, params: dict[str, Any], **_: Any) -> None:
+        if "/uploads/" in f"/{params.get('Key', '')}":
+            self.reads += 1
+            time.sleep(0.05)
+
+
+def test_a_cancel_during_a_run_stops_the_worker_at_its_next_progress_write(
+    function: Function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOB_PROGRESS_INTERVAL_S", "1")
+    sub = gql(function.stack, "{ me { sub } }")["data"]["me"]["sub"]
+    s3 = function.stack.client("s3")
+    bucket = function.environment["MODELS_BUCKET"]
+    keys = [f"uploads/{sub}/cancel-{n}.png" for n in range(60)]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=base64.b64decode(IMAGE))
+    submitted = gql(
+        function.stack,
+        "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }",
+        i={"s3Keys": keys, "model": "colours"},
+    )
+    job_id = submitted["data"]["submitJob"]["job"]["id"]
+    # The worker's writes: 1 the start, 2 the first progress (after >= 1 s of reads).
+    cancel = CancelFirst(function.stack, job_id, nth=2)
+    slow = SlowReads()
+    bootstrap.worker()
+    dynamodb = JobRecord._get_connection().connection.client.meta.events
+    s3_events = aws.client("s3").meta.events
+    dynamodb.register("before-parameter-build.dynamodb.UpdateItem", cancel)
+    s3_events.register("before-parameter-build.s3.GetObject", slow)
+    try:
+        function.start()
+        assert eventually(lambda: all_terminal(function.stack, [job_id]))
+        assert eventually(lambda: drained(function))  # acknowledged, not retried
+    finally:
+        dynamodb.unregister("before-parameter-build.dynamodb.UpdateItem", cancel)
+        s3_events.unregister("before-parameter-build.s3.GetObject", slow)
+    assert cancel.cancelled == {"data": {"cancelJob": {"status": "CANCELLED"}}}
+    final = states(function.stack, [job_id])[job_id]
+    assert final == {"status": "CANCELLED", "attempts": 1, "results": 0}
+    assert cancel.seen == 2  # refused progress, then no final write
+    assert 0 < slow.reads < len(keys)  # it stopped reading once it saw the cancel
+    shown = gql(
+        function.stack,
+        "query($id: ID!) { job(id: $id) { status results { index } progress { done total } } }",
+        id=job_id,
+    )["data"]["job"]
+    assert shown["status"] == "CANCELLED"
+    assert shown["results"] is None
+    assert shown["progress"]["done"] < shown["progress"]["total"] == len(keys)
+
+
+def test_a_cancel_just_before_the_final_write_wins_over_the_result(function: Function) -> None:
+    (job_id,) = submit(function.stack)
+    cancel = CancelFirst(function.stack, job_id, nth=2)  # 1 the start, 2 the final write
+    bootstrap.worker()
+    events = JobRecord._get_connection().connection.client.meta.events
+    events.register("before-parameter-build.dynamodb.UpdateItem", cancel)
+    try:
+        function.start()
+        assert eventually(lambda: all_terminal(function.stack, [job_id]))
+        assert eventually(lambda: drained(function))
+    finally:
+        events.unregister("before-parameter-build.dynamodb.UpdateItem", cancel)
+    assert cancel.cancelled == {"data": {"cancelJob": {"status": "CANCELLED"}}}
+    assert states(function.stack, [job_id])[job_id] == {
+        "status": "CANCELLED",
+        "attempts": 1,
+        "results": 0,
+    }
