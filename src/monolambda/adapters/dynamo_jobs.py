@@ -192,7 +192,7 @@ class DynamoJobStore:
         return None
 
     def cancel(self, job_id: str, owner: str, now: datetime) -> Job | None:
-        return self._move(
+        return self._moved(
             job_id, owner, JobStatus.CANCELLED, now=now, actions=[JobRecord.finished_at.set(now)]
         )
 
@@ -206,7 +206,7 @@ class DynamoJobStore:
             | (JobRecord.lease_until < now)
             | (JobRecord.lease_holder == holder)
         )
-        return self._move(
+        return self._moved(
             job_id,
             owner,
             JobStatus.RUNNING,
@@ -242,30 +242,48 @@ class DynamoJobStore:
                 JobRecord.error_code.set(outcome.error.code),
                 JobRecord.error_message.set(outcome.error.message),
             ]
-        moved = self._move(
-            job.id,
-            job.owner,
-            outcome.status,
-            now=now,
-            actions=actions,
-            condition=JobRecord.lease_holder == holder,
+        return (
+            self._move(
+                job.id,
+                job.owner,
+                outcome.status,
+                now=now,
+                actions=actions,
+                condition=JobRecord.lease_holder == holder,
+            )
+            is not None
         )
-        return moved is not None
 
     def release(self, job: Job, holder: str, error: JobError, now: datetime) -> bool:
         actions = [
             JobRecord.error_code.set(error.code),
             JobRecord.error_message.set(error.message),
         ]
-        moved = self._move(
-            job.id,
-            job.owner,
-            JobStatus.QUEUED,
-            now=now,
-            actions=actions,
-            condition=JobRecord.lease_holder == holder,
+        return (
+            self._move(
+                job.id,
+                job.owner,
+                JobStatus.QUEUED,
+                now=now,
+                actions=actions,
+                condition=JobRecord.lease_holder == holder,
+            )
+            is not None
         )
-        return moved is not None
+
+    def _moved(
+        self,
+        job_id: str,
+        owner: str,
+        target: JobStatus,
+        *,
+        now: datetime,
+        actions: Sequence[Action],
+        condition: Condition | None = None,
+    ) -> Job | None:
+        """A move whose caller needs the job as it now is."""
+        record = self._move(job_id, owner, target, now=now, actions=actions, condition=condition)
+        return None if record is None else _job(record)
 
     def _move(
         self,
@@ -276,10 +294,11 @@ class DynamoJobStore:
         now: datetime,
         actions: Sequence[Action],
         condition: Condition | None = None,
-    ) -> Job | None:
+    ) -> JobRecord | None:
         """One conditional write of a move to `target`: only from the states the domain
         allows (domain.jobs.TRANSITIONS), only the owner's job, and only if `condition`
-        holds too. The new item comes back from the same write."""
+        holds too. The new item comes back from the same write (mapped to a Job only where
+        it is used: a finished job's results are not parsed back)."""
         allowed = JobRecord.status.is_in(*sorted(sources_of(target))) & (JobRecord.owner == owner)
         if condition is not None:
             allowed &= condition
@@ -302,7 +321,7 @@ class DynamoJobStore:
                 if e.cause_response_code == "ConditionalCheckFailedException":
                     return None
                 raise
-        return _job(record)
+        return record
 
     def _update(self, job_id: str, actions: list[Action], condition: Condition) -> bool:
         with _translated():
