@@ -19,7 +19,7 @@ help:
 	@echo "make predict IMAGE=digit.png [MODEL=digits]  classify a file with the running stack"
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
-	@echo "make bench  start-up, per-request, prediction and cost benchmarks; the local stack's"
+	@echo "make bench  start-up, per-request, prediction, cost, local-stack and job benchmarks"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
 	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"
 	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
@@ -82,6 +82,8 @@ bench: venv
 	$(PY) bench/predict.py
 	$(PY) bench/amplification.py
 	$(PY) bench/local_stack.py
+	$(PY) bench/jobs.py
+	$(PY) bench/job_fairness.py
 
 deploy: build
 	scripts/deploy.sh $(or $(ENV),dev) $(ARCH)

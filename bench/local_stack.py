@@ -20,7 +20,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import psutil
@@ -29,10 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0", "--quiet"]
 
 
-def start(state_dir: Path) -> tuple[subprocess.Popen[str], float]:
+def _discard(lines: Iterable[str]) -> None:
+    for _ in lines:
+        pass
+
+
+def start(state_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], float]:
+    """`python -m devstack` on free ports, and the seconds it took to be ready."""
     began = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, *ARGS, "--state-dir", str(state_dir)],
+        [sys.executable, *ARGS, "--state-dir", str(state_dir), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -43,7 +51,11 @@ def start(state_dir: Path) -> tuple[subprocess.Popen[str], float]:
         raise RuntimeError("no pipe")
     for line in process.stdout:
         if line.startswith("ready in"):
-            return process, time.perf_counter() - began
+            ready = time.perf_counter() - began
+            # The function's logs keep coming on this pipe: read them away, or a full pipe
+            # blocks every invocation that writes a line.
+            threading.Thread(target=_discard, args=(process.stdout,), daemon=True).start()
+            return process, ready
     raise RuntimeError("the stack did not start")
 
 
