@@ -11,11 +11,8 @@ Goal: within 3x one job's own duration, plus the batching window (none: FIFO que
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
-import io
 import json
-import random
 import statistics
 import sys
 import tempfile
@@ -28,23 +25,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
+from job_harness import b64, png  # noqa: E402
 from local_stack import start, stop  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
 
 from devstack.auth import KEY_FILE, mint, signing_key, user_sub  # noqa: E402
 
 SUBMIT = "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }"
 STATUS = "query($id: ID!) { job(id: $id) { status createdAt startedAt finishedAt } }"
-
-
-def png(seed: int) -> str:
-    rng = random.Random(seed)  # noqa: S311 - a drawing, not a secret
-    image = Image.new("L", (28, 28), 255)
-    points = [(rng.randrange(4, 24), rng.randrange(4, 24)) for _ in range(4)]
-    ImageDraw.Draw(image).line(points, fill=0, width=3)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return base64.b64encode(out.getvalue()).decode()
 
 
 class Client:
@@ -142,7 +129,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=32, help="images per job")
     parser.add_argument("--samples", type=int, default=3, help="single jobs timed, each case")
     args = parser.parse_args()
-    images = [png(n) for n in range(args.images)]
+    images = [b64(png(n)) for n in range(args.images)]
     with tempfile.TemporaryDirectory() as tmp:
         state_dir = Path(tmp)
         process, _ = start(state_dir)
