@@ -540,8 +540,8 @@ def main() -> None:
     CALLS.install()
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(Path(tmp))
+        function = Function(stack)
         try:
-            function = Function(stack)
             delivered = delivery(function, args.jobs)
             faults = {
                 "send fails after the write (x2)": send_failing(function),
@@ -554,8 +554,7 @@ def main() -> None:
             function.fresh()
             rates = [throughput(function, 3, images) for images in (16, 64, 256, 500)]
         finally:
-            for poller in getattr(locals().get("function"), "pollers", []):
-                poller.stop()
+            function.stop()
             stop(stack.process)
 
     print(
