@@ -27,9 +27,10 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from devstack.event_sources import SqsPoller, StreamPoller  # noqa: E402
 from devstack.template import load  # noqa: E402
+from monolambda.domain.jobs import JobStatus  # noqa: E402
 
 OWNER = "bench-owner"
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
+TERMINAL = {s.value for s in JobStatus if s.terminal}
 SUBMIT = "mutation($i: SubmitJobInput!) { submitJob(input: $i) { created job { id status } } }"
 
 

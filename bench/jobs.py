@@ -31,14 +31,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from botocore.awsrequest import AWSResponse, HTTPHeaders
 from job_harness import (
     CALLS,
     OWNER,
@@ -53,6 +51,8 @@ from job_harness import (
     until,
 )
 from local_stack import stop
+
+from tests.support.faults import Failing, throttled
 
 DYNAMODB_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 
@@ -98,42 +98,6 @@ def delivery(function: Function, count: int) -> dict[str, Any]:
 
 
 # --- 2. faults -----------------------------------------------------------------------------
-class FailFirst:
-    """A botocore hook whose first `times` calls fail (raise, or answer `response`)."""
-
-    def __init__(self, times: int, response: Callable[[Any], Any] | None = None) -> None:
-        self.times, self.seen, self._response = times, 0, response
-        self._lock = threading.Lock()
-
-    def __call__(self, request: Any = None, **_: Any) -> Any:
-        with self._lock:
-            self.seen += 1
-            if self.seen > self.times:
-                return None
-        if self._response is None:
-            raise ConnectionError("injected: the send failed")
-        return self._response(request)
-
-
-class _Body:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
-def throttled(request: Any) -> AWSResponse:
-    body = json.dumps(
-        {
-            "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-            "message": "injected throttling",
-        }
-    ).encode()
-    headers = {"content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "injected"}
-    return AWSResponse(request.url, 400, HTTPHeaders.from_dict(headers), _Body(body))
-
-
 def send_failing(function: Function) -> dict[str, Any]:
     """SendMessageBatch fails twice after the jobs were written: the stream retries it."""
     from monolambda.adapters import aws  # noqa: PLC0415
@@ -141,7 +105,7 @@ def send_failing(function: Function) -> dict[str, Any]:
     function.fresh()
     for n in range(5):
         function.submit([png(n)])
-    failing = FailFirst(2)
+    failing = Failing(2)
     events = aws.client("sqs").meta.events
     events.register("before-call.sqs.SendMessageBatch", failing)
     try:
@@ -163,7 +127,7 @@ def throttling(function: Function) -> dict[str, Any]:
     for n in range(5):
         function.submit([png(n)])
     bootstrap.worker()
-    failing = FailFirst(12, response=throttled)
+    failing = Failing(12, response=throttled)
     events = JobRecord._get_connection().connection.client.meta.events
     events.register("before-send.dynamodb.UpdateItem", failing)
     try:

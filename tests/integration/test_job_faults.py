@@ -9,36 +9,28 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from devstack.event_sources import SqsPoller, StreamPoller
 from devstack.template import load
 from monolambda import bootstrap
 from monolambda.adapters import aws
 from monolambda.adapters.dynamo_jobs import JobRecord
+from monolambda.domain.jobs import JobStatus
 from monolambda.handler import handler
 from tests.support.apigw import FakeLambdaContext
+from tests.support.faults import Failing, throttled
 from tests.support.images import encode, solid
 from tests.support.processes import ROOT
-from tests.support.stack import RunningStack
+from tests.support.stack import RunningStack, gql
+from tests.support.waiting import eventually
 
 IMAGE = base64.b64encode(encode(solid((30, 200, 30), (24, 24)))).decode()
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
-
-
-def eventually(check: Callable[[], Any], timeout: float = 40.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
+TERMINAL = {s.value for s in JobStatus if s.terminal}
 
 
 class Function:
@@ -109,13 +101,6 @@ def function(idle_stack: RunningStack, monkeypatch: pytest.MonkeyPatch) -> Itera
     bootstrap.reset()
 
 
-def gql(stack: RunningStack, query: str, **variables: Any) -> dict[str, Any]:
-    status, body = stack.graphql({"query": query, "variables": variables}, token=stack.token)
-    assert status == 200, body
-    result: dict[str, Any] = body
-    return result
-
-
 def submit(stack: RunningStack, count: int = 1) -> list[str]:
     ids = []
     for _ in range(count):
@@ -159,50 +144,6 @@ def drained(function: Function) -> bool:
 
 def all_terminal(stack: RunningStack, ids: list[str]) -> bool:
     return all(s["status"] in TERMINAL for s in states(stack, ids).values())
-
-
-class Failing:
-    """A botocore hook that fails the first `times` calls it sees."""
-
-    def __init__(self, times: int, response: Callable[[Any], Any] | None = None) -> None:
-        self.times = times
-        self.seen = 0
-        self._response = response
-        self._lock = threading.Lock()
-
-    def __call__(self, request: Any = None, **_: Any) -> Any:
-        with self._lock:
-            self.seen += 1
-            if self.seen > self.times:
-                return None
-        if self._response is not None:
-            return self._response(request)
-        raise ConnectionError("injected: the send failed")
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
-def throttled(request: Any) -> AWSResponse:
-    body = json.dumps(
-        {
-            "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-            "message": "injected throttling",
-        }
-    ).encode()
-    return AWSResponse(
-        request.url,
-        400,
-        HTTPHeaders.from_dict(
-            {"content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "injected"}
-        ),
-        _Raw(body),
-    )
 
 
 def test_a_send_that_fails_after_the_write_is_retried_by_the_stream(

@@ -5,32 +5,16 @@ message dead-letters after exactly three deliveries while its batch-mates succee
 from __future__ import annotations
 
 import base64
-import time
-from collections.abc import Callable
 from typing import Any
 
+from monolambda.domain.jobs import JobStatus
 from tests.support.images import encode, solid
-from tests.support.stack import RunningStack
+from tests.support.stack import RunningStack, gql
+from tests.support.waiting import eventually
 
 JOB_FIELDS = "id status attempts progress { done total } results { index labels { label } error { code } } error { code message }"  # noqa: E501
-TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
+TERMINAL = {s.value for s in JobStatus if s.terminal}
 IMAGE = base64.b64encode(encode(solid((200, 30, 30), (32, 32)))).decode()
-
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
-
-
-def gql(stack: RunningStack, query: str, **variables: Any) -> dict[str, Any]:
-    status, body = stack.graphql({"query": query, "variables": variables}, token=stack.token)
-    assert status == 200, body
-    result: dict[str, Any] = body
-    return result
 
 
 def submit(stack: RunningStack, **given: Any) -> dict[str, Any]:

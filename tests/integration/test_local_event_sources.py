@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 from tests.support.stack import RunningStack
+from tests.support.waiting import eventually
 
 QUEUE = "monolambda-local-WorkQueue"
 DEAD_LETTERS = "monolambda-local-WorkDeadLetters"
 TABLE = "monolambda-local-ItemsTable"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 def send(stack: RunningStack, *messages: tuple[str, str]) -> None:

@@ -55,6 +55,14 @@ class RunningStack:
         return status, json.loads(raw)
 
 
+def gql(stack: RunningStack, query: str, **variables: Any) -> dict[str, Any]:
+    """A GraphQL request as the stack's dev user; the answer's body (errors included)."""
+    status, body = stack.graphql({"query": query, "variables": variables}, token=stack.token)
+    assert status == 200, body
+    result: dict[str, Any] = body
+    return result
+
+
 JSON = {"content-type": "application/json"}
 # Session stacks answer a body that stalls with a 408 after this long (make dev: 10 s).
 REQUEST_TIMEOUT_S = 2
