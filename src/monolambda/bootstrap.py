@@ -169,11 +169,12 @@ def worker() -> SqsWorker:
 
 @cache
 def upload_trigger() -> UploadTrigger:
+    """S3: a job upload's notification writes its job (the registry, PynamoDB)."""
     with _long_lived():
         from monolambda.triggers.uploads import UploadTrigger  # noqa: PLC0415
 
-        settings()
-        return UploadTrigger()
+        _job_settings()
+        return UploadTrigger(jobs=lambda: services().jobs)
 
 
 @cache

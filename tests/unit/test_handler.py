@@ -63,13 +63,19 @@ def test_stream_records_reach_the_outbox(configure: Callable[..., None]) -> None
     assert handler(STREAM, FakeLambdaContext()) == {"batchItemFailures": []}
 
 
-def test_the_job_routes_need_their_settings(invoke: Invoke) -> None:
+@pytest.mark.parametrize("event", [SQS, S3])
+def test_the_job_routes_need_their_settings(invoke: Invoke, event: dict[str, Any]) -> None:
     with pytest.raises(RuntimeError, match="JOBS_TABLE"):
-        invoke(SQS)
+        invoke(event)
 
 
-def test_uploads_and_the_schedule_are_acknowledged(invoke: Invoke) -> None:
-    assert invoke(S3) is None
+def test_uploads_reach_the_upload_trigger(configure: Callable[..., None]) -> None:
+    configure(**JOBS)
+    # A record that is not an object's creation is counted and ignored, without a call.
+    assert handler(S3, FakeLambdaContext()) == {"not-a-creation": 1}
+
+
+def test_the_schedule_is_acknowledged(invoke: Invoke) -> None:
     assert invoke(SCHEDULE) is None
 
 

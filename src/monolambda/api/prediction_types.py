@@ -3,6 +3,7 @@
 import base64
 import binascii
 from collections.abc import Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, overload
 
 import strawberry
@@ -116,12 +117,23 @@ class FormField:
     value: str
 
 
+@strawberry.enum(description="What an upload is for.")
+class UploadPurpose(Enum):
+    PREDICTION = "PREDICTION"
+    JOB = "JOB"
+
+
 @strawberry.type(description="POST the file as multipart/form-data to `url` with `fields` first.")
 class Upload:
     url: str
     fields: list[FormField]
     key: str = strawberry.field(description="Pass as predict(input: {s3Key})")
     expires_in_seconds: int
+    job_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Purpose JOB: the id of the job the file starts once stored "
+        "(job(id) answers NOT_FOUND until then)",
+    )
 
     @classmethod
     def of(cls, grant: "UploadGrant") -> "Upload":
@@ -130,6 +142,7 @@ class Upload:
             fields=[FormField(name=name, value=value) for name, value in grant.form.fields],
             key=grant.key,
             expires_in_seconds=grant.expires_in_s,
+            job_id=strawberry.ID(grant.job_id) if grant.job_id else None,
         )
 
 

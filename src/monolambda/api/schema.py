@@ -26,6 +26,7 @@ from monolambda.api.prediction_types import (
     PredictInput,
     PredictionResult,
     Upload,
+    UploadPurpose,
     decode_image,
 )
 from monolambda.api.types import (
@@ -35,6 +36,7 @@ from monolambda.api.types import (
     Health,
     Version,
 )
+from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
 from monolambda.domain.jobs import JobStatus as DomainJobStatus
 from monolambda.settings import Settings
@@ -134,14 +136,31 @@ class Mutation:
         return ClientErrorReceipt(request_id=context.request_id)
 
     @strawberry.mutation(
-        description="A presigned S3 POST for one image under your own prefix, for images too "
-        "big for a request; then predict(input: {s3Key})."
+        description="A presigned S3 POST for one image under your own prefix. For images too "
+        "big for a request (then predict(input: {s3Key}) or submitJob(input: {s3Keys})), or, "
+        "with purpose JOB, a file that starts a job of its own once stored: follow it with "
+        "job(id: jobId)."
     )
-    def create_upload(self, info: Info, content_type: str, size: int) -> Upload:
+    def create_upload(
+        self,
+        info: Info,
+        content_type: str,
+        size: int,
+        purpose: UploadPurpose = UploadPurpose.PREDICTION,
+        model: str | None = None,
+    ) -> Upload:
         context = info.context
-        grant = context.services.predictions.create_upload(
-            caller=require_caller(context.caller), content_type=content_type, size=size
-        )
+        caller = require_caller(context.caller)
+        if purpose is UploadPurpose.JOB:
+            grant = context.services.jobs.create_upload(
+                caller=caller, content_type=content_type, size=size, model=model or None
+            )
+        else:
+            if model:
+                raise BadUserInputError("model is for purpose JOB only")
+            grant = context.services.predictions.create_upload(
+                caller=caller, content_type=content_type, size=size
+            )
         return Upload.of(grant)
 
     @strawberry.mutation(

@@ -15,8 +15,9 @@ import hmac
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
@@ -28,10 +29,13 @@ from monolambda.domain.jobs import (
     is_job_id,
     new_job_id,
 )
+from monolambda.domain.models import ModelManifest
 from monolambda.domain.ports import JobStore, ModelRegistry, PageKey, ResultStore, Uploads
+from monolambda.domain.uploads import UploadGrant, job_upload, job_upload_key, upload_job_id
 from monolambda.services.predictions import (
     PredictionLimits,
     check_top_k,
+    grant_upload,
     resolve_manifest,
     uploads_prefix,
 )
@@ -39,6 +43,8 @@ from monolambda.services.predictions import (
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 # Cursors this service makes are about 200 characters; anything far longer is not one.
 MAX_CURSOR_CHARS = 2048
+# A job started by an upload ranks this many labels per image (submitJob's default).
+UPLOAD_JOB_TOP_K = 3
 
 
 def utc_now() -> datetime:
@@ -65,6 +71,21 @@ class Submission:
     # False when an earlier submit with the same idempotency key made the job.
     created: bool
     dry_run: bool = False
+
+
+class UploadStartOutcome(StrEnum):
+    STARTED = "started"
+    # Storage told of the same object again (its notifications are at-least-once).
+    DUPLICATE = "duplicate"
+    NOT_A_JOB_UPLOAD = "not-a-job-upload"
+    # The model was removed between createUpload and the file's arrival.
+    UNKNOWN_MODEL = "unknown-model"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadStart:
+    outcome: UploadStartOutcome
+    job_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,22 +143,13 @@ class JobService:
         check_top_k(top_k)
         inputs = self._inputs(caller, images, s3_keys)
         manifest = resolve_manifest(self._registry(), model or self._default_model, version)
-        request = JobRequest(manifest.name, manifest.version, inputs, top_k)
-        now = self._clock()
-        job = Job(
-            id=new_job_id(caller.sub, idempotency_key),
+        job = self._new_job(
+            job_id=new_job_id(caller.sub, idempotency_key),
             owner=caller.sub,
-            model=manifest.name,
-            version=manifest.version,
-            status=JobStatus.QUEUED,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + timedelta(days=self.limits.retention_days),
-            total=inputs.count,
+            manifest=manifest,
+            inputs=inputs,
             top_k=top_k,
             correlation_id=correlation_id,
-            request_hash=request.fingerprint(),
-            inputs=inputs,
             idempotency_key=idempotency_key,
         )
         if dry_run:
@@ -151,6 +163,70 @@ class JobService:
                 "use a new key for a new job"
             )
         return Submission(job=existing, created=False)
+
+    def _new_job(
+        self,
+        *,
+        job_id: str,
+        owner: str,
+        manifest: ModelManifest,
+        inputs: JobInputs,
+        top_k: int,
+        correlation_id: str,
+        idempotency_key: str | None,
+    ) -> Job:
+        now = self._clock()
+        return Job(
+            id=job_id,
+            owner=owner,
+            model=manifest.name,
+            version=manifest.version,
+            status=JobStatus.QUEUED,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(days=self.limits.retention_days),
+            total=inputs.count,
+            top_k=top_k,
+            correlation_id=correlation_id,
+            request_hash=JobRequest(manifest.name, manifest.version, inputs, top_k).fingerprint(),
+            inputs=inputs,
+            idempotency_key=idempotency_key,
+        )
+
+    # --- jobs started by an upload ---------------------------------------------------------
+    def create_upload(
+        self, *, caller: Caller, content_type: str, size: int, model: str | None
+    ) -> UploadGrant:
+        """A presigned POST whose file, once stored, starts a job of its own (its id is
+        known now, so the caller can follow it)."""
+        name = model or self._default_model
+        resolve_manifest(self._registry(), name, None)  # an unknown model is refused now
+        key = job_upload_key(caller.sub, name)
+        grant = grant_upload(self._uploads(), self._upload_limits, key, content_type, size)
+        return replace(grant, job_id=upload_job_id(caller.sub, key))
+
+    def start_from_upload(self, key: str, *, correlation_id: str) -> UploadStart:
+        """The job an uploaded object starts, written once however often storage tells of
+        the object (its id comes from the key)."""
+        upload = job_upload(key)
+        if upload is None:
+            return UploadStart(UploadStartOutcome.NOT_A_JOB_UPLOAD)
+        try:
+            manifest = resolve_manifest(self._registry(), upload.model, None)
+        except BadUserInputError:
+            return UploadStart(UploadStartOutcome.UNKNOWN_MODEL, upload.job_id)
+        job = self._new_job(
+            job_id=upload.job_id,
+            owner=upload.owner,
+            manifest=manifest,
+            inputs=JobInputs(s3_keys=(key,)),
+            top_k=UPLOAD_JOB_TOP_K,
+            correlation_id=correlation_id,
+            idempotency_key=None,
+        )
+        if self._store.create(job) is None:
+            return UploadStart(UploadStartOutcome.STARTED, job.id)
+        return UploadStart(UploadStartOutcome.DUPLICATE, job.id)
 
     def _inputs(self, caller: Caller, images: Sequence[bytes], s3_keys: Sequence[str]) -> JobInputs:
         if bool(images) == bool(s3_keys):

@@ -19,6 +19,7 @@ from monolambda.domain.identity import Caller
 from monolambda.domain.models import ModelInfo, ModelManifest, Prediction, RankedLabel
 from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
 from monolambda.domain.uploads import UploadGrant
+from monolambda.domain.uploads import uploads_prefix as owner_prefix
 
 MAX_TOP_K = 20
 UPLOAD_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -35,7 +36,21 @@ class PredictionLimits:
 
 
 def uploads_prefix(caller: Caller) -> str:
-    return f"uploads/{caller.sub}/"
+    return owner_prefix(caller.sub)
+
+
+def grant_upload(
+    uploads: Uploads, limits: PredictionLimits, key: str, content_type: str, size: int
+) -> UploadGrant:
+    """A presigned POST for exactly `key`, once the file's type and size are checked."""
+    if content_type not in UPLOAD_CONTENT_TYPES:
+        raise BadUserInputError(
+            f"contentType must be one of {', '.join(sorted(UPLOAD_CONTENT_TYPES))}"
+        )
+    if not 1 <= size <= limits.max_upload_bytes:
+        raise BadUserInputError(f"size must be from 1 to {limits.max_upload_bytes} bytes")
+    form = uploads.presigned_post(key, content_type, size, limits.upload_expiry_s)
+    return UploadGrant(key=key, form=form, expires_in_s=limits.upload_expiry_s)
 
 
 class PredictionService:
@@ -129,16 +144,8 @@ class PredictionService:
         return self._run(self.manifest(model, version), images, top_k, budget)
 
     def create_upload(self, *, caller: Caller, content_type: str, size: int) -> UploadGrant:
-        if content_type not in UPLOAD_CONTENT_TYPES:
-            raise BadUserInputError(
-                f"contentType must be one of {', '.join(sorted(UPLOAD_CONTENT_TYPES))}"
-            )
-        if not 1 <= size <= self.limits.max_upload_bytes:
-            raise BadUserInputError(f"size must be from 1 to {self.limits.max_upload_bytes} bytes")
         key = f"{uploads_prefix(caller)}{uuid.uuid4()}"
-        expires = self.limits.upload_expiry_s
-        form = self._uploads.presigned_post(key, content_type, size, expires)
-        return UploadGrant(key=key, form=form, expires_in_s=expires)
+        return grant_upload(self._uploads, self.limits, key, content_type, size)
 
     def classify_each(
         self, manifest: ModelManifest, images: Sequence[bytes | DomainError], top_k: int
