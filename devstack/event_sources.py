@@ -13,6 +13,11 @@ idle, as Lambda polls; a failed batch is retried in place (blocking its shard, a
 the lowest failed sequence number with ReportBatchItemFailures, split in two on a function
 error with BisectBatchOnFunctionError, until MaximumRetryAttempts; then a record of the batch
 goes to the OnFailure queue and the shard moves on.
+
+S3 notifications: moto sends a bucket's events to a queue of the local stack's own, and a
+poller invokes the function with each event as S3 does (asynchronously, one event at a
+time); a failed invocation is tried twice more, as Lambda retries an asynchronous event,
+then dropped with a log line.
 """
 
 from __future__ import annotations
@@ -26,11 +31,20 @@ import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from devstack.template import SqsMapping, StreamMapping
 
 Invoke = Callable[[dict[str, Any]], Any]
+
+
+class Poller(Protocol):
+    """One event source's delivery to the function, on threads of its own."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
 # Lambda's pollers long-poll; a short wait keeps Ctrl-C and test resets prompt.
 _WAIT_SECONDS = 1
 
@@ -373,3 +387,77 @@ def failure_reporter(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], Non
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
 
     return report
+
+
+# Lambda runs an asynchronous event up to three times in all (MaximumRetryAttempts 2); the
+# waits between (a minute, then two, on AWS) are shortened locally.
+_ASYNC_ATTEMPTS = 3
+_ASYNC_RETRY_S = 2
+
+
+class NotificationPoller:
+    """A bucket's notifications, from the relay queue to the function."""
+
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        queue_url: str,
+        invoke: Invoke,
+        name: str,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+        self._invoke = invoke
+        self._name = name
+        self._log = log or (lambda line: print(line, file=sys.stderr))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"s3:{name}", daemon=True)
+        self.delivered = 0
+        self.dropped = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=_WAIT_SECONDS + 10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for message in self._sqs.receive_message(
+                    QueueUrl=self._queue_url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=_WAIT_SECONDS,
+                    MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                ).get("Messages", []):
+                    self._deliver(message)
+            except Exception:  # noqa: BLE001 - the poller outlives a stand-in hiccup (or a reset)
+                if not self._stop.is_set():
+                    self._stop.wait(1)
+
+    def _deliver(self, message: dict[str, Any]) -> None:
+        event = json.loads(message.get("Body") or "{}")
+        if isinstance(event, dict) and event.get("Records"):  # not S3's s3:TestEvent
+            try:
+                self._invoke(event)
+                self.delivered += 1
+            except Exception:  # noqa: BLE001 - as Lambda: retried, then dropped and logged
+                receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+                if receives < _ASYNC_ATTEMPTS:
+                    self._log(
+                        f"[s3] {self._name}: the function failed (attempt {receives}); "
+                        f"retried in {_ASYNC_RETRY_S} s:\n{traceback.format_exc()}"
+                    )
+                    self._sqs.change_message_visibility(
+                        QueueUrl=self._queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=_ASYNC_RETRY_S,
+                    )
+                    return
+                self.dropped += 1
+                self._log(f"[s3] {self._name}: the function failed {receives} times; dropped")
+        self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])

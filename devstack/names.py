@@ -19,6 +19,11 @@ LOCAL_CLIENT_ID = "monolambda-local-client"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
+# The uuid part of the local stack's id (a deployed stack's is random): the template names
+# the data bucket from it.
+LOCAL_STACK_UUID = "5f1ea7c0-0000-4000-8000-10ca15ac0000"
+
+
 class UnresolvableError(Exception):
     """An intrinsic refers to something the local stack does not have."""
 
@@ -69,6 +74,14 @@ class LocalNames:
             return f"{self.stack_name}-{logical_id}.fifo"
         return f"{self.stack_name}-{logical_id}"
 
+    def notification_queue(self, bucket: str) -> str:
+        """The local stack's own queue that a bucket's notifications go through on their way
+        to the function (moto sends S3 events to SQS, not to a process of ours)."""
+        return f"{self.stack_name}-{bucket}-notifications"
+
+    def notification_queue_url(self, bucket: str) -> str:
+        return f"{self._sqs_endpoint}/{self.account}/{self.notification_queue(bucket)}"
+
     def queue_url(self, logical_id: str) -> str:
         if logical_id in self._deployed:
             return self._deployed[logical_id]
@@ -81,7 +94,8 @@ class LocalNames:
             "AWS::Partition": "aws",
             "AWS::StackName": self.stack_name,
             "AWS::StackId": (
-                f"arn:aws:cloudformation:{self.region}:{LOCAL_ACCOUNT}:stack/{self.stack_name}/x"
+                f"arn:aws:cloudformation:{self.region}:{LOCAL_ACCOUNT}:stack/{self.stack_name}/"
+                + LOCAL_STACK_UUID
             ),
             "AWS::URLSuffix": "amazonaws.com",
         }

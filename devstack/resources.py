@@ -15,7 +15,7 @@ from botocore.config import Config
 
 from devstack import secrets as secure_parameters
 from devstack.names import LocalNames
-from devstack.template import LocalTemplate, Resource
+from devstack.template import BucketNotification, LocalTemplate, Resource
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 # The services the local stack stands in for (boto3's stubs type clients by name).
@@ -78,6 +78,8 @@ class LocalResources:
                     Bucket=name, VersioningConfiguration={"Status": "Enabled"}
                 )
             made.append(f"bucket    {name}")
+        for notification in self._template.bucket_notifications:
+            made.append(self._relay_notifications(notification))
         for parameter in self._template.of_type("AWS::SSM::Parameter"):
             name = self._names.physical_name(parameter.logical_id)
             self._ssm.put_parameter(
@@ -168,6 +170,35 @@ class LocalResources:
             )
         self._sqs.create_queue(QueueName=name, Attributes=attributes)
         return f"queue     {name}"
+
+    def _relay_notifications(self, notification: BucketNotification) -> str:
+        """The bucket's notifications sent to a queue of the local stack's own, from which
+        devstack.event_sources.NotificationPoller invokes the function as S3 would."""
+        queue = self._names.notification_queue(notification.bucket)
+        url = self._sqs.create_queue(QueueName=queue)["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        self._s3.put_bucket_notification_configuration(
+            Bucket=self._names.physical_name(notification.bucket),
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": arn["Attributes"]["QueueArn"],
+                        "Events": list(notification.events),
+                        "Filter": {
+                            "Key": {
+                                "FilterRules": [
+                                    {"Name": name, "Value": value}
+                                    for name, value in notification.filter_rules
+                                ]
+                            }
+                        },
+                    }
+                ]
+            },
+        )
+        return f"notify    {notification.function} of {', '.join(notification.events)} in " + (
+            self._names.physical_name(notification.bucket)
+        )
 
     # --- reset -----------------------------------------------------------------------------
     def reset(self) -> None:

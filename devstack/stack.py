@@ -19,7 +19,13 @@ from typing import Any
 import psutil
 
 from devstack import auth
-from devstack.event_sources import SqsPoller, StreamPoller, failure_reporter
+from devstack.event_sources import (
+    NotificationPoller,
+    Poller,
+    SqsPoller,
+    StreamPoller,
+    failure_reporter,
+)
 from devstack.gateway import Answer, Gateway
 from devstack.graphiql import OfflineGraphiQL
 from devstack.http_server import GatewayApp, LocalServer
@@ -93,7 +99,7 @@ class Stack:
         self.template: LocalTemplate | None = None
         self.standins: list[StandIn] = []
         self.functions: dict[str, LocalFunction] = {}
-        self.pollers: list[SqsPoller | StreamPoller] = []
+        self.pollers: list[Poller] = []
         self.resources: LocalResources | None = None
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
@@ -309,10 +315,22 @@ class Stack:
                     else None,
                 )
             )
+        notification_pollers = [
+            NotificationPoller(
+                sqs=sqs,
+                queue_url=names.notification_queue_url(n.bucket),
+                invoke=self.functions[n.function].invoke_event,
+                name=names.physical_name(n.bucket),
+            )
+            for n in template.bucket_notifications
+        ]
+        for n in template.bucket_notifications:
+            concurrency[n.function] = concurrency.get(n.function, 0) + 1
         for name, count in concurrency.items():
             self.functions[name].set_event_concurrency(count)
         self.pollers += sqs_pollers
         self.pollers += stream_pollers
+        self.pollers += notification_pollers
         for poller in self.pollers:
             poller.start()
 

@@ -115,6 +115,18 @@ class StreamMapping:
 
 
 @dataclass(frozen=True)
+class BucketNotification:
+    """A bucket's NotificationConfiguration.LambdaConfigurations entry: which new objects
+    invoke which function (asynchronously, as S3 does)."""
+
+    bucket: str  # the bucket's logical id
+    function: str
+    events: tuple[str, ...]
+    # S3's own filter rules, as the API takes them: [{"Name": "prefix", "Value": ...}].
+    filter_rules: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class JwtAuthorizer:
     name: str
     issuer: Any  # intrinsics until devstack.names resolves them
@@ -130,6 +142,7 @@ class LocalTemplate:
     resources: dict[str, Resource] = field(default_factory=dict)
     sqs_mappings: list[SqsMapping] = field(default_factory=list)
     stream_mappings: list[StreamMapping] = field(default_factory=list)
+    bucket_notifications: list[BucketNotification] = field(default_factory=list)
     authorizers: dict[str, JwtAuthorizer] = field(default_factory=dict)
     # Metadata.monolambda.SecureParameters: SecureString names (intrinsics unresolved) that
     # the deploy creates with a random value, and the local stack too.
@@ -209,6 +222,7 @@ def load(
         stream_mappings=[
             stream for r in resources.values() if (stream := _stream_mapping(r, resources))
         ],
+        bucket_notifications=[n for r in resources.values() for n in _bucket_notifications(r)],
         authorizers={a.name: a for r in resources.values() for a in _authorizers(r)},
         secure_parameters=list(
             ((raw.get("Metadata") or {}).get("monolambda") or {}).get("SecureParameters") or []
@@ -381,6 +395,30 @@ def _stream_mapping(resource: Resource, resources: Mapping[str, Resource]) -> St
         on_failure=on_failure,
         enabled=bool(props.get("Enabled", True)),
     )
+
+
+def _bucket_notifications(resource: Resource) -> list[BucketNotification]:
+    if resource.type != "AWS::S3::Bucket":
+        return []
+    configuration = resource.properties.get("NotificationConfiguration") or {}
+    found: list[BucketNotification] = []
+    for entry in configuration.get("LambdaConfigurations") or []:
+        function = entry.get("Function")
+        if not (isinstance(function, dict) and "Fn::GetAtt" in function):
+            raise TemplateError(
+                f"{resource.logical_id}: a notification's Function must be "
+                "!GetAtt <function>.Arn locally"
+            )
+        rules = ((entry.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        found.append(
+            BucketNotification(
+                bucket=resource.logical_id,
+                function=_get_att(function["Fn::GetAtt"])[0],
+                events=(str(entry["Event"]),),
+                filter_rules=tuple((str(r["Name"]), str(r["Value"])) for r in rules),
+            )
+        )
+    return found
 
 
 def _get_att(argument: Any) -> tuple[str, str]:

@@ -279,6 +279,14 @@ def test_the_sample_sqs_event_runs_through_the_worker(function: Function) -> Non
     assert states(function.stack, ids)[ids[0]]["status"] == "SUCCEEDED"
 
 
+def test_the_sample_s3_event_starts_one_job(function: Function) -> None:
+    """events/s3-job-upload.json, as `sam local invoke -e` would pass it: the job its key asks
+    for is written once, however often the event comes."""
+    event = json.loads((ROOT / "events" / "s3-job-upload.json").read_text())
+    assert function.invoke(event) == {"started": 1}
+    assert function.invoke(event) == {"duplicate": 1}
+
+
 class CancelFirst:
     """A botocore hook that, just before the worker's `nth` UpdateItem of a job, has the job's
     owner cancel it over the API (the cancel lands while the job runs, between two of its

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack import auth
 from devstack.names import LOCAL_CLIENT_ID, LOCAL_ISSUER
-from tests.support.stack import RunningStack, http
+from tests.support.stack import LOCAL_BUCKET, RunningStack, http
 
 ME = {"query": "{ me { sub groups } }"}
 
@@ -99,9 +99,9 @@ def test_deep_health_reads_the_aws_dependencies(stack: RunningStack) -> None:
     assert checks["model-bucket"] == {
         "name": "model-bucket",
         "status": "OK",
-        "detail": "reachable: monolambda-local-databucket",
+        "detail": f"reachable: {LOCAL_BUCKET}",
     }
     assert checks["model-pointers"]["status"] == "OK"
     _, body = stack.graphql({"query": "{ health { checks { name detail } } }"}, stack.token)
     shallow = {c["name"]: c["detail"] for c in body["data"]["health"]["checks"]}
-    assert shallow["model-bucket"] == "configured: monolambda-local-databucket"
+    assert shallow["model-bucket"] == f"configured: {LOCAL_BUCKET}"

@@ -19,7 +19,7 @@ import pytest
 
 from devstack import auth
 from tests.support.processes import ROOT
-from tests.support.stack import REQUEST_TIMEOUT_S, RunningStack, http
+from tests.support.stack import LOCAL_BUCKET, REQUEST_TIMEOUT_S, RunningStack, http
 
 HEALTH = json.dumps({"query": "{ health { status } }"}).encode()
 
@@ -120,10 +120,8 @@ def test_other_host_names_are_refused(stack: RunningStack, host: str) -> None:
 
 def item_count(stack: RunningStack) -> int:
     s3 = stack.client("s3")
-    s3.put_object(Bucket="monolambda-local-databucket", Key="uploads/probe/x", Body=b"x")
-    return len(
-        s3.list_objects_v2(Bucket="monolambda-local-databucket", Prefix="uploads/")["Contents"]
-    )
+    s3.put_object(Bucket=LOCAL_BUCKET, Key="uploads/probe/x", Body=b"x")
+    return len(s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix="uploads/")["Contents"])
 
 
 @pytest.mark.parametrize(
@@ -144,7 +142,7 @@ def test_simple_cross_site_requests_cannot_reset_the_stack(
     answer, _, _ = http(f"{stack.api}/_devstack/reset", data=b"x=1", headers=headers, method="POST")
     assert answer == status
     s3 = stack.client("s3")
-    kept = s3.list_objects_v2(Bucket="monolambda-local-databucket", Prefix="uploads/")
+    kept = s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix="uploads/")
     assert kept["KeyCount"] == 1  # nothing was reset
 
 
@@ -163,9 +161,7 @@ def test_the_stacks_own_tools_reset_it(stack: RunningStack) -> None:
     )
     assert status == 200
     s3 = stack.client("s3")
-    assert (
-        s3.list_objects_v2(Bucket="monolambda-local-databucket", Prefix="uploads/")["KeyCount"] == 0
-    )
+    assert s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix="uploads/")["KeyCount"] == 0
 
 
 def test_make_token_signs_with_the_stacks_own_key(stack: RunningStack) -> None:

@@ -12,9 +12,9 @@ from monolambda.adapters.model_cache import ModelFileCache
 from monolambda.adapters.s3_models import S3ModelRegistry
 from monolambda.domain.errors import NotFoundError
 from monolambda.domain.models import ModelUnavailableError
-from tests.support.stack import RunningStack
+from tests.support.stack import LOCAL_BUCKET, RunningStack
 
-BUCKET = "monolambda-local-databucket"
+BUCKET = LOCAL_BUCKET
 POINTER = "/monolambda-local/models/digits/current"
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
-import urllib.request
-import uuid
 from typing import Any
 
 import numpy as np
@@ -15,13 +12,13 @@ from sklearn.datasets import load_digits
 from devstack import auth
 from tests.support.images import digit_drawing, encode, solid
 from tests.support.processes import predict_command
-from tests.support.stack import RunningStack
+from tests.support.stack import LOCAL_BUCKET, RunningStack, post_form
 
 PREDICT = """query($i: PredictInput!) {
   predict(input: $i) { model version labels { label score } timings { decodeMs inferenceMs } }
 }"""
 BATCH = "query($i: PredictBatchInput!) { predictBatch(input: $i) { labels { label } } }"
-BUCKET = "monolambda-local-databucket"
+BUCKET = LOCAL_BUCKET
 
 
 def b64(data: bytes) -> str:
@@ -135,28 +132,6 @@ def test_models(stack: RunningStack) -> None:
     assert found["digits"]["input"] == {"width": 8, "height": 8, "colour": "L", "layout": "NC"}
     assert found["colours"]["labels"] == ["red", "green", "blue"]
     assert found["digits"]["versions"] == ["1"]
-
-
-def post_form(url: str, fields: dict[str, str], content: bytes) -> None:
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="d.png"\r\n'
-        f"Content-Type: image/png\r\n\r\n".encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(  # noqa: S310 - the local moto
-        url,
-        data=b"".join(parts),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        assert response.status in (200, 201, 204)
-        json.dumps({"status": response.status})
 
 
 def test_the_predict_command(stack: RunningStack, tmp_path: Any) -> None:

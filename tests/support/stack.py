@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from devstack.resources import Service
 from tests.support.processes import ROOT, start, stop
 
 FIXTURE_TEMPLATE = ROOT / "tests" / "fixtures" / "stack" / "template.yaml"
+# template.yaml's data bucket, as the local stack names it (from the account and stack id).
+LOCAL_BUCKET = "monolambda-123456789012-10ca15ac0000"
 
 
 @dataclass
@@ -81,6 +84,28 @@ def http(
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
+
+
+def post_form(url: str, fields: dict[str, str], content: bytes) -> None:
+    """A browser's multipart POST of a presigned upload form, with the file last."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="d.png"\r\n'
+        f"Content-Type: image/png\r\n\r\n".encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(  # noqa: S310 - the local moto
+        url,
+        data=b"".join(parts),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status in (200, 201, 204)
 
 
 def launch(state_dir: Path, *extra: str) -> RunningStack:

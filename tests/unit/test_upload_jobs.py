@@ -80,9 +80,7 @@ def test_create_upload_for_a_job_refuses_an_unknown_model_and_a_bad_file() -> No
 def test_a_hundred_duplicate_notifications_write_one_job() -> None:
     store = FakeJobStore()
     service = job_service(store)
-    key = service.create_upload(
-        caller=ALICE, content_type="image/png", size=10, model=None
-    ).key
+    key = service.create_upload(caller=ALICE, content_type="image/png", size=10, model=None).key
     trigger = UploadTrigger(jobs=lambda: service)
     outcomes: dict[str, int] = {}
     for _ in range(100):
