@@ -3,7 +3,7 @@
 python -m devstack [--port 3000] [--dynamodb-port 8000] [--moto-port 5000] [--moto-only]
                    [--parameter-overrides Name=Value ...] [--env-vars env.json]
                    [--template template.yaml] [--state-dir .dev] [--reset] [--quiet]
-                   [--no-event-sources]
+                   [--no-event-sources] [--schedule-every SECONDS]
 """
 
 from __future__ import annotations
@@ -57,6 +57,14 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         help="run no SQS or stream mapping (messages and records wait for you)",
     )
     parser.add_argument(
+        "--schedule-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run the template's schedules this often rather than at their rate "
+        "(POST /_devstack/tick runs them now)",
+    )
+    parser.add_argument(
         "--request-timeout",
         type=float,
         default=10.0,
@@ -85,6 +93,7 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         region=args.region or (_configured_region() if args.aws else LOCAL_REGION),
         request_timeout_s=args.request_timeout,
         event_sources=not args.no_event_sources,
+        schedule_every_s=args.schedule_every,
     )
     return options, args.reset
 

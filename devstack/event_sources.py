@@ -14,6 +14,9 @@ the lowest failed sequence number with ReportBatchItemFailures, split in two on 
 error with BisectBatchOnFunctionError, until MaximumRetryAttempts; then a record of the batch
 goes to the OnFailure queue and the shard moves on.
 
+Schedules: each rate() rule invokes the function with EventBridge's Scheduled Event once a
+period (or sooner, when the local stack is asked to tick).
+
 S3 notifications: moto sends a bucket's events to a queue of the local stack's own, and a
 poller invokes the function with each event as S3 does (asynchronously, one event at a
 time); a failed invocation is tried twice more, as Lambda retries an asynchronous event,
@@ -29,11 +32,12 @@ import sys
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from devstack.template import SqsMapping, StreamMapping
+from devstack.template import Schedule, SqsMapping, StreamMapping
 
 Invoke = Callable[[dict[str, Any]], Any]
 
@@ -44,6 +48,7 @@ class Poller(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
+
 
 # Lambda's pollers long-poll; a short wait keeps Ctrl-C and test resets prompt.
 _WAIT_SECONDS = 1
@@ -461,3 +466,68 @@ class NotificationPoller:
                 self.dropped += 1
                 self._log(f"[s3] {self._name}: the function failed {receives} times; dropped")
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class Ticker:
+    """A schedule's rule: a Scheduled Event to the function once a period."""
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        *,
+        invoke: Invoke,
+        region: str,
+        account: str,
+        interval_s: float | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.schedule = schedule
+        self._invoke = invoke
+        self._region = region
+        self._account = account
+        self.interval_s = interval_s or schedule.interval_s
+        self._log = log or (lambda line: print(line, file=sys.stderr))
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # one tick at a time, as one rule's invocations are
+        self._thread = threading.Thread(
+            target=self._run, name=f"schedule:{schedule.logical_id}", daemon=True
+        )
+        self.ticks = 0
+
+    def start(self) -> None:
+        if self.schedule.enabled:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def tick(self) -> Any:
+        """One Scheduled Event now; the function's answer."""
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self._account,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self._region,
+            "resources": [
+                f"arn:aws:events:{self._region}:{self._account}:rule/{self.schedule.logical_id}"
+            ],
+            "detail": {},
+        }
+        with self._lock:
+            self.ticks += 1
+            return self._invoke(event)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - as EventBridge: the next period comes anyway
+                self._log(
+                    f"[schedule] {self.schedule.logical_id}: the function failed:\n"
+                    + traceback.format_exc()
+                )

@@ -24,6 +24,7 @@ from devstack.event_sources import (
     Poller,
     SqsPoller,
     StreamPoller,
+    Ticker,
     failure_reporter,
 )
 from devstack.gateway import Answer, Gateway
@@ -73,6 +74,8 @@ class StackOptions:
     # False: no event source runs (the queue and the stream keep what they get; tests and
     # debugging consume them by hand).
     event_sources: bool = True
+    # Every schedule this often rather than at its rate (None: as the template says).
+    schedule_every_s: float | None = None
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Stack:
         self.standins: list[StandIn] = []
         self.functions: dict[str, LocalFunction] = {}
         self.pollers: list[Poller] = []
+        self.tickers: list[Ticker] = []
         self.resources: LocalResources | None = None
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
@@ -157,7 +161,10 @@ class Stack:
                 self.functions,
                 authorizers=verifiers,
                 graphiql=OfflineGraphiQL(token=self.token if verifiers and self.token else None),
-                extra_routes={("POST", "/_devstack/reset"): self._reset_answer},
+                extra_routes={
+                    ("POST", "/_devstack/reset"): self._reset_answer,
+                    ("POST", "/_devstack/tick"): self._tick_answer,
+                },
             )
             self.server = LocalServer(
                 GatewayApp(
@@ -169,9 +176,20 @@ class Stack:
                 self.options.host,
                 api_port,
             )
-            # With --aws, the deployed mappings are live.
-            if self.endpoints is not None and self.options.event_sources:
-                self._start_pollers(template, names, self.endpoints)
+            # With --aws, the deployed mappings and rules are live.
+            if self.endpoints is not None:
+                self.tickers = [
+                    Ticker(
+                        schedule,
+                        invoke=self.functions[schedule.function].invoke_event,
+                        region=self.options.region,
+                        account=names.account,
+                        interval_s=self.options.schedule_every_s,
+                    )
+                    for schedule in template.schedules
+                ]
+                if self.options.event_sources:
+                    self._start_pollers(template, names, self.endpoints)
             api = f"http://{self.options.host}:{self.server.port}"
             StackState(
                 pid=os.getpid(),
@@ -326,11 +344,14 @@ class Stack:
         ]
         for n in template.bucket_notifications:
             concurrency[n.function] = concurrency.get(n.function, 0) + 1
+        for ticker in self.tickers:
+            concurrency[ticker.schedule.function] = concurrency.get(ticker.schedule.function, 0) + 1
         for name, count in concurrency.items():
             self.functions[name].set_event_concurrency(count)
         self.pollers += sqs_pollers
         self.pollers += stream_pollers
         self.pollers += notification_pollers
+        self.pollers += self.tickers
         for poller in self.pollers:
             poller.start()
 
@@ -338,6 +359,11 @@ class Stack:
     def _stream_arn_of(names: LocalNames, table: str) -> Callable[[], str | None]:
         # Learned when the table is made, and again after every reset.
         return lambda: names.learned.get((table, "StreamArn"))
+
+    def _tick_answer(self) -> Answer:
+        """Every schedule once, now (tests and operators need not wait for the rate)."""
+        answers = {t.schedule.logical_id: t.tick() for t in self.tickers}
+        return 200, [("content-type", "application/json")], json.dumps(answers).encode()
 
     def _reset_answer(self) -> Answer:
         if self.resources is None:  # never wipe a deployed stack's data
@@ -372,6 +398,16 @@ class Stack:
             f"{m.maximum_retry_attempts} retries"
             + (f", failures to {m.on_failure})" if m.on_failure else ")")
             for m in template.stream_mappings
+        ]
+        lines += [
+            f"  S3 -> {n.function}: {', '.join(n.events)} in {n.bucket}"
+            + "".join(f" ({name} {value})" for name, value in n.filter_rules)
+            for n in template.bucket_notifications
+        ]
+        lines += [
+            f"  schedule -> {t.schedule.function}: every {t.interval_s:g} s"
+            f" ({t.schedule.expression}; POST {api}/_devstack/tick runs it now)"
+            for t in self.tickers
         ]
         if not self.options.event_sources:
             lines.append("  event sources off (--no-event-sources): queues and streams keep it all")

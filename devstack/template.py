@@ -127,6 +127,21 @@ class BucketNotification:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """An AWS::Events::Rule with a rate() expression whose target is a function."""
+
+    logical_id: str
+    function: str
+    expression: str
+    interval_s: float
+    enabled: bool
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
 class JwtAuthorizer:
     name: str
     issuer: Any  # intrinsics until devstack.names resolves them
@@ -143,6 +158,7 @@ class LocalTemplate:
     sqs_mappings: list[SqsMapping] = field(default_factory=list)
     stream_mappings: list[StreamMapping] = field(default_factory=list)
     bucket_notifications: list[BucketNotification] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
     authorizers: dict[str, JwtAuthorizer] = field(default_factory=dict)
     # Metadata.monolambda.SecureParameters: SecureString names (intrinsics unresolved) that
     # the deploy creates with a random value, and the local stack too.
@@ -223,6 +239,7 @@ def load(
             stream for r in resources.values() if (stream := _stream_mapping(r, resources))
         ],
         bucket_notifications=[n for r in resources.values() for n in _bucket_notifications(r)],
+        schedules=[s for r in resources.values() for s in _schedules(r, functions)],
         authorizers={a.name: a for r in resources.values() for a in _authorizers(r)},
         secure_parameters=list(
             ((raw.get("Metadata") or {}).get("monolambda") or {}).get("SecureParameters") or []
@@ -419,6 +436,31 @@ def _bucket_notifications(resource: Resource) -> list[BucketNotification]:
             )
         )
     return found
+
+
+def _schedules(resource: Resource, functions: Mapping[str, Function]) -> list[Schedule]:
+    if resource.type != "AWS::Events::Rule" or "ScheduleExpression" not in resource.properties:
+        return []
+    expression = str(resource.properties["ScheduleExpression"])
+    found = _RATE.fullmatch(expression)
+    if found is None:
+        raise TemplateError(
+            f"{resource.logical_id}: the local stack runs rate() schedules only, not {expression}"
+        )
+    interval = int(found.group(1)) * _UNIT_S[found.group(2).rstrip("s")]
+    return [
+        Schedule(
+            logical_id=resource.logical_id,
+            function=function,
+            expression=expression,
+            interval_s=float(interval),
+            enabled=resource.properties.get("State", "ENABLED") == "ENABLED",
+        )
+        for target in resource.properties.get("Targets") or []
+        if isinstance(target.get("Arn"), dict)
+        and "Fn::GetAtt" in target["Arn"]
+        and (function := _get_att(target["Arn"]["Fn::GetAtt"])[0]) in functions
+    ]
 
 
 def _get_att(argument: Any) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from monolambda.handler import handler
 from tests.support.apigw import FakeLambdaContext
 
 # The local stack's fixtures (app_stack, fixture_stack, stack, resources_stack).
-pytest_plugins = ["tests.support.stack"]
+pytest_plugins = ["tests.support.stack", "tests.support.in_process"]
 
 Invoke = Callable[..., dict[str, Any]]
 

@@ -189,11 +189,22 @@ def stream_trigger() -> StreamTrigger:
 
 @cache
 def schedule_trigger() -> ScheduleTrigger:
+    """The schedule: the sweeper (PynamoDB only)."""
     with _long_lived():
+        from monolambda.services.sweeper import Sweeper, SweepSettings  # noqa: PLC0415
         from monolambda.triggers.schedule import ScheduleTrigger  # noqa: PLC0415
 
-        settings()
-        return ScheduleTrigger()
+        jobs = _job_settings()
+        sweeper = Sweeper(
+            store=_job_store(),
+            settings=SweepSettings(
+                stale_after_s=jobs.sweep_stale_after_s,
+                max_jobs=jobs.sweep_max_jobs,
+                max_requeues=jobs.sweep_max_requeues,
+                max_receives=jobs.max_receives,
+            ),
+        )
+        return ScheduleTrigger(sweeper=lambda: sweeper)
 
 
 def reset() -> None:

@@ -80,6 +80,11 @@ class JobSettings:
     max_images: int
     # SSM SecureString holding the key that signs list cursors (None: jobs() is UNAVAILABLE).
     cursor_key_parameter: str | None
+    # The sweeper (services/sweeper.py): how long an open job may stay unchanged, how many
+    # jobs one run looks at, how many re-enqueues before a job is failed.
+    sweep_stale_after_s: int = 900
+    sweep_max_jobs: int = 200
+    sweep_max_requeues: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +167,9 @@ def _jobs(env: Mapping[str, str]) -> JobSettings | None:
         progress_interval_s=_int(env, "JOB_PROGRESS_INTERVAL_S", 5, minimum=1),
         max_images=_int(env, "JOB_MAX_IMAGES", 500, minimum=1),
         cursor_key_parameter=env.get("CURSOR_KEY_PARAMETER", "").strip() or None,
+        sweep_stale_after_s=_int(env, "SWEEP_STALE_AFTER_S", 900, minimum=1),
+        sweep_max_jobs=_int(env, "SWEEP_MAX_JOBS", 200, minimum=1),
+        sweep_max_requeues=_int(env, "SWEEP_MAX_REQUEUES", 3, minimum=0),
     )
 
 

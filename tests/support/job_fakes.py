@@ -15,6 +15,7 @@ from monolambda.domain.jobs import (
     JobMessage,
     JobOutcome,
     JobStatus,
+    OpenJob,
     sources_of,
 )
 from monolambda.domain.ports import JobStore, PageKey, ResultStore
@@ -142,6 +143,45 @@ class FakeJobStore:
         if not self._held_by(job, holder):
             return False
         return self._move(job.id, job.owner, JobStatus.QUEUED, now, error=error) is not None
+
+    def stale(self, before: datetime, limit: int) -> list[OpenJob]:
+        self.calls.append("stale")
+        open_jobs = [
+            OpenJob(
+                id=j.id,
+                owner=j.owner,
+                status=j.status,
+                updated_at=j.updated_at,
+                attempts=j.attempts,
+                enqueues=j.enqueues,
+                lease_until=j.lease_until,
+            )
+            for j in self.jobs.values()
+            if not j.status.terminal and j.updated_at < before
+        ]
+        return sorted(open_jobs, key=lambda j: j.updated_at)[:limit]
+
+    def _unchanged(self, job: OpenJob) -> bool:
+        current = self.jobs.get(job.id)
+        return (
+            current is not None
+            and current.status is job.status
+            and current.updated_at == job.updated_at
+        )
+
+    def requeue(self, job: OpenJob, now: datetime) -> bool:
+        self.calls.append("requeue")
+        if not self._unchanged(job):
+            return False
+        moved = self._move(job.id, job.owner, JobStatus.QUEUED, now, enqueues=job.enqueues + 1)
+        return moved is not None
+
+    def abandon(self, job: OpenJob, error: JobError, now: datetime) -> bool:
+        self.calls.append("abandon")
+        if not self._unchanged(job):
+            return False
+        moved = self._move(job.id, job.owner, JobStatus.FAILED, now, finished_at=now, error=error)
+        return moved is not None
 
 
 @dataclass

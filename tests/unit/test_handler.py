@@ -63,7 +63,7 @@ def test_stream_records_reach_the_outbox(configure: Callable[..., None]) -> None
     assert handler(STREAM, FakeLambdaContext()) == {"batchItemFailures": []}
 
 
-@pytest.mark.parametrize("event", [SQS, S3])
+@pytest.mark.parametrize("event", [SQS, S3, SCHEDULE])
 def test_the_job_routes_need_their_settings(invoke: Invoke, event: dict[str, Any]) -> None:
     with pytest.raises(RuntimeError, match="JOBS_TABLE"):
         invoke(event)
@@ -73,10 +73,6 @@ def test_uploads_reach_the_upload_trigger(configure: Callable[..., None]) -> Non
     configure(**JOBS)
     # A record that is not an object's creation is counted and ignored, without a call.
     assert handler(S3, FakeLambdaContext()) == {"not-a-creation": 1}
-
-
-def test_the_schedule_is_acknowledged(invoke: Invoke) -> None:
-    assert invoke(SCHEDULE) is None
 
 
 def test_each_routes_part_is_built_once(configure: Callable[..., None]) -> None:

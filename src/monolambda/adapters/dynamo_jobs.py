@@ -34,6 +34,7 @@ from monolambda.domain.jobs import (
     JobInputs,
     JobOutcome,
     JobStatus,
+    OpenJob,
     results_from_json,
     results_to_json,
     sources_of,
@@ -333,6 +334,53 @@ class DynamoJobStore:
                 raise
         return True
 
+    # --- for the sweeper ------------------------------------------------------------------
+    def stale(self, before: datetime, limit: int) -> list[OpenJob]:
+        # The open-jobs index is sparse (open jobs only) and sorted by updated_at in each
+        # shard: each read returns old open jobs and nothing else.
+        per_shard = -(-limit // OPEN_SHARDS)
+        found: list[OpenJob] = []
+        with _translated():
+            for shard in range(OPEN_SHARDS):
+                records = JobRecord.open_jobs.query(
+                    f"open#{shard}",
+                    JobRecord.updated_at < before,
+                    limit=per_shard,
+                    page_size=per_shard,
+                )
+                found += [_open_job(r) for r in records]
+        return sorted(found, key=lambda j: j.updated_at)[:limit]
+
+    def requeue(self, job: OpenJob, now: datetime) -> bool:
+        return (
+            self._move(
+                job.id,
+                job.owner,
+                JobStatus.QUEUED,
+                now=now,
+                actions=[JobRecord.enqueues.add(1)],
+                condition=_unchanged(job),
+            )
+            is not None
+        )
+
+    def abandon(self, job: OpenJob, error: JobError, now: datetime) -> bool:
+        return (
+            self._move(
+                job.id,
+                job.owner,
+                JobStatus.FAILED,
+                now=now,
+                actions=[
+                    JobRecord.finished_at.set(now),
+                    JobRecord.error_code.set(error.code),
+                    JobRecord.error_message.set(error.message),
+                ],
+                condition=_unchanged(job),
+            )
+            is not None
+        )
+
     # --- read -----------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
         with _translated():
@@ -390,6 +438,27 @@ def _translated() -> Iterator[None]:
         if e.cause_response_code in _THROTTLED:
             raise TransientError("the job store is busy; try again in a moment") from e
         raise
+
+
+def _unchanged(job: OpenJob) -> Condition:
+    """The job is as the sweeper read it: a worker's progress, a cancel or another sweep in
+    between changes updated_at (every write does), and this write is refused."""
+    unchanged: Condition = (JobRecord.status == job.status) & (
+        JobRecord.updated_at == job.updated_at
+    )
+    return unchanged
+
+
+def _open_job(record: JobRecord) -> OpenJob:
+    return OpenJob(
+        id=record.id,
+        owner=record.owner,
+        status=JobStatus(record.status),
+        updated_at=record.updated_at,
+        attempts=int(record.attempts or 0),
+        enqueues=int(record.enqueues or 1),
+        lease_until=record.lease_until,
+    )
 
 
 def _record(job: Job) -> JobRecord:
@@ -455,4 +524,5 @@ def _job(record: JobRecord, *, complete: bool = True) -> Job:
         lease_holder=record.lease_holder,
         lease_until=record.lease_until,
         complete=complete,
+        enqueues=int(record.enqueues or 1),
     )

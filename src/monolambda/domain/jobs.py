@@ -32,10 +32,14 @@ class JobStatus(StrEnum):
 TERMINAL = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 # Every move a job may make. RUNNING -> QUEUED is a worker giving a job back after a retryable
-# failure (its message will come again); RUNNING -> RUNNING is a worker taking over a job whose
-# previous worker's lease ran out (it died). A terminal state is never left.
+# failure (its message will come again), or the sweeper re-enqueueing a job whose worker died
+# and whose message is gone; QUEUED -> QUEUED is the sweeper re-enqueueing a job whose message
+# never came; RUNNING -> RUNNING is a worker taking over a job whose previous worker's lease
+# ran out (it died). A terminal state is never left.
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
-    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED}),
+    JobStatus.QUEUED: frozenset(
+        {JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.CANCELLED, JobStatus.FAILED}
+    ),
     JobStatus.RUNNING: frozenset(
         {
             JobStatus.RUNNING,
@@ -185,6 +189,22 @@ class Job:
     lease_until: datetime | None = None
     # False for a list page's items, read from an index that holds a summary only.
     complete: bool = True
+    # How many times the job was handed to the queue (1, and one more per re-enqueue).
+    enqueues: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class OpenJob:
+    """A QUEUED or RUNNING job as the sweeper reads it: enough to decide, and, with
+    `updated_at`, to write only if nothing changed since."""
+
+    id: str
+    owner: str
+    status: JobStatus
+    updated_at: datetime
+    attempts: int
+    enqueues: int
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

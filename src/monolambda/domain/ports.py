@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from monolambda.domain.jobs import Job, JobError, JobMessage, JobOutcome, JobStatus
+from monolambda.domain.jobs import Job, JobError, JobMessage, JobOutcome, JobStatus, OpenJob
 from monolambda.domain.models import InputSpec, ModelManifest
 from monolambda.domain.uploads import UploadForm
 
@@ -126,6 +126,21 @@ class JobStore(Protocol):
 
     def release(self, job: Job, holder: str, error: JobError, now: datetime) -> bool:
         """RUNNING (held by `holder`) -> QUEUED, for its message to come again."""
+        ...
+
+    # --- for the sweeper -------------------------------------------------------------------
+    def stale(self, before: datetime, limit: int) -> list[OpenJob]:
+        """Up to `limit` open (QUEUED or RUNNING) jobs last changed before `before`, oldest
+        first, read without reading the jobs themselves."""
+        ...
+
+    def requeue(self, job: OpenJob, now: datetime) -> bool:
+        """QUEUED or RUNNING -> QUEUED with one more enqueue (the outbox sends a new message),
+        only if the job is as `job` read it; False when not written."""
+        ...
+
+    def abandon(self, job: OpenJob, error: JobError, now: datetime) -> bool:
+        """QUEUED or RUNNING -> FAILED with `error`, only if the job is as `job` read it."""
         ...
 
 

@@ -1,16 +1,22 @@
-"""The schedule route: the sweeper (it comes with the triggers issue). Until then a tick is
-logged and does nothing."""
+"""The schedule route: each tick runs the sweeper once and logs what it did. Imports no
+Strawberry, Starlette or Mangum."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from monolambda.logs import logger
 
+if TYPE_CHECKING:
+    from monolambda.services.sweeper import Sweeper
+
 
 class ScheduleTrigger:
-    def __call__(self, event: Mapping[str, Any], context: object) -> None:
-        logger().info(
-            "scheduled event ignored: no sweeper in this build", extra={"at": event.get("time")}
-        )
+    def __init__(self, *, sweeper: Callable[[], Sweeper]) -> None:
+        self._sweeper = sweeper
+
+    def __call__(self, event: Mapping[str, Any], context: object) -> dict[str, object]:
+        summary = self._sweeper().sweep().summary()
+        logger().info("sweep", extra={"tick": event.get("time"), **summary})
+        return summary
