@@ -8,6 +8,9 @@ import pytest
 from monolambda import bootstrap
 from monolambda.handler import handler
 from tests.support.apigw import FakeLambdaContext
+from tests.support.network import guard_connections
+
+guard_connections()
 
 # The local stack's fixtures (app_stack, fixture_stack, stack, resources_stack).
 pytest_plugins = ["tests.support.stack", "tests.support.in_process"]

@@ -32,9 +32,11 @@ if TYPE_CHECKING:
     from monolambda.adapters.s3_uploads import S3Uploads
     from monolambda.adapters.sqs_jobs import SqsJobQueue
     from monolambda.api.lambda_http import HttpRoute
+    from monolambda.domain.webhooks import CallbackPolicy
     from monolambda.services import Services
     from monolambda.services.jobs import JobService
     from monolambda.services.predictions import PredictionService
+    from monolambda.services.webhooks import WebhookService
     from monolambda.triggers.schedule import ScheduleTrigger
     from monolambda.triggers.stream import StreamTrigger
     from monolambda.triggers.uploads import UploadTrigger
@@ -164,7 +166,12 @@ def worker() -> SqsWorker:
                 max_receives=jobs.max_receives,
             ),
         )
-        return SqsWorker(runner=runner, queue=_job_queue, retry_delay_s=jobs.retry_delay_s)
+        return SqsWorker(
+            runner=runner,
+            queue=_job_queue,
+            retry_delay_s=jobs.retry_delay_s,
+            webhooks=_built_later(_build_webhooks),
+        )
 
 
 @cache
@@ -339,10 +346,51 @@ def _build_predictions() -> PredictionService:
     )
 
 
+def _callback_policy() -> CallbackPolicy:
+    from monolambda.domain.webhooks import CallbackPolicy  # noqa: PLC0415
+
+    return CallbackPolicy(allow_loopback=_job_settings().webhook_allow_loopback)
+
+
+def _webhook_key() -> bytes:
+    """The key that signs webhooks: an SSM SecureString, cached for five minutes (a rotation
+    needs no redeploy)."""
+    name = _job_settings().webhook_key_parameter
+    if name is None:
+        raise RuntimeError("webhooks need WEBHOOK_KEY_PARAMETER")
+    return str(_parameters().get(name, decrypt=True, max_age=300)).encode()
+
+
+def _build_webhooks() -> WebhookService:
+    from monolambda.adapters.webhook_http import CheckedHttpSender  # noqa: PLC0415
+    from monolambda.services.webhooks import WebhookService  # noqa: PLC0415
+
+    policy = _callback_policy()
+    sender = CheckedHttpSender(policy)
+    return WebhookService(
+        store=_job_store(),
+        sender=lambda: sender,
+        results=_results,
+        key=_webhook_key,
+        policy=policy,
+        max_attempts=_job_settings().max_receives,
+    )
+
+
 def _build_jobs() -> JobService:
     from monolambda.services.jobs import JobLimits, JobService  # noqa: PLC0415
 
     jobs = _job_settings()
+    callbacks = None
+    if jobs.webhook_key_parameter is not None:
+        from monolambda.adapters.webhook_http import SocketResolver  # noqa: PLC0415
+        from monolambda.services.webhooks import check_callback  # noqa: PLC0415
+
+        policy, resolver = _callback_policy(), SocketResolver()
+
+        def callbacks(url: str) -> str:
+            return check_callback(policy, resolver, url)
+
     return JobService(
         store=_job_store(),
         registry=_registry,
@@ -351,6 +399,7 @@ def _build_jobs() -> JobService:
         cursor_key=_cursor_key,
         default_model=_model_settings().default_model,
         limits=JobLimits(max_images=jobs.max_images),
+        callbacks=callbacks,
     )
 
 

@@ -85,6 +85,10 @@ class JobSettings:
     sweep_stale_after_s: int = 900
     sweep_max_jobs: int = 200
     sweep_max_requeues: int = 3
+    # SSM SecureString holding the key that signs webhooks (None: callbackUrl is refused).
+    webhook_key_parameter: str | None = None
+    # Dev only by default: callbacks to 127.0.0.0/8 and ::1 (and plain http to them).
+    webhook_allow_loopback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +149,11 @@ class Settings:
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
             work=work,
             models=_models(env),
-            jobs=_jobs(env),
+            jobs=_jobs(env, dev=dev),
         )
 
 
-def _jobs(env: Mapping[str, str]) -> JobSettings | None:
+def _jobs(env: Mapping[str, str], *, dev: bool) -> JobSettings | None:
     table = env.get("JOBS_TABLE", "").strip()
     if not table:
         return None
@@ -170,6 +174,8 @@ def _jobs(env: Mapping[str, str]) -> JobSettings | None:
         sweep_stale_after_s=_int(env, "SWEEP_STALE_AFTER_S", 900, minimum=1),
         sweep_max_jobs=_int(env, "SWEEP_MAX_JOBS", 200, minimum=1),
         sweep_max_requeues=_int(env, "SWEEP_MAX_REQUEUES", 3, minimum=0),
+        webhook_key_parameter=env.get("WEBHOOK_KEY_PARAMETER", "").strip() or None,
+        webhook_allow_loopback=_bool(env, "WEBHOOK_ALLOW_LOOPBACK", default=dev),
     )
 
 

@@ -23,10 +23,11 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from monolambda.domain.jobs import JobMessage
+from monolambda.domain.jobs import JobMessage, MessageKind
 from monolambda.domain.ports import JobQueue
 from monolambda.logs import logger
 from monolambda.services.job_runner import JobRunner, RetryLaterError
+from monolambda.services.webhooks import WebhookService
 
 # Without a Lambda context (a test calling the handler), as if the whole timeout were left.
 _NO_DEADLINE_S = 900.0
@@ -39,11 +40,17 @@ class MalformedMessageError(Exception):
 
 class SqsWorker:
     def __init__(
-        self, *, runner: JobRunner, queue: Callable[[], JobQueue], retry_delay_s: int
+        self,
+        *,
+        runner: JobRunner,
+        queue: Callable[[], JobQueue],
+        retry_delay_s: int,
+        webhooks: Callable[[], WebhookService] | None = None,
     ) -> None:
         self._runner = runner
         self._queue = queue
         self._retry_delay_s = retry_delay_s
+        self._webhooks = webhooks
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         remaining = getattr(context, "get_remaining_time_in_millis", None)
@@ -82,23 +89,40 @@ class SqsWorker:
             "receives": receives,
         }
         try:
-            outcome = self._runner.run(
-                message.job_id,
-                owner=message.owner,
-                holder=record.message_id,
-                receives=receives,
-                time_left=time_left,
-            )
+            outcome = self._run(message, record, receives, time_left)
         except RetryLaterError as e:
-            log.info(f"job not run now: {e}", extra=context)
+            log.info(f"not done now, retried: {e}", extra=context)
             self._back_off(record, receives)
             raise
         except Exception:
             log.exception("job attempt failed", extra=context)
             self._back_off(record, receives)
             raise
-        log.info("job message done", extra={**context, "outcome": outcome.value})
-        return outcome.value
+        log.info("job message done", extra={**context, "outcome": outcome})
+        return outcome
+
+    def _run(
+        self,
+        message: JobMessage,
+        record: SQSRecord,
+        receives: int,
+        time_left: Callable[[], float],
+    ) -> str:
+        if message.kind is MessageKind.WEBHOOK:
+            if self._webhooks is None:
+                raise MalformedMessageError("a webhook message, and no webhooks here")
+            return (
+                self._webhooks()
+                .deliver(message.job_id, owner=message.owner, attempt=receives)
+                .value
+            )
+        return self._runner.run(
+            message.job_id,
+            owner=message.owner,
+            holder=record.message_id,
+            receives=receives,
+            time_left=time_left,
+        ).value
 
     def _back_off(self, record: SQSRecord, receives: int) -> None:
         """Come back in retry_delay_s, doubling with each delivery, rather than after the

@@ -5,7 +5,7 @@ the lease), so the use cases' races can be tested without a table."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +19,7 @@ from monolambda.domain.jobs import (
     sources_of,
 )
 from monolambda.domain.ports import JobStore, PageKey, ResultStore
+from monolambda.domain.webhooks import WebhookState, WebhookStatus
 from monolambda.services.jobs import JobLimits, JobService
 from tests.support.fakes import FakeRegistry, FakeUploads
 
@@ -144,6 +145,16 @@ class FakeJobStore:
             return False
         return self._move(job.id, job.owner, JobStatus.QUEUED, now, error=error) is not None
 
+    def record_webhook(self, job_id: str, state: WebhookState) -> bool:
+        self.calls.append("record_webhook")
+        job = self.jobs.get(job_id)
+        if job is None:
+            return False
+        if job.webhook is not None and job.webhook.status is not WebhookStatus.PENDING:
+            return False
+        self.jobs[job_id] = dataclasses.replace(job, webhook=state)
+        return True
+
     def stale(self, before: datetime, limit: int) -> list[OpenJob]:
         self.calls.append("stale")
         open_jobs = [
@@ -230,6 +241,7 @@ def job_service(
     results: FakeResults | None = None,
     limits: JobLimits | None = None,
     clock: Clock | None = None,
+    callbacks: Callable[[str], str] | None = None,
 ) -> JobService:
     job_store: JobStore = store or FakeJobStore()
     result_store: ResultStore = results or FakeResults()
@@ -243,5 +255,6 @@ def job_service(
         cursor_key=lambda: CURSOR_KEY,
         default_model="m",
         limits=limits,
+        callbacks=callbacks,
         clock=clock or Clock(),
     )

@@ -62,15 +62,22 @@ def stream_record(
 
 
 def job_image(
-    status: str = "QUEUED", job_id: str = JOB_ID, owner: str = "alice", enqueues: int = 1
+    status: str = "QUEUED",
+    job_id: str = JOB_ID,
+    owner: str = "alice",
+    enqueues: int = 1,
+    callback_url: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    image = {
         "id": {"S": job_id},
         "owner": {"S": owner},
         "status": {"S": status},
         "correlation_id": {"S": "corr-1"},
         "enqueues": {"N": str(enqueues)},
     }
+    if callback_url is not None:
+        image["callback_url"] = {"S": callback_url}
+    return image
 
 
 # Two messages that are not job messages: each fails alone, with no AWS call.

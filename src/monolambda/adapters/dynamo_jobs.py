@@ -40,6 +40,7 @@ from monolambda.domain.jobs import (
     sources_of,
 )
 from monolambda.domain.ports import PageKey
+from monolambda.domain.webhooks import WebhookState, WebhookStatus
 
 # The open-jobs index spreads its writes over this many partitions (a sweeper reads each).
 OPEN_SHARDS = 4
@@ -154,6 +155,12 @@ class JobRecord(Model):
     expires_at = TTLAttribute()
     lease_holder = UnicodeAttribute(null=True)
     lease_until = UTCDateTimeAttribute(null=True)
+    # The webhook: where to, and how its delivery went (services/webhooks.py).
+    callback_url = UnicodeAttribute(null=True)
+    webhook_status = UnicodeAttribute(null=True)
+    webhook_attempts = NumberAttribute(null=True)
+    webhook_at = UTCDateTimeAttribute(null=True)
+    webhook_error = UnicodeAttribute(null=True)
 
     by_owner: ClassVar[ByOwner] = ByOwner()
     by_owner_status: ClassVar[ByOwnerStatus] = ByOwnerStatus()
@@ -334,6 +341,22 @@ class DynamoJobStore:
                 raise
         return True
 
+    def record_webhook(self, job_id: str, state: WebhookState) -> bool:
+        actions: list[Action] = [
+            JobRecord.webhook_status.set(state.status),
+            JobRecord.webhook_attempts.set(state.attempts),
+            JobRecord.webhook_at.set(state.at),
+        ]
+        actions.append(
+            JobRecord.webhook_error.remove()
+            if state.last_error is None
+            else JobRecord.webhook_error.set(state.last_error[:500])
+        )
+        unsettled = JobRecord.webhook_status.does_not_exist() | (
+            JobRecord.webhook_status == WebhookStatus.PENDING
+        )
+        return self._update(job_id, actions, JobRecord.id.exists() & unsettled)
+
     # --- for the sweeper ------------------------------------------------------------------
     def stale(self, before: datetime, limit: int) -> list[OpenJob]:
         # The open-jobs index is sparse (open jobs only) and sorted by updated_at in each
@@ -480,6 +503,7 @@ def _record(job: Job) -> JobRecord:
         correlation_id=job.correlation_id,
         request_hash=job.request_hash,
         idempotency_key=job.idempotency_key,
+        callback_url=job.callback_url,
         enqueues=1,
         s3_keys=list(inputs.s3_keys) or None,
         images=list(inputs.images) or None,
@@ -525,4 +549,17 @@ def _job(record: JobRecord, *, complete: bool = True) -> Job:
         lease_until=record.lease_until,
         complete=complete,
         enqueues=int(record.enqueues or 1),
+        callback_url=record.callback_url,
+        webhook=_webhook(record),
+    )
+
+
+def _webhook(record: JobRecord) -> WebhookState | None:
+    if not record.webhook_status:  # no try yet
+        return None
+    return WebhookState(
+        status=WebhookStatus(record.webhook_status),
+        attempts=int(record.webhook_attempts or 0),
+        at=record.webhook_at,
+        last_error=record.webhook_error,
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any
 
-from monolambda.domain.jobs import JobMessage
+from monolambda.domain.jobs import JobMessage, MessageKind
 
 _SQS_BATCH = 10
 
@@ -53,6 +53,12 @@ class SqsJobQueue:
             },
         }
         if self.fifo:
-            entry["MessageGroupId"] = message.owner
-            entry["MessageDeduplicationId"] = f"{message.job_id}.{message.enqueue}"
+            if message.kind is MessageKind.WEBHOOK:
+                # A group per webhook: one whose receiver keeps failing (its message waits
+                # out a back-off between tries) holds up no other message.
+                entry["MessageGroupId"] = f"webhook:{message.job_id}"
+                entry["MessageDeduplicationId"] = f"{message.job_id}.webhook"
+            else:
+                entry["MessageGroupId"] = message.owner
+                entry["MessageDeduplicationId"] = f"{message.job_id}.{message.enqueue}"
         return entry

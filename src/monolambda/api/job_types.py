@@ -53,6 +53,23 @@ class ImageResult:
         )
 
 
+@strawberry.enum(description="PENDING: tried, failed, tried again later.")
+class WebhookStatus(Enum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="How sending the job's final state to its callbackUrl went.")
+class Webhook:
+    status: WebhookStatus
+    attempts: int
+    at: datetime = strawberry.field(description="When it was last tried")
+    last_error: str | None = strawberry.field(
+        description="Why the last try failed (an HTTP status, a timeout, a refused address)"
+    )
+
+
 @strawberry.type
 class JobProgress:
     done: int
@@ -82,12 +99,32 @@ class Job:
         "keep inline; else see resultUrl."
     )
     async def results(self, info: strawberry.Info[Context, None]) -> list[ImageResult] | None:
-        job = self.domain
-        if not job.complete:  # a list page's summary: the whole job, batched with the others
-            job = await job_loader(info.context).load(job.id)
+        job = await self._whole(info)
         if job.results is None:
             return None
         return [ImageResult.of(r) for r in job.results]
+
+    @strawberry.field(description="Where the job's final state is POSTed, signed")
+    async def callback_url(self, info: strawberry.Info[Context, None]) -> str | None:
+        return (await self._whole(info)).callback_url
+
+    @strawberry.field(description="The webhook's delivery; null before its first try")
+    async def webhook(self, info: strawberry.Info[Context, None]) -> Webhook | None:
+        state = (await self._whole(info)).webhook
+        if state is None:
+            return None
+        return Webhook(
+            status=WebhookStatus(state.status.value),
+            attempts=state.attempts,
+            at=state.at,
+            last_error=state.last_error,
+        )
+
+    async def _whole(self, info: strawberry.Info[Context, None]) -> "DomainJob":
+        if self.domain.complete:
+            return self.domain
+        # A list page's summary: the whole job, batched with the others.
+        return await job_loader(info.context).load(self.domain.id)
 
     @strawberry.field(
         description="A presigned GET (15 minutes) of the results as JSON, when too large to "
@@ -173,6 +210,11 @@ class SubmitJobInput:
     )
     dry_run: bool = strawberry.field(
         default=False, description="Run every check and answer what would be queued; no job"
+    )
+    callback_url: str | None = strawberry.field(
+        default=None,
+        description="An https URL at a public address: the job's final state is POSTed "
+        "there, signed (README, Webhooks)",
     )
 
 

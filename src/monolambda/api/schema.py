@@ -179,6 +179,7 @@ class Mutation:
             idempotency_key=input.idempotency_key,
             correlation_id=context.request_id,
             dry_run=input.dry_run,
+            callback_url=input.callback_url,
         )
         return SubmitJobPayload.of(submission)
 

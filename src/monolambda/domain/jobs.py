@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from monolambda.domain.models import RankedLabel
+from monolambda.domain.webhooks import WebhookState
 
 
 class JobStatus(StrEnum):
@@ -154,9 +155,13 @@ class JobRequest:
     version: str
     inputs: JobInputs
     top_k: int
+    callback_url: str | None = None
 
     def fingerprint(self) -> str:
-        text = json.dumps([self.model, self.version, self.top_k, self.inputs.digest()])
+        parts: list[object] = [self.model, self.version, self.top_k, self.inputs.digest()]
+        if self.callback_url is not None:
+            parts.append(self.callback_url)
+        text = json.dumps(parts)
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -191,6 +196,9 @@ class Job:
     complete: bool = True
     # How many times the job was handed to the queue (1, and one more per re-enqueue).
     enqueues: int = 1
+    # Where the final state is POSTed, and how that went (None until the first try).
+    callback_url: str | None = None
+    webhook: WebhookState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +226,11 @@ class JobOutcome:
     error: JobError | None = None
 
 
+class MessageKind(StrEnum):
+    RUN = "run"  # run the job
+    WEBHOOK = "webhook"  # send the finished job's webhook
+
+
 @dataclass(frozen=True, slots=True)
 class JobMessage:
     """What the queue carries for a job: never its payload, only where to find it."""
@@ -227,12 +240,13 @@ class JobMessage:
     correlation_id: str
     # Distinguishes a deliberate re-enqueue from a duplicate send of the same one.
     enqueue: int = 1
+    kind: MessageKind = MessageKind.RUN
 
     def body(self) -> str:
-        return json.dumps(
-            {"jobId": self.job_id, "owner": self.owner, "correlationId": self.correlation_id},
-            separators=(",", ":"),
-        )
+        data = {"jobId": self.job_id, "owner": self.owner, "correlationId": self.correlation_id}
+        if self.kind is not MessageKind.RUN:
+            data["kind"] = self.kind.value
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def parse(cls, body: str) -> JobMessage:
@@ -247,4 +261,8 @@ class JobMessage:
             raise ValueError("owner is missing")
         if not isinstance(correlation_id, str):
             raise ValueError("correlationId is missing")  # noqa: TRY004 - parse's one error
-        return cls(job_id=job_id, owner=owner, correlation_id=correlation_id[:128])
+        try:
+            kind = MessageKind(str(data.get("kind", MessageKind.RUN)))
+        except ValueError:
+            raise ValueError("kind is not one of: run, webhook") from None
+        return cls(job_id=job_id, owner=owner, correlation_id=correlation_id[:128], kind=kind)

@@ -13,6 +13,7 @@ from typing import Protocol
 from monolambda.domain.jobs import Job, JobError, JobMessage, JobOutcome, JobStatus, OpenJob
 from monolambda.domain.models import InputSpec, ModelManifest
 from monolambda.domain.uploads import UploadForm
+from monolambda.domain.webhooks import CallbackTarget, WebhookState
 
 
 class ModelRegistry(Protocol):
@@ -128,6 +129,10 @@ class JobStore(Protocol):
         """RUNNING (held by `holder`) -> QUEUED, for its message to come again."""
         ...
 
+    def record_webhook(self, job_id: str, state: WebhookState) -> bool:
+        """The webhook's state after a try; never over a DELIVERED or FAILED one (False)."""
+        ...
+
     # --- for the sweeper -------------------------------------------------------------------
     def stale(self, before: datetime, limit: int) -> list[OpenJob]:
         """Up to `limit` open (QUEUED or RUNNING) jobs last changed before `before`, oldest
@@ -162,4 +167,18 @@ class JobQueue(Protocol):
     def delay(self, receipt: str, seconds: int) -> None:
         """Makes a received message come back after `seconds` rather than after the
         queue's whole visibility timeout (a retry's back-off)."""
+        ...
+
+
+class CallbackResolver(Protocol):
+    def addresses(self, host: str, port: int) -> list[str]:
+        """Every address `host` resolves to (an IP literal: itself); empty when none."""
+        ...
+
+
+class WebhookSender(Protocol):
+    def post(self, target: CallbackTarget, body: bytes, headers: Mapping[str, str]) -> int:
+        """The receiver's HTTP status (redirects are not followed: a 3xx is the answer).
+        RefusedAddressError when the host resolves to, or the connection reaches, an address
+        webhooks are never sent to; OSError when the receiver cannot be reached in time."""
         ...

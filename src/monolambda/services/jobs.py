@@ -108,6 +108,7 @@ class JobService:
         default_model: str,
         limits: JobLimits | None = None,
         upload_limits: PredictionLimits | None = None,
+        callbacks: Callable[[str], str] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         # Each outside part is made on first use: reading a job needs the table only.
@@ -119,6 +120,8 @@ class JobService:
         self._default_model = default_model
         self.limits = limits or JobLimits()
         self._upload_limits = upload_limits or PredictionLimits()
+        # Checks a callback URL (services.webhooks.check_callback); None: no webhooks here.
+        self._callbacks = callbacks
         self._clock = clock
 
     # --- submit ----------------------------------------------------------------------------
@@ -134,6 +137,7 @@ class JobService:
         idempotency_key: str | None,
         correlation_id: str,
         dry_run: bool = False,
+        callback_url: str | None = None,
     ) -> Submission:
         """Every check first; then, unless a dry run, one write."""
         if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
@@ -141,6 +145,10 @@ class JobService:
                 "idempotencyKey must be 1 to 64 letters, digits or the characters _ . : -"
             )
         check_top_k(top_k)
+        if callback_url is not None:
+            if self._callbacks is None:
+                raise BadUserInputError("webhooks are not configured on this stack")
+            callback_url = self._callbacks(callback_url)
         inputs = self._inputs(caller, images, s3_keys)
         manifest = resolve_manifest(self._registry(), model or self._default_model, version)
         job = self._new_job(
@@ -151,6 +159,7 @@ class JobService:
             top_k=top_k,
             correlation_id=correlation_id,
             idempotency_key=idempotency_key,
+            callback_url=callback_url,
         )
         if dry_run:
             return Submission(job=job, created=False, dry_run=True)
@@ -174,8 +183,10 @@ class JobService:
         top_k: int,
         correlation_id: str,
         idempotency_key: str | None,
+        callback_url: str | None = None,
     ) -> Job:
         now = self._clock()
+        request = JobRequest(manifest.name, manifest.version, inputs, top_k, callback_url)
         return Job(
             id=job_id,
             owner=owner,
@@ -188,9 +199,10 @@ class JobService:
             total=inputs.count,
             top_k=top_k,
             correlation_id=correlation_id,
-            request_hash=JobRequest(manifest.name, manifest.version, inputs, top_k).fingerprint(),
+            request_hash=request.fingerprint(),
             inputs=inputs,
             idempotency_key=idempotency_key,
+            callback_url=callback_url,
         )
 
     # --- jobs started by an upload ---------------------------------------------------------

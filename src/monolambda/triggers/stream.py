@@ -1,7 +1,10 @@
 """The DynamoDB stream route: the jobs table's outbox.
 
 submitJob only writes the job; its INSERT on the stream is what sends the job's message (and
-a later MODIFY that raises `enqueues`, a deliberate re-enqueue, sends another). A send that
+a later MODIFY that raises `enqueues`, a deliberate re-enqueue, sends another). A MODIFY that
+takes a job with a callback URL to a terminal state sends its webhook message (the worker
+delivers it, services/webhooks.py), so no webhook is lost between the write and the send
+either. A send that
 fails is reported in a partial batch response, so the stream delivers that record again:
 a job is never accepted and then lost between the write and the send. A send repeated after
 a success is dropped by the FIFO queue's deduplication, and any that slips through is a
@@ -16,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from monolambda.domain.jobs import JobMessage, JobStatus
+from monolambda.domain.jobs import TERMINAL, JobMessage, JobStatus, MessageKind
 from monolambda.domain.ports import JobQueue
 from monolambda.logs import logger
 
@@ -55,12 +58,15 @@ class StreamTrigger:
 
 
 def _message(record: Mapping[str, Any]) -> JobMessage | None:
-    """The message a change calls for: a new QUEUED job, or an open job re-enqueued."""
+    """The message a change calls for: a new QUEUED job, an open job re-enqueued, or the
+    webhook of a job that has just finished."""
     change = record["dynamodb"]
     new = change.get("NewImage")
     if new is None:  # a removal (TTL): nothing to send
         return None
     status = _string(new, "status")
+    if status in TERMINAL:
+        return _webhook(record, new)
     if status != JobStatus.QUEUED:
         return None
     enqueues = int(_number(new, "enqueues") or 1)
@@ -78,6 +84,23 @@ def _message(record: Mapping[str, Any]) -> JobMessage | None:
         owner=owner,
         correlation_id=_string(new, "correlation_id") or "",
         enqueue=enqueues,
+    )
+
+
+def _webhook(record: Mapping[str, Any], new: Mapping[str, Any]) -> JobMessage | None:
+    if record.get("eventName") != "MODIFY" or not _string(new, "callback_url"):
+        return None
+    old = record["dynamodb"].get("OldImage") or {}
+    if _string(old, "status") in TERMINAL:
+        return None  # a later change of a finished job (the webhook's own record, say)
+    job_id, owner = _string(new, "id"), _string(new, "owner")
+    if not job_id or not owner:
+        raise ValueError("a job's image without its id or owner")
+    return JobMessage(
+        job_id=job_id,
+        owner=owner,
+        correlation_id=_string(new, "correlation_id") or "",
+        kind=MessageKind.WEBHOOK,
     )
 
 
