@@ -202,14 +202,26 @@ class LocalResources:
 
     # --- reset -----------------------------------------------------------------------------
     def reset(self) -> None:
-        """Back to just-created: every table, queue, bucket and parameter made anew, empty."""
+        """Back to just-created: every table, queue, bucket and parameter made anew, empty;
+        the secrets keep their values (configuration, not data: the running function has
+        them cached, as a deployed one would across a wipe of its data)."""
+        kept = self._secret_values()
         for table in self._dynamodb.list_tables()["TableNames"]:
             self._dynamodb.delete_table(TableName=table)
         request = urllib.request.Request(f"{self._endpoints.moto}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
         self._names.learned.clear()
+        for name, value in kept.items():
+            self._ssm.put_parameter(Name=name, Value=value, Type="SecureString")
         self.create_all()
+
+    def _secret_values(self) -> dict[str, str]:
+        names = [str(self._names.resolve(p)) for p in self._template.secure_parameters]
+        if not names:
+            return {}
+        found = self._ssm.get_parameters(Names=names, WithDecryption=True)["Parameters"]
+        return {p["Name"]: p["Value"] for p in found}
 
     # --- read back, for the drift check ----------------------------------------------------
     def actual(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from monolambda.adapters.dynamo_jobs import JobRecord
 from tests.support.faults import Failing, throttled
 from tests.support.in_process import (
     IMAGE,
+    TERMINAL,
     Function,
     all_terminal,
     drained,
@@ -27,6 +28,7 @@ from tests.support.in_process import (
     submit,
 )
 from tests.support.processes import ROOT
+from tests.support.receivers import receiver
 from tests.support.stack import RunningStack, gql
 from tests.support.waiting import eventually
 
@@ -268,3 +270,44 @@ def test_a_cancel_just_before_the_final_write_wins_over_the_result(function: Fun
         "attempts": 1,
         "results": 0,
     }
+
+
+def test_a_stream_batch_with_a_poison_record_delivers_every_other_webhook(
+    function: Function,
+) -> None:
+    """Four jobs with callbacks, cancelled before anything ran: the stream's one batch holds
+    their four inserts and four terminal changes, one of those made unreadable. The batch's
+    partial response names it; the records after it come again (their sends are deduplicated),
+    the poison goes to the failure queue once its retries are spent, and each of the other
+    three webhooks is delivered exactly once."""
+    with receiver([200]) as hooks:
+        ids = []
+        for _ in range(4):
+            result = gql(
+                function.stack,
+                "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }",
+                i={"images": [IMAGE], "model": "colours", "callbackUrl": hooks.url},
+            )
+            ids.append(result["data"]["submitJob"]["job"]["id"])
+        for job_id in ids:
+            gql(function.stack, "mutation($id: ID!) { cancelJob(id: $id) { id } }", id=job_id)
+        victim = ids[1]
+        batches: list[int] = []
+
+        def poison(event: dict[str, Any]) -> dict[str, Any]:
+            batches.append(len(event["Records"]))
+            for record in event["Records"]:
+                new = record["dynamodb"].get("NewImage") or {}
+                if new.get("id") == {"S": victim} and new["status"]["S"] in TERMINAL:
+                    del new["id"]  # a job's image without its id: unreadable
+            return event
+
+        function.start(stream_retries=2, stream_filter=poison)
+        others = sorted(set(ids) - {victim})
+        assert eventually(lambda: len(hooks.accepted()) >= len(others), 60)
+        time.sleep(3)  # the poison's retries run out; nothing more arrives
+    assert batches[0] == 2 * len(ids)  # the inserts and the cancels, in one batch
+    assert sorted(d.headers["Monolambda-Delivery"] for d in hooks.deliveries) == others
+    failures = function.stack.client("sqs")
+    url = failures.get_queue_url(QueueName="monolambda-local-OutboxFailures")["QueueUrl"]
+    assert failures.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages")

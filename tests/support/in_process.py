@@ -5,13 +5,14 @@ so that tests can inject faults through botocore's hooks or change its environme
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from devstack.event_sources import SqsPoller, StreamPoller
+from devstack.event_sources import SqsPoller, StreamPoller, failure_reporter
 from devstack.template import load
 from monolambda import bootstrap
 from monolambda.adapters.dynamo_jobs import JobRecord
@@ -46,12 +47,23 @@ class Function:
         self.invocations += 1
         return handler(event, FakeLambdaContext())
 
-    def start(self, *, worker: bool = True) -> None:
+    def start(
+        self,
+        *,
+        worker: bool = True,
+        stream_retries: int | None = None,
+        stream_filter: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
+        """`stream_retries`: the stream mapping's MaximumRetryAttempts, if not the
+        template's; `stream_filter`: what the stream's events go through on their way in."""
         template = load(ROOT / "template.yaml", {"JobVisibilityTimeout": "3"})
         sqs = self.stack.client("sqs")
         queue_url = self.environment["JOBS_QUEUE_URL"]
         (messages,) = template.sqs_mappings
         (outbox,) = template.stream_mappings
+        if stream_retries is not None:
+            outbox = dataclasses.replace(outbox, maximum_retry_attempts=stream_retries)
+        through = stream_filter or (lambda event: event)
         table = self.stack.client("dynamodb").describe_table(
             TableName=self.environment["JOBS_TABLE"]
         )["Table"]
@@ -71,7 +83,13 @@ class Function:
                 streams=self.stack.client("dynamodbstreams"),
                 stream_arn=lambda: str(table["LatestStreamArn"]),
                 region=self.stack.region,
-                invoke=self.invoke,
+                invoke=lambda event: self.invoke(through(event)),
+                report_failure=failure_reporter(
+                    sqs,
+                    sqs.get_queue_url(QueueName=f"monolambda-local-{outbox.on_failure}")[
+                        "QueueUrl"
+                    ],
+                ),
                 log=lambda line: None,
             ),
         ]
