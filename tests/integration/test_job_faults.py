@@ -174,6 +174,21 @@ def test_the_sample_s3_event_starts_one_job(function: Function) -> None:
     assert function.invoke(event) == {"duplicate": 1}
 
 
+def test_the_sample_stream_event_sends_a_job_message_and_a_webhook_message(
+    function: Function,
+) -> None:
+    """events/dynamodb-stream-job-finished.json: a job's insert and its finish, with a
+    callback: the outbox sends the job's message and the webhook's, and reports no failure."""
+    event = json.loads((ROOT / "events" / "dynamodb-stream-job-finished.json").read_text())
+    assert function.invoke(event) == {"batchItemFailures": []}
+    sqs = function.stack.client("sqs")
+    found = sqs.receive_message(
+        QueueUrl=function.environment["JOBS_QUEUE_URL"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+    ).get("Messages", [])
+    bodies = sorted(json.loads(m["Body"]).get("kind", "run") for m in found)
+    assert bodies == ["run", "webhook"]
+
+
 class CancelFirst:
     """A botocore hook that, just before the worker's `nth` UpdateItem of a job, has the job's
     owner cancel it over the API (the cancel lands while the job runs, between two of its

@@ -44,7 +44,12 @@ EXPECTED: dict[str, tuple[int, Callable[[Any], None]]] = {
 
 
 # Events whose route needs the local stand-ins: run in tests/integration/test_job_faults.py.
-WITH_STAND_INS = {"sqs-job-message.json", "s3-job-upload.json", "schedule-sweep.json"}
+WITH_STAND_INS = {
+    "sqs-job-message.json",
+    "s3-job-upload.json",
+    "schedule-sweep.json",
+    "dynamodb-stream-job-finished.json",
+}
 
 
 def test_every_event_file_has_an_expectation() -> None:

@@ -73,3 +73,41 @@ def _statements(template: LocalTemplate) -> list[dict[str, Any]]:
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_the_schedule_runs_the_sweeper_every_five_minutes(template: LocalTemplate) -> None:
+    (schedule,) = template.schedules
+    assert (schedule.function, schedule.expression, schedule.interval_s) == (
+        "MonolambdaFunction",
+        "rate(5 minutes)",
+        300.0,
+    )
+    assert schedule.enabled
+    permission = template.resources[f"{schedule.logical_id}Permission"].properties
+    assert permission["Principal"] == "events.amazonaws.com"
+
+
+def test_the_webhook_key_is_a_secure_string_the_function_alone_may_read(
+    template: LocalTemplate,
+) -> None:
+    names = LocalNames(template, region="us-east-1")
+    key = "/monolambda-local/secrets/webhook-key"
+    assert key in [names.resolve(p) for p in template.secure_parameters]
+    function = template.functions["MonolambdaFunction"]
+    assert names.resolve(function.raw_environment["WEBHOOK_KEY_PARAMETER"]) == key
+    readable = [
+        r
+        for s in _statements(template)
+        if "ssm:GetParameter" in _listed(s["Action"])
+        for r in _listed(names.resolve(s["Resource"]))
+    ]
+    assert f"arn:aws:ssm:us-east-1:123456789012:parameter{key}" in readable
+    assert not any(r.endswith("*") and "/secrets/" in r for r in readable)
+
+
+def test_one_stream_mapping_serves_the_outbox_and_the_webhooks(template: LocalTemplate) -> None:
+    (stream,) = template.stream_mappings
+    assert stream.report_batch_item_failures
+    assert stream.bisect_on_error
+    assert 0 < stream.maximum_retry_attempts <= 20
+    assert stream.on_failure == "OutboxFailures"
