@@ -441,6 +441,7 @@ def cold_starts(function: Function, runs: int) -> dict[str, float]:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
+
     # One unmeasured run of each: the OS file cache is warm and the model is in /tmp.
     def upload_key() -> str:
         return f"uploads/{OWNER}/jobs/colours/{uuid.uuid4()}"

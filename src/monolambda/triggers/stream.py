@@ -3,10 +3,9 @@
 submitJob only writes the job; its INSERT on the stream is what sends the job's message (and
 a later MODIFY that raises `enqueues`, a deliberate re-enqueue, sends another). A MODIFY that
 takes a job with a callback URL to a terminal state sends its webhook message (the worker
-delivers it, services/webhooks.py), so no webhook is lost between the write and the send
-either. A send that
-fails is reported in a partial batch response, so the stream delivers that record again:
-a job is never accepted and then lost between the write and the send. A send repeated after
+delivers it, services/webhooks.py). A send that fails is reported in a partial batch
+response, so the stream delivers that record again: neither a job nor its webhook is lost
+between the write and the send. A send repeated after
 a success is dropped by the FIFO queue's deduplication, and any that slips through is a
 duplicate delivery, which the worker skips.
 
