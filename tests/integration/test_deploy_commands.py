@@ -35,7 +35,6 @@ def client(service: Literal["cloudformation", "s3", "ssm"], env: dict[str, str])
 @pytest.fixture
 def deployed() -> Iterator[dict[str, str]]:
     port = free_port()
-    moto, _ = start(["-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], ready="Running on")
     env = {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         "AWS_ACCESS_KEY_ID": "deployed",
@@ -55,11 +54,11 @@ def deployed() -> Iterator[dict[str, str]]:
         for r in template.resources.values()
         if r.type in ("AWS::S3::Bucket", "AWS::SSM::Parameter")
     }
-    cloudformation = client("cloudformation", env)
-    cloudformation.create_stack(
-        StackName=STACK, TemplateBody=json.dumps({"Resources": resources}, default=str)
-    )
+    moto, _ = start(["-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], ready="Running on")
     try:
+        client("cloudformation", env).create_stack(
+            StackName=STACK, TemplateBody=json.dumps({"Resources": resources}, default=str)
+        )
         yield env
     finally:
         stop(moto)
