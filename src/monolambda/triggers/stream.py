@@ -75,15 +75,7 @@ def _message(record: Mapping[str, Any]) -> JobMessage | None:
             return None  # a change that is not a re-enqueue (a worker giving the job back)
     elif record.get("eventName") != "INSERT":
         return None
-    job_id, owner = _string(new, "id"), _string(new, "owner")
-    if not job_id or not owner:
-        raise ValueError("a job's image without its id or owner")
-    return JobMessage(
-        job_id=job_id,
-        owner=owner,
-        correlation_id=_string(new, "correlation_id") or "",
-        enqueue=enqueues,
-    )
+    return _message_of(new, enqueue=enqueues)
 
 
 def _webhook(record: Mapping[str, Any], new: Mapping[str, Any]) -> JobMessage | None:
@@ -92,14 +84,21 @@ def _webhook(record: Mapping[str, Any], new: Mapping[str, Any]) -> JobMessage | 
     old = record["dynamodb"].get("OldImage") or {}
     if _string(old, "status") in TERMINAL:
         return None  # a later change of a finished job (the webhook's own record, say)
-    job_id, owner = _string(new, "id"), _string(new, "owner")
+    return _message_of(new, kind=MessageKind.WEBHOOK)
+
+
+def _message_of(
+    image: Mapping[str, Any], *, enqueue: int = 1, kind: MessageKind = MessageKind.RUN
+) -> JobMessage:
+    job_id, owner = _string(image, "id"), _string(image, "owner")
     if not job_id or not owner:
         raise ValueError("a job's image without its id or owner")
     return JobMessage(
         job_id=job_id,
         owner=owner,
-        correlation_id=_string(new, "correlation_id") or "",
-        kind=MessageKind.WEBHOOK,
+        correlation_id=_string(image, "correlation_id") or "",
+        enqueue=enqueue,
+        kind=kind,
     )
 
 
