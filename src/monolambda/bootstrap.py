@@ -15,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -318,15 +318,24 @@ def _parameters() -> SSMProvider:
     return SSMProvider(boto3_client=aws.client("ssm"))
 
 
+# How long a secret read from SSM is trusted: a rotation reaches every container within this
+# long, with no redeploy.
+SECRET_MAX_AGE_S = 300
+
+
+def _secret(name: str) -> bytes:
+    """An SSM SecureString, read on first use and again once SECRET_MAX_AGE_S has passed."""
+    return str(_parameters().get(name, decrypt=True, max_age=SECRET_MAX_AGE_S)).encode()
+
+
 def _cursor_key() -> bytes:
-    """The key that signs list cursors: an SSM SecureString, read on first use and again
-    every five minutes (a rotation needs no redeploy)."""
+    """The key that signs list cursors."""
     name = _job_settings().cursor_key_parameter
     if name is None:
         from monolambda.services import NotConfiguredError  # noqa: PLC0415
 
         raise NotConfiguredError("listing jobs is not configured (no CURSOR_KEY_PARAMETER)")
-    return str(_parameters().get(name, decrypt=True, max_age=300)).encode()
+    return _secret(name)
 
 
 def _build_predictions() -> PredictionService:
@@ -353,12 +362,11 @@ def _callback_policy() -> CallbackPolicy:
 
 
 def _webhook_key() -> bytes:
-    """The key that signs webhooks: an SSM SecureString, cached for five minutes (a rotation
-    needs no redeploy)."""
+    """The key that signs webhooks."""
     name = _job_settings().webhook_key_parameter
     if name is None:
         raise RuntimeError("webhooks need WEBHOOK_KEY_PARAMETER")
-    return str(_parameters().get(name, decrypt=True, max_age=300)).encode()
+    return _secret(name)
 
 
 def _build_webhooks() -> WebhookService:
@@ -381,15 +389,12 @@ def _build_jobs() -> JobService:
     from monolambda.services.jobs import JobLimits, JobService  # noqa: PLC0415
 
     jobs = _job_settings()
-    callbacks = None
-    if jobs.webhook_key_parameter is not None:
+    callbacks: Callable[[str], str] | None = None
+    if jobs.webhook_key_parameter is not None:  # webhooks are on
         from monolambda.adapters.webhook_http import SocketResolver  # noqa: PLC0415
         from monolambda.services.webhooks import check_callback  # noqa: PLC0415
 
-        policy, resolver = _callback_policy(), SocketResolver()
-
-        def callbacks(url: str) -> str:
-            return check_callback(policy, resolver, url)
+        callbacks = partial(check_callback, _callback_policy(), SocketResolver())
 
     return JobService(
         store=_job_store(),

@@ -8,7 +8,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import (
     Job,
     JobError,
@@ -20,10 +22,11 @@ from monolambda.domain.jobs import (
 )
 from monolambda.domain.ports import JobStore, PageKey, ResultStore
 from monolambda.domain.webhooks import WebhookState, WebhookStatus
-from monolambda.services.jobs import JobLimits, JobService
+from monolambda.services.jobs import JobLimits, JobService, Submission
 from tests.support.fakes import FakeRegistry, FakeUploads
 
 CURSOR_KEY = b"test-cursor-key"
+ALICE = Caller("alice")
 
 
 @dataclass
@@ -232,6 +235,21 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+def submit(service: JobService, caller: Caller = ALICE, **given: Any) -> Submission:
+    """A submitJob with defaults for whatever the test does not give (one inline image)."""
+    arguments: dict[str, Any] = {
+        "model": None,
+        "version": None,
+        "images": [b"img"],
+        "s3_keys": [],
+        "top_k": 3,
+        "idempotency_key": None,
+        "correlation_id": "corr",
+    }
+    arguments.update(given)
+    return service.submit(caller=caller, **arguments)
 
 
 def job_service(

@@ -11,26 +11,12 @@ import pytest
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import TRANSITIONS, JobInputs, JobStatus, may_move, sources_of
-from monolambda.services.jobs import JobLimits, JobService, Submission
+from monolambda.services.jobs import JobLimits
 from tests.support.fakes import FakeUploads
-from tests.support.job_fakes import Clock, FakeJobStore, job_service
+from tests.support.job_fakes import Clock, FakeJobStore, job_service, submit
 
 ALICE = Caller("alice")
 BOB = Caller("bob")
-
-
-def submit(service: JobService, caller: Caller = ALICE, **given: Any) -> Submission:
-    arguments: dict[str, Any] = {
-        "model": None,
-        "version": None,
-        "images": [b"img"],
-        "s3_keys": [],
-        "top_k": 3,
-        "idempotency_key": None,
-        "correlation_id": "corr",
-    }
-    arguments.update(given)
-    return service.submit(caller=caller, **arguments)
 
 
 def test_terminal_states_are_never_left_and_every_target_has_a_source() -> None:

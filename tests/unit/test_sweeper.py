@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job, JobStatus, OpenJob
 from monolambda.services.sweeper import Sweeper, SweepSettings
-from tests.support.job_fakes import Clock, FakeJobStore, job_service
+from tests.support.job_fakes import Clock, FakeJobStore, job_service, submit
 
 STALE_S = 900
 SETTINGS = SweepSettings(stale_after_s=STALE_S, max_jobs=200, max_requeues=3, max_receives=3)
@@ -16,19 +15,7 @@ SETTINGS = SweepSettings(stale_after_s=STALE_S, max_jobs=200, max_requeues=3, ma
 
 def queued(store: FakeJobStore, clock: Clock, count: int = 1) -> list[str]:
     service = job_service(store, clock=clock)
-    return [
-        service.submit(
-            caller=Caller("alice"),
-            model=None,
-            version=None,
-            images=[b"i"],
-            s3_keys=[],
-            top_k=1,
-            idempotency_key=None,
-            correlation_id="c",
-        ).job.id
-        for _ in range(count)
-    ]
+    return [submit(service).job.id for _ in range(count)]
 
 
 def running(store: FakeJobStore, clock: Clock, attempts: int) -> str:

@@ -8,12 +8,10 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from monolambda.domain.errors import BadUserInputError
-from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import JobMessage, JobStatus, MessageKind
 from monolambda.domain.webhooks import (
     CallbackPolicy,
@@ -26,7 +24,14 @@ from monolambda.domain.webhooks import (
 from monolambda.services.job_runner import RetryLaterError
 from monolambda.services.webhooks import WebhookOutcome, WebhookService, check_callback
 from monolambda.triggers.stream import StreamTrigger
-from tests.support.job_fakes import Clock, FakeJobStore, FakeQueue, FakeResults, job_service
+from tests.support.job_fakes import (
+    Clock,
+    FakeJobStore,
+    FakeQueue,
+    FakeResults,
+    job_service,
+    submit,
+)
 from tests.support.records import JOB_ID, job_image, stream_record
 
 PROD = CallbackPolicy(allow_loopback=False)
@@ -122,17 +127,7 @@ def finished_job(
 ) -> str:
     # The URL as check_callback passed it at submit (tested above).
     service = job_service(store, clock=clock, callbacks=lambda u: u)
-    job = service.submit(
-        caller=Caller("alice"),
-        model=None,
-        version=None,
-        images=[b"i"],
-        s3_keys=[],
-        top_k=1,
-        idempotency_key=None,
-        correlation_id="c",
-        callback_url=url,
-    ).job
+    job = submit(service, callback_url=url).job
     store.jobs[job.id] = dataclasses.replace(
         job, status=JobStatus.SUCCEEDED, finished_at=clock(), done=1
     )
@@ -217,23 +212,13 @@ def test_a_job_of_another_owner_or_without_callback_sends_nothing() -> None:
 
 def test_a_callback_needs_webhooks_configured_and_is_part_of_the_request() -> None:
     service = job_service()
-    arguments: dict[str, Any] = {
-        "caller": Caller("alice"),
-        "model": None,
-        "version": None,
-        "images": [b"i"],
-        "s3_keys": [],
-        "top_k": 1,
-        "correlation_id": "c",
-        "idempotency_key": "k",
-    }
     with pytest.raises(BadUserInputError, match="not configured"):
-        service.submit(**arguments, callback_url="https://hooks.example.com/h")
+        submit(service, idempotency_key="k", callback_url="https://hooks.example.com/h")
     service = job_service(callbacks=lambda u: u)
-    first = service.submit(**arguments, callback_url="https://hooks.example.com/a")
+    first = submit(service, idempotency_key="k", callback_url="https://hooks.example.com/a")
     assert first.job.callback_url == "https://hooks.example.com/a"
     with pytest.raises(BadUserInputError, match="different request"):
-        service.submit(**arguments, callback_url="https://hooks.example.com/b")
+        submit(service, idempotency_key="k", callback_url="https://hooks.example.com/b")
 
 
 # --- the stream -------------------------------------------------------------------------

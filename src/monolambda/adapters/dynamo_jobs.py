@@ -360,16 +360,14 @@ class DynamoJobStore:
     # --- for the sweeper ------------------------------------------------------------------
     def stale(self, before: datetime, limit: int) -> list[OpenJob]:
         # The open-jobs index is sparse (open jobs only) and sorted by updated_at in each
-        # shard: each read returns old open jobs and nothing else.
-        per_shard = -(-limit // OPEN_SHARDS)
+        # shard: each read returns old open jobs and nothing else. Up to `limit` from every
+        # shard, then the oldest `limit` of those: the oldest overall, however unevenly the
+        # stale jobs fall across shards (a few small index items more, never the table).
         found: list[OpenJob] = []
         with _translated():
             for shard in range(OPEN_SHARDS):
                 records = JobRecord.open_jobs.query(
-                    f"open#{shard}",
-                    JobRecord.updated_at < before,
-                    limit=per_shard,
-                    page_size=per_shard,
+                    f"open#{shard}", JobRecord.updated_at < before, limit=limit
                 )
                 found += [_open_job(r) for r in records]
         return sorted(found, key=lambda j: j.updated_at)[:limit]

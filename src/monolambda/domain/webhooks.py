@@ -101,25 +101,29 @@ class CallbackPolicy:
             raise RefusedAddressError("plain http is for a loopback receiver only")
 
     def allowed(self, text: str) -> bool:
-        try:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
-        except ValueError:
+        address = _address(text)
+        if address is None:
             return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
         if self.allow_loopback and address.is_loopback:
             return True
         return address.is_global and not address.is_multicast
 
 
-def _is_loopback(text: str) -> bool:
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `text` names (a zone index dropped, ::ffff:10.0.0.1 read as 10.0.0.1);
+    None for anything that is not an address."""
     try:
         address = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        return False
+        return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
+        return address.ipv4_mapped
+    return address
+
+
+def _is_loopback(text: str) -> bool:
+    address = _address(text)
+    return address is not None and address.is_loopback
 
 
 def signature(key: bytes, timestamp: int, body: bytes) -> str:
