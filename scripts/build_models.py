@@ -2,13 +2,18 @@
 
     {name}/{version}/model.onnx + manifest.json      (the format: README, "Model registry")
 
-- digits/1: a classifier trained on scikit-learn's bundled 8x8 digits, exported with skl2onnx;
-  held-out accuracy is printed (and checked by tests/models).
-- colours/1: an RGB model of ImageNet shape (NCHW 3x224x224, mean/std normalised), written with
-  onnx.helper: the mean of each normalised channel through a linear layer, so that it names the
-  dominant colour. It exists to prove the preprocessing general, not to be clever.
+- Released models, committed under models/, are copied as they are, after a check of each
+  file against its manifest's SHA-256 (a released version never changes):
+  - digits/2: a small CNN that training/train_digits.py trained with PyTorch (too large a
+    framework for every build; models/digits/2/training.json records how it was made);
+  - digits/1: a small MLP trained on scikit-learn's bundled 8x8 digits and exported with
+    skl2onnx by `--digits-1` below (tests/models checks its held-out accuracy).
+- colours/1 is built: an RGB model of ImageNet shape (NCHW 3x224x224, mean/std normalised),
+  written with onnx.helper: the mean of each normalised channel through a linear layer, so
+  that it names the dominant colour. It exists to prove the preprocessing general.
 
     python scripts/build_models.py [OUT_DIR]
+    python scripts/build_models.py --digits-1 OUT_DIR     (re-trains digits/1; for provenance)
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import hashlib
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +41,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
+ROOT = Path(__file__).resolve().parents[1]
+RELEASES = ROOT / "models"  # committed: {name}/{version}/model.onnx + manifest.json
 SEED = 20261122
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
@@ -135,12 +143,32 @@ def colours(out: Path) -> None:
     )
 
 
-def main(out: Path) -> None:
-    with threadpool_limits(limits=1):  # and for libraries loaded before this module
-        accuracy = digits(out)
-        colours(out)
-    print(f"built {out}: digits/1 (held-out accuracy {accuracy:.4f}), colours/1")
+def releases(out: Path) -> list[str]:
+    """Copies each committed release, after checking its file against its manifest."""
+    copied = []
+    for manifest in sorted(RELEASES.glob("*/*/manifest.json")):
+        source = manifest.parent
+        model = (source / "model.onnx").read_bytes()
+        if hashlib.sha256(model).hexdigest() != json.loads(manifest.read_text())["sha256"]:
+            raise SystemExit(f"{source}: model.onnx does not match its manifest's sha256")
+        target = out / source.relative_to(RELEASES)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("model.onnx", "manifest.json"):
+            shutil.copyfile(source / name, target / name)
+        copied.append(source.relative_to(RELEASES).as_posix())
+    return copied
+
+
+def main(arguments: list[str]) -> None:
+    if arguments[:1] == ["--digits-1"]:
+        with threadpool_limits(limits=1):  # and for libraries loaded before this module
+            accuracy = digits(Path(arguments[1]))
+        print(f"built {arguments[1]}: digits/1 (held-out accuracy {accuracy:.4f})")
+        return
+    out = Path(arguments[0]) if arguments else Path("build/models")
+    colours(out)
+    print(f"built {out}: colours/1; copied {', '.join(releases(out))}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("build/models"))
+    main(sys.argv[1:])

@@ -31,7 +31,8 @@ def registry(stack: RunningStack, cache: Path, max_age: int = 0) -> S3ModelRegis
 
 
 def publish_copy(stack: RunningStack, version: str) -> None:
-    """Version `version` of digits: the same files as version 1, as a release would upload."""
+    """Version `version` of digits: the same files as version 1, as a release would upload
+    (the stack is seeded with versions 1 and 2, the template's pointer naming 2)."""
     s3 = stack.client("s3")
     for name in ("manifest.json", "model.onnx"):
         s3.copy_object(
@@ -43,18 +44,21 @@ def publish_copy(stack: RunningStack, version: str) -> None:
 
 def test_a_new_version_ships_by_moving_the_pointer(stack: RunningStack, tmp_path: Path) -> None:
     models = registry(stack, tmp_path)
+    assert models.current_version("digits") == "2"
+    publish_copy(stack, "3")
+    stack.client("ssm").put_parameter(Name=POINTER, Value="3", Type="String", Overwrite=True)
+    assert models.current_version("digits") == "3"  # max age 0: read again
+    assert models.versions("digits") == ["1", "2", "3"]
+    # And back: an older version is still there to point at.
+    stack.client("ssm").put_parameter(Name=POINTER, Value="1", Type="String", Overwrite=True)
     assert models.current_version("digits") == "1"
-    publish_copy(stack, "2")
-    stack.client("ssm").put_parameter(Name=POINTER, Value="2", Type="String", Overwrite=True)
-    assert models.current_version("digits") == "2"  # max age 0: read again
-    assert models.versions("digits") == ["1", "2"]
 
 
 def test_the_pointer_is_cached_for_its_max_age(stack: RunningStack, tmp_path: Path) -> None:
     models = registry(stack, tmp_path, max_age=300)
-    assert models.current_version("digits") == "1"
+    assert models.current_version("digits") == "2"
     stack.client("ssm").put_parameter(Name=POINTER, Value="5", Type="String", Overwrite=True)
-    assert models.current_version("digits") == "1"
+    assert models.current_version("digits") == "2"
 
 
 def test_model_files_are_downloaded_once_and_checked(stack: RunningStack, tmp_path: Path) -> None:

@@ -80,6 +80,15 @@ def test_digits_accuracy_size_and_integrity(models: Path) -> None:
     assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == manifest.sha256
 
 
+def test_the_build_copies_the_committed_releases(models: Path) -> None:
+    """digits/1 and digits/2 (released, committed) land beside the model built here."""
+    for version in ("1", "2"):
+        for name in ("model.onnx", "manifest.json"):
+            committed = (ROOT / "models" / "digits" / version / name).read_bytes()
+            assert (models / "digits" / version / name).read_bytes() == committed
+    assert not (models / "digits" / "2" / "training.json").exists()  # provenance stays here
+
+
 def test_the_build_is_reproducible(models: Path, tmp_path: Path) -> None:
     build(tmp_path)
     for name in ("digits", "colours"):

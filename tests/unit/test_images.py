@@ -151,3 +151,85 @@ def test_large_images_of_every_mode_are_shrunk_alike(mode: str) -> None:
     pixels = prepare(encode(image, "PNG"), spec)[0, :, :, 0]
     assert pixels[:, 1].max() < 0.1  # the black band, in the middle
     assert pixels[:, [0, 2]].min() > 0.9  # white paper (or transparency made paper) around
+
+
+# The digits model's preprocessing (version 2): MNIST's framing of people's pictures.
+DIGIT = InputSpec(
+    name="image",
+    layout="NCHW",
+    width=28,
+    height=28,
+    colour="L",
+    background="auto",
+    fit="ink",
+    scale=1 / 255,
+    mean=(0.0,),
+    std=(1.0,),
+    ink_box=20,
+    centre="mass",
+    contrast="stretch",
+)
+
+
+def stroke_picture(
+    size: tuple[int, int], ink: int, paper: int, box: tuple[int, int, int, int]
+) -> Image.Image:
+    """An 'L' picture of one thick '7'-like stroke pair inside `box`, `ink` on `paper`."""
+    from PIL import ImageDraw  # noqa: PLC0415
+
+    image = Image.new("L", size, paper)
+    left, top, right, bottom = box
+    width = max(1, (bottom - top) // 8)
+    draw = ImageDraw.Draw(image)
+    draw.line([(left, top), (right, top), (left + (right - left) // 3, bottom)], ink, width)
+    return image
+
+
+def frame(data: bytes, spec: InputSpec = DIGIT) -> np.ndarray:
+    return np.asarray(prepare(data, spec)[0, 0])
+
+
+def test_dark_on_light_and_light_on_dark_read_alike() -> None:
+    box = (100, 60, 220, 260)
+    dark = frame(encode(stroke_picture((400, 300), 0, 255, box)))
+    light = frame(encode(stroke_picture((400, 300), 240, 20, box)))
+    assert dark.max() == pytest.approx(1.0)
+    assert np.abs(dark - light).max() < 0.05
+
+
+def test_the_digit_fills_the_ink_box_centred_on_its_mass_wherever_it_was_drawn() -> None:
+    for size, box in [((480, 320), (20, 30, 120, 290)), ((60, 900), (5, 600, 50, 890))]:
+        pixels = frame(encode(stroke_picture(size, 0, 255, box)))
+        rows = np.flatnonzero(pixels.max(axis=1) > 0.15)
+        cols = np.flatnonzero(pixels.max(axis=0) > 0.15)
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (19, 20, 21)
+        mass_y = (pixels.sum(axis=1) * np.arange(28)).sum() / pixels.sum()
+        mass_x = (pixels.sum(axis=0) * np.arange(28)).sum() / pixels.sum()
+        assert abs(mass_y - 13.5) <= 0.6
+        assert abs(mass_x - 13.5) <= 0.6
+
+
+def test_grey_paper_and_faint_ink_are_levelled() -> None:
+    """A photo of pencil on grey paper: the paper becomes 0 (not ink), the ink full strength."""
+    box = (100, 60, 220, 260)
+    photo = frame(encode(stroke_picture((400, 300), 120, 170, box)))
+    clean = frame(encode(stroke_picture((400, 300), 0, 255, box)))
+    assert np.abs(photo - clean).max() < 0.1
+
+
+@pytest.mark.parametrize("stroke", [(0, 0, 0), (255, 255, 255)])
+def test_a_transparent_canvas_is_paper_whatever_colour_the_strokes(
+    stroke: tuple[int, int, int],
+) -> None:
+    """A browser canvas's PNG: strokes opaque, everything else (0, 0, 0, 0)."""
+    mask = stroke_picture((300, 300), 255, 0, (80, 40, 200, 260))
+    canvas = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    canvas.paste(Image.new("RGBA", (300, 300), (*stroke, 255)), (0, 0), mask)
+    drawn = frame(encode(canvas))
+    expected = frame(encode(stroke_picture((300, 300), 0, 255, (80, 40, 200, 260))))
+    assert np.abs(drawn - expected).max() < 0.05
+
+
+def test_a_blank_page_is_an_empty_frame() -> None:
+    for paper in (255, 0, 128):
+        assert not frame(encode(Image.new("L", (200, 100), paper))).any()

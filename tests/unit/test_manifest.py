@@ -51,6 +51,10 @@ def test_a_valid_manifest() -> None:
         (("input", "background"), "grey", "input.background"),
         (("input", "fit"), "zoom", "input.fit"),
         (("input", "name"), "", "input.name"),
+        (("input", "ink_box"), 4, "input.ink_box"),  # more than the 3-pixel height
+        (("input", "ink_box"), 2.5, "input.ink_box"),
+        (("input", "centre"), "middle", "input.centre"),
+        (("input", "contrast"), "auto", "input.contrast"),
     ],
 )
 def test_broken_manifests_say_what_is_wrong(
@@ -63,6 +67,21 @@ def test_broken_manifests_say_what_is_wrong(
     target[path[-1]] = value
     with pytest.raises(InvalidManifestError, match=message):
         ModelManifest.parse(broken, name="m", version="1")
+
+
+def test_how_a_digit_is_fitted_defaults_to_filling_the_frame() -> None:
+    spec = ModelManifest.parse(VALID, name="m", version="1").input
+    assert (spec.ink_box, spec.centre, spec.contrast) == (None, "box", "none")
+    fitted = copy.deepcopy(VALID)
+    fitted["input"] |= {"background": "auto", "ink_box": 2, "centre": "mass"}
+    fitted["input"] |= {"contrast": "stretch"}
+    spec = ModelManifest.parse(fitted, name="m", version="2").input
+    assert (spec.background, spec.ink_box, spec.centre, spec.contrast) == (
+        "auto",
+        2,
+        "mass",
+        "stretch",
+    )
 
 
 def test_not_an_object() -> None:

