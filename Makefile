@@ -20,7 +20,8 @@ help:
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
 	@echo "make eval-digits  the digits model's top-1 on the reserved MNIST samples, through the"
 	@echo "            API's preprocessing (EVAL_MODEL=build/models/digits/1 for another version)"
-	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min)"
+	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min;"
+	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
 	@echo "make bench  start-up, per-request, prediction, cost, local-stack and job benchmarks"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
@@ -53,11 +54,12 @@ eval-digits: venv
 # PyTorch (the `train` extra) is too large for `make test`'s set-up: its own Python 3.11 venv
 # (the CPU wheel on hand is for 3.11), used only here. The result is committed.
 TRAIN_VENV := .venv-train
+TRAIN_OUT ?= models/digits/2
 train-digits: venv
 	@test -x $(TRAIN_VENV)/bin/python || python3.11 -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/pip install --quiet --disable-pip-version-check -e ".[train]"
-	$(TRAIN_VENV)/bin/python training/train_digits.py $(ARGS)
-	$(PY) -m training.evaluate
+	$(TRAIN_VENV)/bin/python training/train_digits.py --out $(TRAIN_OUT) $(ARGS)
+	$(PY) -m training.evaluate --model $(TRAIN_OUT)
 
 USER ?= alice
 token: venv

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from devstack.seed import ensure_models_built
 from monolambda.adapters.images import PillowImages
 from monolambda.adapters.onnx_inference import OnnxInference
 from monolambda.domain.models import ModelManifest
@@ -139,3 +141,18 @@ def test_colours_goes_through_rgb_nchw_normalisation(models: Path) -> None:
         for c, fmt in [((220, 30, 30), "PNG"), ((20, 200, 40), "JPEG"), ((30, 40, 230), "WEBP")]
     ]
     assert classify(models, "colours", pictures) == ["red", "green", "blue"]
+
+
+def test_a_checkout_that_gained_a_release_rebuilds(tmp_path: Path) -> None:
+    """`make dev` builds build/models once; a tree without a committed release, or with an
+    older copy of one, is built again rather than seeded stale."""
+    built = ensure_models_built(tmp_path)
+    assert (built / "digits" / "2" / "manifest.json").is_file()
+    shutil.rmtree(built / "digits" / "2")
+    (built / "digits" / "1" / "manifest.json").write_text("{}")
+    ensure_models_built(tmp_path)
+    for version in ("1", "2"):
+        committed = ROOT / "models" / "digits" / version / "manifest.json"
+        assert (built / "digits" / version / "manifest.json").read_bytes() == (
+            committed.read_bytes()
+        )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.models import InputSpec
@@ -204,11 +204,11 @@ def _flattened(image: Image.Image, mode: str, paper: int) -> Image.Image:
 
 def _pixels(image: Image.Image, spec: InputSpec, paper: int) -> Any:
     image = _flattened(image, spec.colour, paper)
-    if spec.background == "light" or (spec.background == "auto" and _edge_is_light(image)):
-        image = ImageOps.invert(image)
     if spec.fit == "ink":
-        pixels = _fit_ink(image, spec)
+        pixels = _fit_ink(_ink_high(image, spec), spec)
     else:
+        if spec.background == "light" or (spec.background == "auto" and _edge_is_light(image)):
+            image = ImageChops.invert(image)
         resized = image.resize((spec.width, spec.height), Image.Resampling.BOX)
         pixels = np.asarray(resized, dtype=np.float32).reshape(spec.height, spec.width, -1)
     pixels *= spec.scale
@@ -217,22 +217,35 @@ def _pixels(image: Image.Image, spec: InputSpec, paper: int) -> Any:
     return (pixels - mean) / std
 
 
-def _edge(pixels: Any) -> Any:
-    """The pixels of the picture's outermost rows and columns (where its paper shows)."""
-    return np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
+def _edge_level(pixels: Any) -> Any:
+    """Per channel, the median of the picture's outermost rows and columns: its paper."""
+    edge = np.concatenate([pixels[0], pixels[-1], pixels[1:-1, 0], pixels[1:-1, -1]])
+    middle = len(edge) // 2
+    return np.partition(edge, middle, axis=0)[middle]  # np.median's overhead, 20 us, spared
 
 
 def _edge_is_light(image: Image.Image) -> bool:
-    return float(np.median(_edge(np.asarray(image.convert("L"))))) > _MID_GREY
+    return float(_edge_level(np.asarray(image.convert("L")))) > _MID_GREY
 
 
-def _fit_ink(image: Image.Image, spec: InputSpec) -> Any:
-    """Ink (bright, after any inversion) cropped to its bounding box, scaled so its longer side
-    fills the ink box, placed in the model's frame: box centred, or its centre of mass on
-    the frame's centre. Values 0..255, shaped height x width x channels."""
+def _ink_high(image: Image.Image, spec: InputSpec) -> Any:
+    """The picture as float pixels (height x width x channels), ink bright, and with
+    `contrast: stretch` its paper levelled to 0 and its strongest ink at 255."""
     pixels = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, -1)
+    paper = _edge_level(pixels)
+    if spec.background == "light" or (
+        spec.background == "auto" and float(np.mean(paper)) > _MID_GREY
+    ):
+        pixels, paper = 255 - pixels, 255 - paper
     if spec.contrast == "stretch":
-        pixels = _stretched(pixels, floor=np.median(_edge(pixels), axis=0))
+        pixels = _stretched(pixels, floor=paper)
+    return pixels
+
+
+def _fit_ink(pixels: Any, spec: InputSpec) -> Any:
+    """Ink (bright) cropped to its bounding box, scaled so its longer side fills the ink box,
+    placed in the model's frame: box centred, or its centre of mass on the frame's centre.
+    Values 0..255, shaped height x width x channels."""
     ink = pixels.max(axis=2) > _INK_THRESHOLD * 255
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     frame = np.zeros((spec.height, spec.width, pixels.shape[2]), dtype=np.float32)
