@@ -291,8 +291,8 @@ def _resized(pixels: Any, width: int, height: int) -> Any:
     # anti-aliased digits were made); bilinear when enlarging a small drawing.
     shrinking = width <= pixels.shape[1] and height <= pixels.shape[0]
     method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
-    channels = [
-        np.asarray(Image.fromarray(pixels[:, :, c], "F").resize((width, height), method))
+    channels = [  # float32 channels: Pillow's "F" mode, so no rounding to 8 bits between steps
+        np.asarray(Image.fromarray(pixels[:, :, c]).resize((width, height), method))
         for c in range(pixels.shape[2])
     ]
     return np.stack(channels, axis=2)
