@@ -18,7 +18,7 @@ from training import mnist, scenes
 PREDICT = """query($i: PredictInput!) {
   predict(input: $i) { model version labels { label score } timings { decodeMs inferenceMs } }
 }"""
-BATCH = "query($i: PredictBatchInput!) { predictBatch(input: $i) { labels { label } } }"
+BATCH = "query($i: PredictBatchInput!) { predictBatch(input: $i) { version labels { label } } }"
 BUCKET = LOCAL_BUCKET
 
 
@@ -72,6 +72,7 @@ def test_a_batch_of_64_in_one_call(stack: RunningStack) -> None:
     images, labels = digits(64)
     variables = {"i": {"images": [b64(i) for i in images], "topK": 1}}
     _, body = stack.graphql({"query": BATCH, "variables": variables}, stack.token)
+    assert {r["version"] for r in body["data"]["predictBatch"]} == {"1"}
     predicted = [int(r["labels"][0]["label"]) for r in body["data"]["predictBatch"]]
     assert float(np.mean(np.asarray(predicted) == np.asarray(labels))) >= 0.98
     variables = {"i": {"images": [b64(images[0])] * 65}}
@@ -136,6 +137,7 @@ def test_version_1_stays_loadable_by_its_number(stack: RunningStack) -> None:
     images, labels = small_digits(20)
     variables = {"i": {"images": [b64(i) for i in images], "version": "1", "topK": 1}}
     _, body = stack.graphql({"query": BATCH, "variables": variables}, stack.token)
+    assert {r["version"] for r in body["data"]["predictBatch"]} == {"1"}
     predicted = [int(r["labels"][0]["label"]) for r in body["data"]["predictBatch"]]
     assert float(np.mean(np.asarray(predicted) == np.asarray(labels))) >= 0.9
 
