@@ -11,7 +11,8 @@ training digit is drawn as people draw (training/scenes.as_drawn) several times 
 drawing goes through the API's own preprocessing (PillowImages with the manifest's input
 spec), so the network learns from exactly what the API will hand it; the plain 28 x 28 sample,
 through the same preprocessing, is one more copy. Settings were chosen on the validation set
-(scenes drawn from validation digits); the figures below it are printed, not optimised here.
+(every evaluation scene, drawn from validation digits). `make train-digits` prints the
+reserved-sample figures afterwards (training/evaluate.py); nothing here reads them.
 """
 
 from __future__ import annotations
