@@ -246,38 +246,27 @@ class DynamoJobStore:
         if outcome.result_key is not None:
             actions.append(JobRecord.result_key.set(outcome.result_key))
         if outcome.error is not None:
-            actions += [
-                JobRecord.error_code.set(outcome.error.code),
-                JobRecord.error_message.set(outcome.error.message),
-            ]
-        return (
-            self._move(
-                job.id,
-                job.owner,
-                outcome.status,
-                now=now,
-                actions=actions,
-                condition=JobRecord.lease_holder == holder,
-            )
-            is not None
-        )
+            actions += _recorded(outcome.error)
+        held = JobRecord.lease_holder == holder
+        return self._moves(job, outcome.status, now, actions, held)
 
     def release(self, job: Job, holder: str, error: JobError, now: datetime) -> bool:
-        actions = [
-            JobRecord.error_code.set(error.code),
-            JobRecord.error_message.set(error.message),
-        ]
-        return (
-            self._move(
-                job.id,
-                job.owner,
-                JobStatus.QUEUED,
-                now=now,
-                actions=actions,
-                condition=JobRecord.lease_holder == holder,
-            )
-            is not None
+        held = JobRecord.lease_holder == holder
+        return self._moves(job, JobStatus.QUEUED, now, _recorded(error), held)
+
+    def _moves(
+        self,
+        job: Job | OpenJob,
+        target: JobStatus,
+        now: datetime,
+        actions: Sequence[Action],
+        condition: Condition,
+    ) -> bool:
+        """A move whose caller needs to know only whether it happened."""
+        record = self._move(
+            job.id, job.owner, target, now=now, actions=actions, condition=condition
         )
+        return record is not None
 
     def _moved(
         self,
@@ -373,34 +362,12 @@ class DynamoJobStore:
         return sorted(found, key=lambda j: j.updated_at)[:limit]
 
     def requeue(self, job: OpenJob, now: datetime) -> bool:
-        return (
-            self._move(
-                job.id,
-                job.owner,
-                JobStatus.QUEUED,
-                now=now,
-                actions=[JobRecord.enqueues.add(1)],
-                condition=_unchanged(job),
-            )
-            is not None
-        )
+        actions = [JobRecord.enqueues.add(1)]
+        return self._moves(job, JobStatus.QUEUED, now, actions, _unchanged(job))
 
     def abandon(self, job: OpenJob, error: JobError, now: datetime) -> bool:
-        return (
-            self._move(
-                job.id,
-                job.owner,
-                JobStatus.FAILED,
-                now=now,
-                actions=[
-                    JobRecord.finished_at.set(now),
-                    JobRecord.error_code.set(error.code),
-                    JobRecord.error_message.set(error.message),
-                ],
-                condition=_unchanged(job),
-            )
-            is not None
-        )
+        actions = [JobRecord.finished_at.set(now), *_recorded(error)]
+        return self._moves(job, JobStatus.FAILED, now, actions, _unchanged(job))
 
     # --- read -----------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
@@ -459,6 +426,10 @@ def _translated() -> Iterator[None]:
         if e.cause_response_code in _THROTTLED:
             raise TransientError("the job store is busy; try again in a moment") from e
         raise
+
+
+def _recorded(error: JobError) -> list[Action]:
+    return [JobRecord.error_code.set(error.code), JobRecord.error_message.set(error.message)]
 
 
 def _unchanged(job: OpenJob) -> Condition:
