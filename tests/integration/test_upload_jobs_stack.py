@@ -11,7 +11,7 @@ from urllib.parse import quote_plus
 from tests.integration.test_jobs_stack import finished, job
 from tests.support.apigw import EVENTS_DIR
 from tests.support.images import encode, solid
-from tests.support.stack import LOCAL_BUCKET, RunningStack, gql, post_form
+from tests.support.stack import LOCAL_BUCKET, RunningStack, gql, post_form, queue_depth
 from tests.support.waiting import eventually
 
 CREATE_UPLOAD = """
@@ -39,16 +39,6 @@ def written(stack: RunningStack, job_id: str) -> bool:
 def jobs_listed(stack: RunningStack) -> list[str]:
     result = gql(stack, "{ jobs(first: 100) { edges { node { id } } } }")
     return [e["node"]["id"] for e in result["data"]["jobs"]["edges"]]
-
-
-def relay_drained(stack: RunningStack) -> bool:
-    sqs = stack.client("sqs")
-    url = sqs.get_queue_url(QueueName=RELAY_QUEUE)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return all(v == "0" for v in attributes.values())
 
 
 def test_an_uploaded_file_starts_its_job_which_runs_to_succeeded(jobs_stack: RunningStack) -> None:
@@ -80,7 +70,7 @@ def test_a_hundred_duplicate_notifications_of_one_object_make_one_job(
             QueueUrl=url,
             Entries=[{"Id": str(i), "MessageBody": body} for i in range(start, start + 10)],
         )
-    assert eventually(lambda: relay_drained(jobs_stack), 60)
+    assert eventually(lambda: queue_depth(jobs_stack, RELAY_QUEUE) == 0, 60)
     assert jobs_listed(jobs_stack) == [upload["jobId"]]
     assert job(jobs_stack, upload["jobId"])["attempts"] == 1
 
@@ -98,7 +88,7 @@ def test_an_upload_for_a_prediction_starts_no_job(jobs_stack: RunningStack) -> N
         {f["name"]: f["value"] for f in upload["fields"]},
         encode(solid((1, 2, 3), (8, 8)))[:100].ljust(100, b"\0"),
     )
-    assert eventually(lambda: relay_drained(jobs_stack), 30)
+    assert eventually(lambda: queue_depth(jobs_stack, RELAY_QUEUE) == 0, 30)
     assert jobs_listed(jobs_stack) == []
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from monolambda.adapters.images import PillowImages
 from monolambda.adapters.onnx_inference import OnnxInference
 from monolambda.domain.models import ModelManifest
 from tests.support.images import digit_drawing, encode, solid
+from training import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261122  # as in scripts/build_models.py
@@ -45,11 +45,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load(models: Path, name: str) -> tuple[ModelManifest, str]:
-    directory = models / name / "1"
-    manifest = ModelManifest.parse(
-        json.loads((directory / "manifest.json").read_text()), name=name, version="1"
-    )
-    return manifest, str(directory / "model.onnx")
+    return evaluate.load(models / name / "1")
 
 
 def classify(models: Path, name: str, images: list[bytes]) -> list[str]:

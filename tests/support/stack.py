@@ -86,6 +86,17 @@ def http(
         return e.code, dict(e.headers), e.read()
 
 
+def queue_depth(stack: RunningStack, queue: str) -> int:
+    """Messages in `queue`, waiting or in flight (SQS's approximate counts)."""
+    sqs = stack.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(count) for count in attributes.values())
+
+
 def post_form(url: str, fields: dict[str, str], content: bytes) -> None:
     """A browser's multipart POST of a presigned upload form, with the file last."""
     boundary = uuid.uuid4().hex
