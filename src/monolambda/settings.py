@@ -48,6 +48,16 @@ class GraphQLLimits:
     # Fields marked costly (predict, predictBatch) per operation: one, so a request's work is
     # known before anything runs; aliases or fragments cannot repeat an inference.
     max_costly_fields: int = 1
+    # Fields once every fragment spread is expanded, over all of a document's operations:
+    # bounds what validation and execution walk (a fragment spread twice by the next, twenty
+    # levels deep, is a million fields in 830 bytes). GraphiQL's introspection query is 229.
+    max_fields: int = 1_000
+    # Operations in one document (one runs; every one is validated, each costing a few
+    # traversals): enough for a GraphiQL tab of saved queries.
+    max_operations: int = 20
+    # Items of one list (or keys of one object) in the variables, refused before coercion;
+    # never below the longest list an argument takes (a job's images, a request's).
+    max_list_items: int = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +130,13 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         environment = _environment(env)
         dev = environment is Environment.DEV
+        work = WorkLimits(
+            max_images=_int(env, "REQUEST_MAX_IMAGES", WorkLimits.max_images, minimum=1),
+            max_pixels=_int(env, "REQUEST_MAX_PIXELS", WorkLimits.max_pixels, minimum=1),
+        )
+        jobs = _jobs(env, dev=dev)
+        # A list argument must never be refused for a length its own limit allows.
+        longest_list = max(work.max_images, jobs.max_images if jobs else 0)
         limits = GraphQLLimits(
             max_depth=_int(env, "GRAPHQL_MAX_DEPTH", GraphQLLimits.max_depth, minimum=1),
             max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", GraphQLLimits.max_tokens, minimum=10),
@@ -131,10 +148,16 @@ class Settings:
             max_costly_fields=_int(
                 env, "GRAPHQL_MAX_COSTLY_FIELDS", GraphQLLimits.max_costly_fields, minimum=1
             ),
-        )
-        work = WorkLimits(
-            max_images=_int(env, "REQUEST_MAX_IMAGES", WorkLimits.max_images, minimum=1),
-            max_pixels=_int(env, "REQUEST_MAX_PIXELS", WorkLimits.max_pixels, minimum=1),
+            max_fields=_int(env, "GRAPHQL_MAX_FIELDS", GraphQLLimits.max_fields, minimum=1),
+            max_operations=_int(
+                env, "GRAPHQL_MAX_OPERATIONS", GraphQLLimits.max_operations, minimum=1
+            ),
+            max_list_items=_int(
+                env,
+                "GRAPHQL_MAX_LIST_ITEMS",
+                max(GraphQLLimits.max_list_items, longest_list),
+                minimum=longest_list,
+            ),
         )
         return cls(
             environment=environment,
@@ -149,7 +172,7 @@ class Settings:
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,
             work=work,
             models=_models(env),
-            jobs=_jobs(env, dev=dev),
+            jobs=jobs,
         )
 
 

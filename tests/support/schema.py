@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from monolambda.api.context import Context
-from monolambda.api.schema import build_schema
+from monolambda.api.schema import MonolambdaSchema, build_schema
 from monolambda.domain.about import BuildInfo
 from monolambda.domain.budget import WorkLimits
 from monolambda.domain.health import CheckResult, HealthCheck, HealthStatus
@@ -51,7 +51,7 @@ def make_services(
     )
 
 
-def make_schema(**env: str) -> strawberry.Schema:
+def make_schema(**env: str) -> MonolambdaSchema:
     env.setdefault("APP_ENV", "dev")
     return build_schema(Settings.from_env(env))
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import Invoke
 from tests.support.apigw import http_api_event, response_json, rest_api_event
+from tests.support.hostile_documents import fan_out
 
 HEALTH = {"query": "{ health { status } }"}
 TWO_OPERATIONS = {"query": "query A { health { status } } query B { version { version } }"}
@@ -230,6 +231,31 @@ BAD_REQUESTS: list[tuple[str, dict[str, Any], int, str]] = [
         "PAYLOAD_TOO_LARGE",
     ),
     ("too many aliases", http_api_event(_aliases(16)), 200, "GRAPHQL_VALIDATION_FAILED"),
+    # External finding: Python's integer-string limit raised while the body was read (500).
+    (
+        "integer of 4,301 digits",
+        http_api_event('{"query": "{ __typename }", "x": 1' + "0" * 4300 + "}", headers=JSON),
+        400,
+        "BAD_REQUEST",
+    ),
+    # External finding: refused after 3-4 s, by the job's image count; now by the length.
+    (
+        "a list of 1,500,000 images",
+        http_api_event(
+            {
+                "query": "mutation($i: [String!]) { submitJob(input: {images: $i}) { dryRun } }",
+                "variables": {"i": [""] * 1_500_000},
+            }
+        ),
+        200,
+        "BAD_USER_INPUT",
+    ),
+    (
+        "fragments fanning out",
+        http_api_event({"query": fan_out(39)}),
+        200,
+        "GRAPHQL_VALIDATION_FAILED",
+    ),
     ("batch while batching is off", http_api_event([HEALTH, HEALTH]), 400, "BAD_REQUEST"),
     (
         "unknown operation name",

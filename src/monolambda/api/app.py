@@ -90,6 +90,9 @@ class GraphQLView(GraphQL[Context, None]):
             decoded = json.loads(data)
         except RecursionError:
             raise HTTPException(400, "The request body is nested too deeply") from None
+        except ValueError:
+            # Not JSON, or JSON Python will not read (an integer of over 4,300 digits).
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return decoded

@@ -19,6 +19,10 @@ MASKED_VALIDATION_MESSAGE = (
     "The operation is not valid for this API (the log has the details under the requestId)"
 )
 
+# graphql-core quotes a wrong literal whole ("Boolean cannot represent ...: <3 MB string>"):
+# every message leaves cut to this many characters.
+MAX_MESSAGE_CHARS = 1_000
+
 # Codes for mistakes in the GraphQL document itself (as Apollo Server names them), beside the
 # domain's codes.
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -68,6 +72,20 @@ def _code(error: GraphQLError) -> str:
 
 
 def shape(error: GraphQLError, request_id: str, *, detailed: bool = True) -> GraphQLError:
+    shaped = _shape(error, request_id, detailed=detailed)
+    if len(shaped.message) <= MAX_MESSAGE_CHARS:
+        return shaped
+    return GraphQLError(
+        shaped.message[: MAX_MESSAGE_CHARS - 1] + "…",
+        nodes=shaped.nodes,
+        source=shaped.source,
+        positions=shaped.positions,
+        path=shaped.path,
+        extensions=shaped.extensions,
+    )
+
+
+def _shape(error: GraphQLError, request_id: str, *, detailed: bool) -> GraphQLError:
     if is_unexpected(error):
         return GraphQLError(
             MASKED_MESSAGE,

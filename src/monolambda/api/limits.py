@@ -3,54 +3,64 @@ makes a repeated document cost almost nothing.
 
 `OperationGuard.prepare` runs as Strawberry creates each execution context (rather than as
 schema extensions: every extension hook is a context manager built per request, and the ones
-this needs cost more than a cached document). It bounds the document (tokens, depth, aliases,
-costly fields, introspection), picks the operation as the GraphQL spec does (several
-operations need an operationName), refuses a mutation in a read-only request, and in prod
-answers a document that fails validation without naming anything of the schema.
+this needs cost more than a cached document). It bounds the document (tokens; then, in time
+linear in the document, fields once fragments are expanded, depth, aliases, repeated fields
+and introspection, before graphql-core's rules see it; then costly fields), bounds the
+variables' lists before they are coerced, picks the operation as the GraphQL spec does
+(several operations need an operationName), refuses a mutation in a read-only request, and in
+prod answers a document that fails validation without naming anything of the schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from graphql import (
-    ASTValidationRule,
     DocumentNode,
-    FieldNode,
-    FragmentSpreadNode,
     GraphQLError,
-    GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
-    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
-    SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
-    get_named_type,
     parse,
     specified_rules,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_limit
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
+from graphql.language.parser import MAX_NESTING_DEPTH
+from graphql.validation.rules import overlapping_fields_can_be_merged
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from monolambda.api.errors import mark_validation_errors, masked_validation_error
-from monolambda.domain.errors import ErrorCode
+from monolambda.api.costly_fields import CostlyFields
+from monolambda.api.errors import (
+    MAX_MESSAGE_CHARS,
+    mark_validation_errors,
+    masked_validation_error,
+)
+from monolambda.api.operation_size import (
+    CAP,
+    fragment_sizes,
+    longest_integer,
+    selection_size,
+)
+from monolambda.api.variables import variable_errors
 from monolambda.logs import logger
 from monolambda.settings import GraphQLLimits
 
-# Field metadata marking a field whose resolver does heavy work (decoding, inference):
-# strawberry.field(metadata={COSTLY: True}).
-COSTLY = "monolambda.costly"
+INTROSPECTION_OFF = "Introspection is off on this API"
+
+# graphql-core meters the one spec rule whose work grows with the square of a document (every
+# pair of fields sharing a response key, every pair of fragments spread side by side) and
+# stops it when the budget is spent. Its default, 500,000 units, is about a second here; 5,000
+# are 2-10 ms (bench/validation.py), and this API's own clients' documents spend none.
+overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = 5_000
+# graphql-core's own limit on errors per validation (validate's max_errors).
+_MAX_VALIDATION_ERRORS = 100
+# Int is 32 bits (10 digits); room for a 64-bit custom scalar.
+MAX_INTEGER_DIGITS = 20
 
 
 class OperationNameRequiredError(CannotGetOperationTypeError):
@@ -81,112 +91,6 @@ class CheckedDocument:
     limit_errors: list[GraphQLError]
 
 
-def costly_fields(schema: GraphQLSchema) -> frozenset[tuple[str, str]]:
-    """(type, field) of every field declared with COSTLY metadata."""
-    found = set()
-    for type_name, graphql_type in schema.type_map.items():
-        if not isinstance(graphql_type, GraphQLObjectType):
-            continue
-        for field_name, field in graphql_type.fields.items():
-            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            metadata = getattr(definition, "metadata", None) or {}
-            if metadata.get(COSTLY):
-                found.add((type_name, field_name))
-    return frozenset(found)
-
-
-def costly_field_limit(
-    max_fields: int, costly: frozenset[tuple[str, str]]
-) -> type[ASTValidationRule]:
-    class CostlyFieldLimit(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            root = self.context.schema.get_root_type(node.operation)
-            if root is None:
-                return
-            found = list(_costly_in(self.context, {"": [(root, node.selection_set)]}, costly))
-            if len(found) > max_fields:
-                names = ", ".join(sorted(set(found)))
-                # The amount of work asked for, like the images budget: the caller's input.
-                self.report_error(
-                    GraphQLError(
-                        f"{len(found)} costly fields ({names}) in one operation; "
-                        f"allowed: {max_fields}. Send one at a time (predictBatch takes "
-                        "several images)",
-                        node,
-                        extensions={"code": ErrorCode.BAD_USER_INPUT.value},
-                    )
-                )
-
-    return CostlyFieldLimit
-
-
-def _costly_in(
-    context: ValidationContext,
-    selections: dict[str, list[tuple[GraphQLObjectType, SelectionSetNode]]],
-    costly: frozenset[tuple[str, str]],
-) -> Iterator[str]:
-    """Costly fields as they would execute: fragments expanded, fields with one response key
-    merged (they run once), and each level's merged selections walked in turn."""
-    for parts in selections.values():
-        fields: dict[str, list[tuple[GraphQLObjectType, FieldNode]]] = {}
-        for parent, selection_set in parts:
-            _collect(context, parent, selection_set, fields, frozenset())
-        below: dict[str, list[tuple[GraphQLObjectType, SelectionSetNode]]] = {}
-        for key, nodes in fields.items():
-            if any((p.name, n.name.value) in costly for p, n in nodes):
-                yield nodes[0][1].name.value
-            for parent, node in nodes:
-                definition = parent.fields.get(node.name.value)
-                child = get_named_type(definition.type) if definition else None
-                if node.selection_set and isinstance(child, GraphQLObjectType):
-                    below.setdefault(key, []).append((child, node.selection_set))
-        yield from _costly_in(context, below, costly)
-
-
-def _collect(
-    context: ValidationContext,
-    parent: GraphQLObjectType,
-    selection_set: SelectionSetNode,
-    fields: dict[str, list[tuple[GraphQLObjectType, FieldNode]]],
-    spreading: frozenset[str],
-) -> None:
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            key = (selection.alias or selection.name).value
-            fields.setdefault(key, []).append((parent, selection))
-            continue
-        if isinstance(selection, InlineFragmentNode):
-            target, selections = selection.type_condition, selection.selection_set
-            inner = spreading
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = context.get_fragment(name)
-            if fragment is None or name in spreading:  # reported by the spec's own rules
-                continue
-            target, selections = fragment.type_condition, fragment.selection_set
-            inner = spreading | {name}
-        else:
-            continue
-        typed = context.schema.get_type(target.name.value) if target else parent
-        if isinstance(typed, GraphQLObjectType):
-            _collect(context, typed, selections, fields, inner)
-
-
-def limit_rules(
-    limits: GraphQLLimits, schema: GraphQLSchema, *, introspection: bool
-) -> tuple[type[ASTValidationRule], ...]:
-    # Introspection fields are not counted towards depth (GraphiQL's own query is 13 deep);
-    # introspection as a whole is governed by its own switch.
-    rules: list[type[ASTValidationRule]] = [
-        depth_limit(limits.max_depth, should_ignore=None),
-        alias_limit(limits.max_aliases),
-        costly_field_limit(limits.max_costly_fields, costly_fields(schema)),
-    ]
-    if not introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return tuple(rules)
-
-
 class OperationGuard:
     """Per schema: the limits, and one bounded least-recently-used cache from query text to
     its checked document. (Keyed by text: hashing a document walks its tree.)"""
@@ -200,24 +104,26 @@ class OperationGuard:
         validation_messages: bool,
     ) -> None:
         self._schema = schema
-        self._max_tokens = limits.max_tokens
+        self.limits = limits
+        self._introspection = introspection
         self._validation_messages = validation_messages
         self._schema_rules = tuple(specified_rules)
-        self._limit_rules = limit_rules(limits, schema, introspection=introspection)
-        self._checked: Callable[[str], CheckedDocument] = lru_cache(limits.document_cache_size)(
+        self._costly = CostlyFields(schema, limits.max_costly_fields)
+        # Parses, measures and validates a query text once (bench/validation.py times it).
+        self.check: Callable[[str], CheckedDocument] = lru_cache(limits.document_cache_size)(
             self._check
         )
 
     def prepare(self, context: ExecutionContext, operation_name: str | None) -> None:
-        context.parse_options["max_tokens"] = self._max_tokens
-        context.validation_rules = (*self._schema_rules, *self._limit_rules)
+        context.parse_options["max_tokens"] = self.limits.max_tokens
+        context.validation_rules = self._schema_rules
         if not context.query:
             return
         # A document that fails to parse is left to Strawberry, which parses it again (with the
         # same token limit) and reports the syntax error as a GraphQL error.
         checked: CheckedDocument | None = None
         with suppress(GraphQLError):
-            checked = self._checked(context.query)
+            checked = self.check(context.query)
         if checked is None:
             return
         operation = _operation(checked.operations, operation_name)
@@ -226,7 +132,12 @@ class OperationGuard:
             if kind is not OperationType.QUERY:
                 raise ReadOnlyRequestError(kind)
         context.graphql_document = checked.document
-        context.pre_execution_errors = self._errors(checked, context.context)
+        errors = self._errors(checked, context.context)
+        if not errors and context.variables:
+            # Before graphql-core coerces them: a list of a million items is refused by its
+            # length, not after a million coercions.
+            errors = variable_errors(context.variables, self.limits.max_list_items)
+        context.pre_execution_errors = errors
 
     def _errors(self, checked: CheckedDocument, request: object) -> list[GraphQLError]:
         if not checked.schema_errors:
@@ -240,25 +151,103 @@ class OperationGuard:
             "operation failed validation",
             extra={
                 "request_id": request_id,
-                "validation_errors": [e.formatted for e in checked.schema_errors],
+                "validation_errors": [
+                    {**e.formatted, "message": e.message[:MAX_MESSAGE_CHARS]}
+                    for e in checked.schema_errors
+                ],
             },
         )
         return [masked_validation_error(request_id)]
 
     def _check(self, query: str) -> CheckedDocument:
-        document = parse(query, max_tokens=self._max_tokens)
+        document = parse(query, max_tokens=self.limits.max_tokens)
+        operations = tuple(
+            d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+        )
+        # Sizes first, in time linear in the document: they keep every rule after them
+        # (graphql-core's among them) from seeing a document that would make it slow.
+        refused = self._size_errors(document, operations)
+        if refused:
+            return CheckedDocument(document, operations, [], mark_validation_errors(refused))
         return CheckedDocument(
             document=document,
-            operations=tuple(
-                d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-            ),
+            operations=operations,
             schema_errors=mark_validation_errors(
-                validate_document(self._schema, document, self._schema_rules)
+                _explained(validate_document(self._schema, document, self._schema_rules))
             ),
-            limit_errors=mark_validation_errors(
-                validate_document(self._schema, document, self._limit_rules)
-            ),
+            limit_errors=mark_validation_errors(self._costly.errors(document, operations)),
         )
+
+    def _size_errors(
+        self, document: DocumentNode, operations: tuple[OperationDefinitionNode, ...]
+    ) -> list[GraphQLError]:
+        limits = self.limits
+        fragments = fragment_sizes(document)
+        operation_sizes = [(o, selection_size(o.selection_set, fragments)) for o in operations]
+        # Validation visits every definition, a fragment nobody spreads included.
+        sizes = [s for _, s in operation_sizes] + list(fragments.values())
+        if not self._introspection and any(s.introspection for s in sizes):
+            # One error, without locations: which fields were refused would say nothing new.
+            return [GraphQLError(INTROSPECTION_OFF)]
+        errors = []
+        if len(operations) > limits.max_operations:
+            errors.append(
+                GraphQLError(
+                    f"{len(operations)} operations in one document; allowed: "
+                    f"{limits.max_operations}"
+                )
+            )
+        fields = min(sum(s.fields for s in sizes), CAP)
+        if fields > limits.max_fields:
+            errors.append(
+                GraphQLError(
+                    f"{'over ' if fields >= CAP else ''}{fields:,} fields once fragments are "
+                    f"expanded; allowed: {limits.max_fields:,}. Spread each fragment once"
+                )
+            )
+        aliases = sum(s.aliases for _, s in operation_sizes)
+        if aliases > limits.max_aliases:
+            errors.append(GraphQLError(f"{aliases} aliases found. Allowed: {limits.max_aliases}"))
+        digits = longest_integer(document)
+        if digits > MAX_INTEGER_DIGITS:
+            errors.append(
+                GraphQLError(
+                    f"an integer literal of {digits:,} digits; at most {MAX_INTEGER_DIGITS}"
+                )
+            )
+        nesting = max((s.nesting for s in sizes), default=0)
+        if nesting > MAX_NESTING_DEPTH:
+            errors.append(
+                GraphQLError(
+                    f"selections are nested {nesting} deep through fragments; "
+                    f"allowed: {MAX_NESTING_DEPTH}"
+                )
+            )
+        for operation, size in operation_sizes:
+            if size.depth > limits.max_depth:
+                name = operation.name.value if operation.name else "anonymous"
+                errors.append(
+                    GraphQLError(
+                        f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
+                        operation,
+                    )
+                )
+        return errors
+
+
+def _explained(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """graphql-core's bare "Validation aborted." said as what stopped it: its error limit, or
+    (the nesting having been checked before) the overlapping-fields rule's budget."""
+    if not errors or not isinstance(errors[-1], ValidationAbortedError):
+        return errors
+    if len(errors) > _MAX_VALIDATION_ERRORS:
+        reason = f"more than {_MAX_VALIDATION_ERRORS} errors; validation stopped there"
+    else:
+        reason = (
+            "the document is too costly to validate: a field selected many times at one "
+            "place, or many fragments spread side by side. Select each field once"
+        )
+    return [*errors[:-1], GraphQLError(reason)]
 
 
 def _operation(

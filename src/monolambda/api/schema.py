@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from monolambda.api.context import Context
+from monolambda.api.costly_fields import COSTLY
 from monolambda.api.errors import log_unexpected, request_id_of, shape
 from monolambda.api.job_types import (
     Job,
@@ -18,7 +19,7 @@ from monolambda.api.job_types import (
     SubmitJobPayload,
     job_loader,
 )
-from monolambda.api.limits import COSTLY, OperationGuard
+from monolambda.api.limits import OperationGuard
 from monolambda.api.prediction_types import (
     Base64Images,
     Model,
@@ -205,6 +206,10 @@ class MonolambdaSchema(strawberry.Schema):
             validation_messages=settings.validation_messages,
         )
 
+    @property
+    def guard(self) -> OperationGuard:
+        return self._guard
+
     def _create_execution_context(self, *args: Any, **kwargs: Any) -> ExecutionContext:
         # Strawberry's one seam between "a request arrived" and "parse it" (pinned version;
         # the unit tests cover it): the guard bounds the operation, picks it, and fills in the
@@ -238,7 +243,7 @@ class MonolambdaSchema(strawberry.Schema):
         return result
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings) -> MonolambdaSchema:
     limits = settings.limits
     config = StrawberryConfig(
         disable_field_suggestions=not settings.field_suggestions,
