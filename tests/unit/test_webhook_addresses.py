@@ -114,6 +114,50 @@ def test_refused_addresses_are_refused_at_submit_and_at_delivery_and_never_diall
     assert network.dialled == []
 
 
+# External finding: IPv6 forms that carry a non-public IPv4 address were accepted in prod.
+# (address, allowed in prod, what it is)
+IPV6_FORMS = [
+    ("64:ff9b::a9fe:a9fe", False, "NAT64 well-known prefix, 169.254.169.254 (metadata)"),
+    ("64:ff9b::a00:1", False, "NAT64 well-known prefix, 10.0.0.1"),
+    ("64:ff9b::7f00:1", False, "NAT64 well-known prefix, 127.0.0.1"),
+    ("64:ff9b::808:808", True, "NAT64 well-known prefix, 8.8.8.8 (public)"),
+    ("64:ff9b:1::a9fe:a9fe", False, "NAT64 local-use prefix (RFC 8215)"),
+    ("64:ff9b:1:8:800:808::", False, "NAT64 local-use prefix, public inside: still refused"),
+    ("::127.0.0.1", False, "IPv4-compatible, 127.0.0.1"),
+    ("::a9fe:a9fe", False, "IPv4-compatible, 169.254.169.254"),
+    ("::10.0.0.1", False, "IPv4-compatible, 10.0.0.1"),
+    ("::ffff:127.0.0.1", False, "IPv4-mapped, 127.0.0.1"),
+    ("::ffff:a9fe:a9fe", False, "IPv4-mapped, 169.254.169.254"),
+    ("::ffff:8.8.8.8", True, "IPv4-mapped, 8.8.8.8 (public)"),
+    ("2002:a9fe:a9fe::1", False, "6to4, 169.254.169.254"),
+    ("2002:7f00:1::1", False, "6to4, 127.0.0.1"),
+    ("2001:0:a9fe:a9fe::1", False, "Teredo, server 169.254.169.254"),
+    ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False, "Teredo, client 10.0.0.1"),
+    ("2606:4700:4700::1111", True, "plain public IPv6"),
+    ("fe80::1%eth0", False, "link-local with a zone"),
+]
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [pytest.param(a, ok, id=why) for a, ok, why in IPV6_FORMS],
+)
+def test_ipv6_forms_are_judged_by_the_ipv4_address_they_carry(address: str, allowed: bool) -> None:
+    assert PROD.allowed(address) is allowed
+
+
+@pytest.mark.parametrize("host", ["[64:ff9b::a9fe:a9fe]", "[::127.0.0.1]"])
+def test_the_findings_urls_are_refused_at_submit_and_never_dialled(
+    network: Network, sender: CheckedHttpSender, host: str
+) -> None:
+    url = f"https://{host}/latest/meta-data/"
+    with pytest.raises(BadUserInputError, match="callbackUrl is refused"):
+        check_callback(PROD, SocketResolver(), url)
+    with pytest.raises(RefusedAddressError):
+        sender.post(PROD.target(url), b"{}", HEADERS)
+    assert network.dialled == []
+
+
 def test_an_https_redirect_to_a_private_address_is_not_followed(
     network: Network, sender: CheckedHttpSender, tls_receiver_context: ssl.SSLContext
 ) -> None:

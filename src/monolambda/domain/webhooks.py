@@ -106,7 +106,40 @@ class CallbackPolicy:
             return False
         if self.allow_loopback and address.is_loopback:
             return True
-        return address.is_global and not address.is_multicast
+        if not address.is_global or address.is_multicast:
+            return False
+        # An IPv6 address may carry an IPv4 one that a translator or tunnel will dial: that
+        # one must be allowed too (64:ff9b::a9fe:a9fe is the metadata service over NAT64).
+        return all(self.allowed(str(v4)) for v4 in _embedded_ipv4(address))
+
+
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+# RFC 8215: the operator chooses the prefix length, so where the IPv4 address sits is not
+# known from the address alone: the whole range is refused.
+_NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_UNREADABLE = ipaddress.IPv4Address("0.0.0.0")  # noqa: S104 - a refused stand-in, never bound
+
+
+def _embedded_ipv4(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address embeds: NAT64 (well-known and local-use prefixes),
+    IPv4-compatible (::a.b.c.d), 6to4 (2002::/16) and Teredo (server and client). Python's
+    own idea of what is global differs between versions for some of these; this does not."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    found: list[ipaddress.IPv4Address] = []
+    if address in _NAT64_WELL_KNOWN or address in _IPV4_COMPATIBLE:
+        found.append(low32)
+    if address in _NAT64_LOCAL_USE:
+        found.append(_UNREADABLE)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    return found
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
