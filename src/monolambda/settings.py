@@ -17,6 +17,8 @@ from monolambda.domain.names import MODEL_NAME
 # Lambda's synchronous invocation payload limit (6 MB). A body at or above it could never have
 # arrived inside an event anyway; answering 413 early keeps the local stack honest about it.
 LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+# Images per job unless JOB_MAX_IMAGES says otherwise.
+DEFAULT_JOB_IMAGES = 500
 
 
 class SettingsError(Exception):
@@ -52,6 +54,10 @@ class GraphQLLimits:
     # bounds what validation and execution walk (a fragment spread twice by the next, twenty
     # levels deep, is a million fields in 830 bytes). GraphiQL's introspection query is 229.
     max_fields: int = 1_000
+    # Values an answer could hold (each object, field and list item, lists at their longest or
+    # as long as `first:` asks), estimated before anything is read: about 2-4 MB of JSON,
+    # below Lambda's 6 MB response limit (the answer's bytes are capped too: api.app).
+    max_response_values: int = 100_000
     # Operations in one document (one runs; every one is validated, each costing a few
     # traversals): enough for a GraphiQL tab of saved queries.
     max_operations: int = 20
@@ -149,6 +155,9 @@ class Settings:
                 env, "GRAPHQL_MAX_COSTLY_FIELDS", GraphQLLimits.max_costly_fields, minimum=1
             ),
             max_fields=_int(env, "GRAPHQL_MAX_FIELDS", GraphQLLimits.max_fields, minimum=1),
+            max_response_values=_int(
+                env, "GRAPHQL_MAX_RESPONSE_VALUES", GraphQLLimits.max_response_values, minimum=1
+            ),
             max_operations=_int(
                 env, "GRAPHQL_MAX_OPERATIONS", GraphQLLimits.max_operations, minimum=1
             ),
@@ -192,7 +201,7 @@ def _jobs(env: Mapping[str, str], *, dev: bool) -> JobSettings | None:
         function_timeout_s=_int(env, "FUNCTION_TIMEOUT_S", 29, minimum=1),
         retry_delay_s=_int(env, "JOB_RETRY_DELAY_S", 10, minimum=0),
         progress_interval_s=_int(env, "JOB_PROGRESS_INTERVAL_S", 5, minimum=1),
-        max_images=_int(env, "JOB_MAX_IMAGES", 500, minimum=1),
+        max_images=_int(env, "JOB_MAX_IMAGES", DEFAULT_JOB_IMAGES, minimum=1),
         cursor_key_parameter=env.get("CURSOR_KEY_PARAMETER", "").strip() or None,
         sweep_stale_after_s=_int(env, "SWEEP_STALE_AFTER_S", 900, minimum=1),
         sweep_max_jobs=_int(env, "SWEEP_MAX_JOBS", 200, minimum=1),

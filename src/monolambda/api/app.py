@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult
 
 from monolambda.api.context import Context, context_for, request_id_for
 from monolambda.api.errors import MASKED_MESSAGE, error_body
+from monolambda.domain.errors import ErrorCode
 from monolambda.logs import logger
 from monolambda.services import Services
 
@@ -25,6 +26,10 @@ GRAPHQL_PATH = "/graphql"
 
 
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+
+# An answer's bytes as Lambda carries them (its response is JSON around the body, so each
+# quote and backslash of the body costs one more): under its 6 MB limit with room to spare.
+MAX_ANSWER_BYTES = 5 * 1024 * 1024
 
 
 def http_error(
@@ -58,6 +63,21 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as e:
             response = http_error(e.status_code, e.reason, _CODES.get(e.status_code, "BAD_REQUEST"))
+        size = carried_bytes(response.body)
+        if size > MAX_ANSWER_BYTES:
+            # The estimate made before execution (api.response_size) let it through: strings
+            # longer than their kind usually is. Refused rather than failed by Lambda.
+            request_id = _request_id(scope)
+            logger().warning(
+                "answer over the size limit", extra={"request_id": request_id, "bytes": size}
+            )
+            response = http_error(
+                200,
+                f"the answer would be {size:,} bytes; at most {MAX_ANSWER_BYTES:,}. Ask for "
+                "fewer: jobs(first:), results(first:), fewer aliases",
+                ErrorCode.BAD_USER_INPUT.value,
+                request_id,
+            )
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -96,6 +116,12 @@ class GraphQLView(GraphQL[Context, None]):
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object")
         return decoded
+
+
+def carried_bytes(body: bytes | memoryview) -> int:
+    """The body's size once escaped into Lambda's JSON response (quotes, backslashes)."""
+    data = bytes(body)
+    return len(data) + data.count(b'"') + data.count(b"\\")
 
 
 def _request_id(scope: Scope) -> str:

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from monolambda.api.context import Context
 from monolambda.api.prediction_types import LabelScore
+from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
 
 if TYPE_CHECKING:  # only the converters' signatures
@@ -96,13 +97,22 @@ class Job:
 
     @strawberry.field(
         description="Per image, when the job SUCCEEDED and its results are small enough to "
-        "keep inline; else see resultUrl."
+        "keep inline; else see resultUrl. `offset` and `first` take a part of them (a "
+        "request's answer is bounded: README, What one request may cost)."
     )
-    async def results(self, info: strawberry.Info[Context, None]) -> list[ImageResult] | None:
+    async def results(
+        self, info: strawberry.Info[Context, None], offset: int = 0, first: int | None = None
+    ) -> list[ImageResult] | None:
+        longest = info.context.services.jobs.limits.max_images
+        if offset < 0:
+            raise BadUserInputError("offset must be 0 or more")
+        if first is not None and not 1 <= first <= longest:
+            raise BadUserInputError(f"first must be from 1 to {longest}")
         job = await self._whole(info)
         if job.results is None:
             return None
-        return [ImageResult.of(r) for r in job.results]
+        end = None if first is None else offset + first
+        return [ImageResult.of(r) for r in job.results[offset:end]]
 
     @strawberry.field(description="Where the job's final state is POSTed, signed")
     async def callback_url(self, info: strawberry.Info[Context, None]) -> str | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -46,7 +47,9 @@ from monolambda.api.operation_size import (
     longest_integer,
     selection_size,
 )
+from monolambda.api.response_size import Plan, ResponseSizes
 from monolambda.api.variables import variable_errors
+from monolambda.domain.errors import ErrorCode
 from monolambda.logs import logger
 from monolambda.settings import GraphQLLimits
 
@@ -89,6 +92,8 @@ class CheckedDocument:
     schema_errors: list[GraphQLError]
     # Limits exceeded (depth, aliases, costly fields, introspection), which do not.
     limit_errors: list[GraphQLError]
+    # Per operation (in the same order): how large its answer could be.
+    plans: tuple[Plan, ...] = ()
 
 
 class OperationGuard:
@@ -100,10 +105,12 @@ class OperationGuard:
         schema: GraphQLSchema,
         limits: GraphQLLimits,
         *,
+        sizes: ResponseSizes,
         introspection: bool,
         validation_messages: bool,
     ) -> None:
         self._schema = schema
+        self.sizes = sizes
         self.limits = limits
         self._introspection = introspection
         self._validation_messages = validation_messages
@@ -137,7 +144,31 @@ class OperationGuard:
             # Before graphql-core coerces them: a list of a million items is refused by its
             # length, not after a million coercions.
             errors = variable_errors(context.variables, self.limits.max_list_items)
+        if not errors and operation is not None and checked.plans:
+            errors = self._answer_errors(checked, operation, context.variables)
         context.pre_execution_errors = errors
+
+    def _answer_errors(
+        self,
+        checked: CheckedDocument,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+    ) -> list[GraphQLError]:
+        """Before anything is read: an answer that could be too large is refused."""
+        plan = next(
+            p for o, p in zip(checked.operations, checked.plans, strict=True) if o is operation
+        )
+        values = plan.values(variables)
+        if values <= self.limits.max_response_values:
+            return []
+        return [
+            GraphQLError(
+                f"the answer could hold {values:,} values; at most "
+                f"{self.limits.max_response_values:,}. Ask for fewer: jobs(first:), "
+                "results(first:), fewer aliases",
+                extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+            )
+        ]
 
     def _errors(self, checked: CheckedDocument, request: object) -> list[GraphQLError]:
         if not checked.schema_errors:
@@ -169,13 +200,14 @@ class OperationGuard:
         refused = self._size_errors(document, operations)
         if refused:
             return CheckedDocument(document, operations, [], mark_validation_errors(refused))
+        schema_errors = _explained(validate_document(self._schema, document, self._schema_rules))
         return CheckedDocument(
             document=document,
             operations=operations,
-            schema_errors=mark_validation_errors(
-                _explained(validate_document(self._schema, document, self._schema_rules))
-            ),
+            schema_errors=mark_validation_errors(schema_errors),
             limit_errors=mark_validation_errors(self._costly.errors(document, operations)),
+            # Only a valid document has plans: its fragments form no cycle.
+            plans=() if schema_errors else tuple(self.sizes.plan(document, o) for o in operations),
         )
 
     def _size_errors(

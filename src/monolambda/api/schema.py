@@ -30,6 +30,7 @@ from monolambda.api.prediction_types import (
     UploadPurpose,
     decode_image,
 )
+from monolambda.api.response_size import ListSize, ResponseSizes
 from monolambda.api.types import (
     CallerType,
     ClientErrorInput,
@@ -39,8 +40,10 @@ from monolambda.api.types import (
 )
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
+from monolambda.domain.jobs import MAX_PAGE
 from monolambda.domain.jobs import JobStatus as DomainJobStatus
-from monolambda.settings import Settings
+from monolambda.domain.models import MAX_TOP_K
+from monolambda.settings import DEFAULT_JOB_IMAGES, Settings
 
 Info = strawberry.Info[Context, None]
 
@@ -202,6 +205,7 @@ class MonolambdaSchema(strawberry.Schema):
         self._guard = OperationGuard(
             self._schema,
             settings.limits,
+            sizes=ResponseSizes(self._schema, list_sizes(settings)),
             introspection=settings.introspection,
             validation_messages=settings.validation_messages,
         )
@@ -241,6 +245,27 @@ class MonolambdaSchema(strawberry.Schema):
                 shaped = list({(e.message, tuple(e.path or ())): e for e in shaped}.values())
             result.errors = shaped
         return result
+
+
+def list_sizes(settings: Settings) -> dict[str, ListSize]:
+    """How long each list of the schema can be, for the answer's estimate (a test checks that
+    none is missing). Where the data has no bound of its own, a generous one is declared; the
+    answer's bytes are capped in any case."""
+    return {
+        "Query.models": ListSize(50),
+        "Query.predictBatch": ListSize(settings.work.max_images),
+        "Health.checks": ListSize(16),
+        "Caller.groups": ListSize(100),
+        "Model.versions": ListSize(100),
+        "Model.labels": ListSize(1_000),
+        "PredictionResult.labels": ListSize(MAX_TOP_K),
+        "Job.results": ListSize(
+            settings.jobs.max_images if settings.jobs else DEFAULT_JOB_IMAGES, "first"
+        ),
+        "ImageResult.labels": ListSize(MAX_TOP_K),
+        "JobConnection.edges": ListSize(MAX_PAGE, parent_argument="first"),
+        "Upload.fields": ListSize(16),
+    }
 
 
 def build_schema(settings: Settings) -> MonolambdaSchema:

@@ -22,6 +22,7 @@ from enum import StrEnum
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import (
+    MAX_PAGE,
     Job,
     JobInputs,
     JobRequest,
@@ -61,7 +62,7 @@ class JobLimits:
     # Results up to this size stay in the job; larger ones go to S3 behind a presigned GET.
     max_inline_result_bytes: int = 64 * 1024
     retention_days: int = 30
-    max_page: int = 100
+    max_page: int = MAX_PAGE
     result_url_expiry_s: int = 900
 
 

@@ -16,12 +16,17 @@ from monolambda.domain.errors import (
     TransientError,
 )
 from monolambda.domain.identity import Caller
-from monolambda.domain.models import ModelInfo, ModelManifest, Prediction, RankedLabel
+from monolambda.domain.models import (
+    MAX_TOP_K,
+    ModelInfo,
+    ModelManifest,
+    Prediction,
+    RankedLabel,
+)
 from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
 from monolambda.domain.uploads import UploadGrant
 from monolambda.domain.uploads import uploads_prefix as owner_prefix
 
-MAX_TOP_K = 20
 UPLOAD_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 
 
