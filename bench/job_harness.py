@@ -26,6 +26,7 @@ from local_stack import start  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from devstack.event_sources import SqsPoller, StreamPoller  # noqa: E402
+from devstack.http_server import CONTROL_HEADER  # noqa: E402
 from devstack.template import load  # noqa: E402
 from monolambda.domain.jobs import JobStatus  # noqa: E402
 
@@ -153,6 +154,7 @@ class Stack:
         )
         state = json.loads((state_dir / "stack.json").read_text())
         self.api, self.dynamodb, self.moto = state["api"], state["dynamodb"], state["moto"]
+        self.control_key = state["control_key"]
         self.region = state["region"]
         self.env: dict[str, str] = json.loads((state_dir / "function-env.json").read_text())[
             "MonolambdaFunction"
@@ -184,7 +186,7 @@ class Stack:
         request = urllib.request.Request(  # noqa: S310 - the local stack, 127.0.0.1
             f"{self.api}/_devstack/reset",
             data=b"{}",
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json", CONTROL_HEADER: self.control_key},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=60):  # noqa: S310

@@ -62,7 +62,8 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         default=None,
         metavar="SECONDS",
         help="run the template's schedules this often rather than at their rate "
-        "(POST /_devstack/tick runs them now)",
+        "(POST /_devstack/tick with the header x-devstack-key: stack.json's control_key "
+        "runs them now)",
     )
     parser.add_argument(
         "--request-timeout",

@@ -4,13 +4,15 @@ gateway behind a small ASGI app.
 The app keeps a developer's machine safe from the web pages its browser opens: only loopback
 Host names are answered (a DNS-rebinding page arrives under its own name, and the GraphiQL
 page carries a dev token), and the stack's own endpoints (/_devstack/...) refuse anything a
-page on another site could send without a CORS preflight. A body that does not arrive in
-time is answered 408 rather than held open.
+page on another site could send without a CORS preflight, and anything without the stack's
+control key (a job's webhook, in dev, may be sent to the stack itself). A body that does not
+arrive in time is answered 408 rather than held open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import ipaddress
 import json
 import signal
@@ -28,6 +30,8 @@ import uvicorn
 from devstack.gateway import Answer, Gateway, Invocation
 
 STACK_PREFIX = "/_devstack/"
+# The header the stack's own endpoints require, holding stack.json's control_key.
+CONTROL_HEADER = "x-devstack-key"
 _LOOPBACK_NAMES = ("localhost",)
 # Threads for the stack's own endpoints (a reset re-creates every resource).
 _WAITERS = 2
@@ -61,11 +65,13 @@ class GatewayApp:
         self,
         gateway: Gateway,
         *,
+        control_key: str,
         extra_hosts: tuple[str, ...] = (),
         body_timeout_s: float = 10.0,
         access_log: bool = True,
     ) -> None:
         self._gateway = gateway
+        self._control_key = control_key
         self._extra_hosts = extra_hosts
         self._body_timeout_s = body_timeout_s
         self._access_log = access_log
@@ -130,8 +136,21 @@ class GatewayApp:
                 f"not {host!r}",
             )
         if scope["path"].startswith(STACK_PREFIX) and scope["method"] != "GET":
-            return self._cross_site(named)
+            return self._cross_site(named) or self._uncontrolled(named)
         return None
+
+    def _uncontrolled(self, named: dict[str, str]) -> Answer | None:
+        """The stack's own endpoints (reset, tick) act only for who can read its state dir:
+        in dev a job's webhook may be sent to 127.0.0.1, and it is a plain JSON POST."""
+        given = named.get(CONTROL_HEADER, "")
+        if hmac.compare_digest(given.encode(), self._control_key.encode()):
+            return None
+        sys.stderr.write(f"[api] refused a stack endpoint: no or a wrong {CONTROL_HEADER}\n")
+        return _text(
+            401,
+            f"the stack's own endpoints need the header {CONTROL_HEADER}: the control_key of "
+            "its stack.json (in its state directory)",
+        )
 
     def _cross_site(self, named: dict[str, str]) -> Answer | None:
         """The stack's own endpoints take requests from this machine's tools only: a page on

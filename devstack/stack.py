@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import secrets
 import shutil
 import sys
 import threading
@@ -87,6 +88,9 @@ class StackState:
     token: str
     region: str
     started: float
+    # What the stack's own endpoints (/_devstack/...) require in CONTROL_HEADER: read from
+    # this file by the tools and tests, never sent by the function or a web page.
+    control_key: str = ""
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +112,9 @@ class Stack:
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
         self.token = ""
+        # New each start: a webhook's POST (the function's, to a loopback callback in dev)
+        # and a page's script can reach /_devstack/..., but neither can read the state dir.
+        self.control_key = secrets.token_urlsafe(32)
         self.failure: str | None = None
         self._stopping = threading.Event()
         self._names: LocalNames | None = None
@@ -169,6 +176,7 @@ class Stack:
             self.server = LocalServer(
                 GatewayApp(
                     gateway,
+                    control_key=self.control_key,
                     extra_hosts=_explicit_hosts(self.options.host),
                     body_timeout_s=self.options.request_timeout_s,
                     access_log=not self.options.quiet,
@@ -199,6 +207,7 @@ class Stack:
                 token=self.token,
                 region=self.options.region,
                 started=time.time(),
+                control_key=self.control_key,
             ).write(self.state_file)
             return self._banner(template, api, created, verifiers, time.monotonic() - started)
         except BaseException:
@@ -406,7 +415,8 @@ class Stack:
         ]
         lines += [
             f"  schedule -> {t.schedule.function}: every {t.interval_s:g} s"
-            f" ({t.schedule.expression}; POST {api}/_devstack/tick runs it now)"
+            f" ({t.schedule.expression}; POST {api}/_devstack/tick runs it now,"
+            " with x-devstack-key)"
             for t in self.tickers
         ]
         if not self.options.event_sources:

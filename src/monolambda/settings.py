@@ -54,10 +54,11 @@ class GraphQLLimits:
     # bounds what validation and execution walk (a fragment spread twice by the next, twenty
     # levels deep, is a million fields in 830 bytes). GraphiQL's introspection query is 229.
     max_fields: int = 1_000
-    # Values an answer could hold (each object, field and list item, lists at their longest or
-    # as long as `first:` asks), estimated before anything is read: about 2-4 MB of JSON,
-    # below Lambda's 6 MB response limit (the answer's bytes are capped too: api.app).
-    max_response_values: int = 100_000
+    # Values an answer could hold (each field of each object, lists at their longest or as
+    # long as `first:` asks), estimated before anything is read. A value is about 20 bytes of
+    # JSON (a label and its score, 37): 200,000 is about 4 MB, below Lambda's 6 MB response
+    # limit (whatever is answered is capped at 5 MiB too: api.app).
+    max_response_values: int = 200_000
     # Operations in one document (one runs; every one is validated, each costing a few
     # traversals): enough for a GraphiQL tab of saved queries.
     max_operations: int = 20

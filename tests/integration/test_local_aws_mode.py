@@ -13,6 +13,7 @@ import boto3
 import pytest
 from cfnlint.decode import decode
 
+from devstack.http_server import CONTROL_HEADER
 from tests.support.processes import free_port, start, stop
 from tests.support.stack import FIXTURE_TEMPLATE, http
 
@@ -83,7 +84,7 @@ def test_the_function_uses_the_deployed_resources(
         reset = http(
             f"{state['api']}/_devstack/reset",
             data=b"{}",
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json", CONTROL_HEADER: state["control_key"]},
             method="POST",
         )
         assert reset[0] == 409  # never wipe a deployed stack's data

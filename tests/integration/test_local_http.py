@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from devstack import auth
+from devstack.http_server import CONTROL_HEADER
 from tests.support.processes import ROOT
 from tests.support.stack import LOCAL_BUCKET, REQUEST_TIMEOUT_S, RunningStack, http
 
@@ -156,12 +157,34 @@ def test_the_stacks_own_tools_reset_it(stack: RunningStack) -> None:
             "content-type": "application/json",
             "origin": f"http://localhost:{port}",
             "sec-fetch-site": "same-origin",
+            CONTROL_HEADER: stack.control_key,
         },
         method="POST",
     )
     assert status == 200
     s3 = stack.client("s3")
     assert s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix="uploads/")["KeyCount"] == 0
+
+
+@pytest.mark.parametrize("key", [None, "", "not-the-key"])
+def test_a_json_post_without_the_control_key_cannot_reset_or_tick(
+    stack: RunningStack, key: str | None
+) -> None:
+    """External finding 8: a job's webhook (dev allows loopback callbacks) is a plain JSON
+    POST from this machine, and it wiped the stack. The stack's own endpoints need the
+    control key of its state directory, which neither the function nor a page can read."""
+    assert item_count(stack) == 1
+    headers = {"content-type": "application/json"}
+    if key is not None:
+        headers[CONTROL_HEADER] = key
+    for endpoint in ("reset", "tick"):
+        status, _, body = http(
+            f"{stack.api}/_devstack/{endpoint}", data=b"{}", headers=headers, method="POST"
+        )
+        assert status == 401
+        assert CONTROL_HEADER.encode() in body
+    kept = stack.client("s3").list_objects_v2(Bucket=LOCAL_BUCKET, Prefix="uploads/")
+    assert kept["KeyCount"] == 1  # nothing was reset
 
 
 def test_make_token_signs_with_the_stacks_own_key(stack: RunningStack) -> None:

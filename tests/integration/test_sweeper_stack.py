@@ -14,7 +14,7 @@ import pytest
 from monolambda import bootstrap
 from tests.support.in_process import Function, all_terminal, states, submit
 from tests.support.processes import ROOT
-from tests.support.stack import JSON, RunningStack, http
+from tests.support.stack import RunningStack
 from tests.support.waiting import eventually
 
 SCHEDULE_EVENT = json.loads((ROOT / "events" / "schedule-sweep.json").read_text())
@@ -98,7 +98,7 @@ def test_a_job_whose_worker_died_on_its_last_attempt_is_failed(sweeping: Functio
 
 
 def test_the_local_stack_runs_the_templates_schedule(app_stack: RunningStack) -> None:
-    status, _, body = http(f"{app_stack.api}/_devstack/tick", data=b"{}", headers=JSON)
+    status, _, body = app_stack.control("tick")
     assert status == 200
     report = json.loads(body)["MonolambdaFunctionSweep"]
     assert report["examined"] == 0

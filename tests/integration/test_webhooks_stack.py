@@ -14,7 +14,7 @@ from typing import Any
 from tests.integration.test_jobs_stack import IMAGE, finished, job
 from tests.support.processes import ROOT
 from tests.support.receivers import receiver
-from tests.support.stack import RunningStack, gql
+from tests.support.stack import LOCAL_BUCKET, RunningStack, gql
 from tests.support.waiting import eventually
 
 WEBHOOK_FIELDS = "webhook { status attempts lastError } callbackUrl"
@@ -107,3 +107,17 @@ def test_a_callback_at_a_private_address_is_refused_at_submit(jobs_stack: Runnin
     )
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "refused" in result["errors"][0]["message"]
+
+
+def test_a_webhook_sent_to_the_stacks_own_reset_resets_nothing(jobs_stack: RunningStack) -> None:
+    """External finding 8: dev allows a loopback callback, and a job's webhook to
+    http://127.0.0.1:3000/_devstack/reset wiped the stack. It lacks the control key now."""
+    s3 = jobs_stack.client("s3")
+    s3.put_object(Bucket=LOCAL_BUCKET, Key="uploads/probe/kept", Body=b"x")
+    submitted = submit_with_callback(jobs_stack, f"{jobs_stack.api}/_devstack/reset")
+    state = eventually(
+        lambda: (w := webhook(jobs_stack, submitted["id"])) and w["status"] != "PENDING" and w,
+        60,
+    )
+    assert state == {"status": "FAILED", "attempts": 3, "lastError": "HTTP 401"}
+    assert s3.list_objects_v2(Bucket=LOCAL_BUCKET, Prefix="uploads/probe/")["KeyCount"] == 1

@@ -16,6 +16,7 @@ import boto3
 import psutil
 import pytest
 
+from devstack.http_server import CONTROL_HEADER
 from devstack.resources import Service
 from tests.support.processes import ROOT, start, stop
 
@@ -34,6 +35,7 @@ class RunningStack:
     state_dir: Path
     process: Any
     children: list[int]
+    control_key: str = ""
 
     def client(self, service: Service) -> Any:
         return boto3.client(
@@ -44,8 +46,13 @@ class RunningStack:
             aws_secret_access_key="local",
         )
 
+    def control(self, endpoint: str) -> tuple[int, dict[str, str], bytes]:
+        """POST to one of the stack's own endpoints (reset, tick), as its tools do."""
+        headers = {**JSON, CONTROL_HEADER: self.control_key}
+        return http(f"{self.api}/_devstack/{endpoint}", data=b"{}", headers=headers, method="POST")
+
     def reset(self) -> None:
-        status, _, _ = http(f"{self.api}/_devstack/reset", data=b"{}", headers=JSON, method="POST")
+        status, _, _ = self.control("reset")
         assert status == 200
 
     def graphql(self, body: Any, token: str | None = None) -> tuple[int, Any]:
@@ -134,6 +141,7 @@ def launch(state_dir: Path, *extra: str) -> RunningStack:
         state_dir=state_dir,
         process=process,
         children=children,
+        control_key=state["control_key"],
     )
 
 

@@ -70,7 +70,7 @@ def test_the_findings_request_is_refused_before_anything_is_read() -> None:
     (error,) = result.errors
     assert error.extensions["code"] == "BAD_USER_INPUT"
     assert "the answer could hold" in error.message
-    assert "at most 100,000" in error.message
+    assert "at most 200,000" in error.message
     assert store.calls == []  # not one read
 
 
