@@ -62,6 +62,7 @@ class StandIn:
     port: int
     host: str = "127.0.0.1"
     log_path: Path | None = None
+    cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -77,6 +78,7 @@ class StandIn:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            cwd=self.cwd,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe calls
         )
         if not isinstance(log, int):  # a file we opened, not subprocess.DEVNULL
@@ -146,12 +148,16 @@ def dynamodb_local(port: int, log_path: Path | None = None) -> StandIn:
 
 
 def moto_server(port: int, log_path: Path | None = None, bind: str = "127.0.0.1") -> StandIn:
-    executable = Path(sys.executable).with_name("moto_server")
-    if not executable.exists():
-        raise PrerequisiteError("moto_server not found in the venv: run `make venv`")
+    """moto as `moto_server` runs it, with S3's checks of browser uploads in front of it
+    (devstack.post_policy: moto itself stores whatever a POST sends)."""
+    try:
+        import moto.server  # noqa: F401, PLC0415 - only whether it is installed
+    except ImportError:
+        raise PrerequisiteError("moto is not installed in the venv: run `make venv`") from None
     return StandIn(
         name="moto",
-        command=[str(executable), "-H", bind, "-p", str(port)],
+        command=[sys.executable, "-m", "devstack.moto_main", "-H", bind, "-p", str(port)],
         port=port,
         log_path=log_path,
+        cwd=DEVSTACK.parent,
     )

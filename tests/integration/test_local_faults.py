@@ -42,7 +42,7 @@ def stand_ins_on(ports: list[int]) -> list[psutil.Process]:
     for process in psutil.process_iter(["cmdline"]):
         arguments = process.info["cmdline"] or []
         line = " ".join(arguments)
-        if "DynamoDBLocal" not in line and "moto_server" not in line:
+        if "DynamoDBLocal" not in line and "devstack.moto_main" not in line:
             continue
         for flag, value in itertools.pairwise(arguments):
             if flag in ("-port", "-p") and value in {str(p) for p in ports}:
