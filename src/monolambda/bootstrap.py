@@ -405,6 +405,7 @@ def _build_jobs() -> JobService:
         default_model=_model_settings().default_model,
         limits=JobLimits(max_images=jobs.max_images),
         callbacks=callbacks,
+        queue=_job_queue,
     )
 
 

@@ -276,11 +276,13 @@ def test_a_cancel_during_a_run_stops_the_worker_at_its_next_progress_write(
         s3_events.unregister("before-parameter-build.s3.GetObject", slow)
     assert cancel.cancelled == {"data": {"cancelJob": {"status": "CANCELLED"}}}
     final = states(function.stack, [job_id])[job_id]
-    assert final == {"status": "CANCELLED", "attempts": 1, "results": 0}
-    # One progress write (refused), and no final write; a start again (a redelivered
-    # message's worker, on a busy machine) is refused too.
-    assert set(cancel.writes) <= {"start", "progress"}
-    assert cancel.writes.count("progress") == 1
+    # A busy machine may let the message come back while the job runs, and a second worker
+    # take it over (attempts 2): either way the cancel ends it, with no result.
+    assert (final["status"], final["results"]) == ("CANCELLED", 0)
+    assert final["attempts"] >= 1
+    # Progress writes (refused once the cancel landed) and no final write: every worker that
+    # held the job (a second one, if the message came back on a busy machine) stopped there.
+    assert set(cancel.writes) == {"start", "progress"}
     assert 0 < slow.reads < len(keys)  # it stopped reading once it saw the cancel
     shown = gql(
         function.stack,
@@ -305,11 +307,8 @@ def test_a_cancel_just_before_the_final_write_wins_over_the_result(function: Fun
     finally:
         events.unregister("before-parameter-build.dynamodb.UpdateItem", cancel)
     assert cancel.cancelled == {"data": {"cancelJob": {"status": "CANCELLED"}}}
-    assert states(function.stack, [job_id])[job_id] == {
-        "status": "CANCELLED",
-        "attempts": 1,
-        "results": 0,
-    }
+    final = states(function.stack, [job_id])[job_id]
+    assert (final["status"], final["results"]) == ("CANCELLED", 0)
 
 
 def test_a_stream_batch_with_a_poison_record_delivers_every_other_webhook(

@@ -216,7 +216,7 @@ class FakeQueue:
     failing: set[str] = field(default_factory=set)
 
     def send(self, messages: Sequence[JobMessage]) -> set[str]:
-        failed = {m.job_id for m in messages if m.job_id in self.failing}
+        failed = {m.job_id for m in messages if self.failing & {m.job_id, "*"}}
         self.sent += [m for m in messages if m.job_id not in failed]
         return failed
 
@@ -260,6 +260,7 @@ def job_service(
     limits: JobLimits | None = None,
     clock: Clock | None = None,
     callbacks: Callable[[str], str] | None = None,
+    queue: FakeQueue | None = None,
 ) -> JobService:
     job_store: JobStore = store or FakeJobStore()
     result_store: ResultStore = results or FakeResults()
@@ -274,5 +275,6 @@ def job_service(
         default_model="m",
         limits=limits,
         callbacks=callbacks,
+        queue=None if queue is None else lambda: queue,
         clock=clock or Clock(),
     )

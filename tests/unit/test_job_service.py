@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
-from monolambda.domain.jobs import TRANSITIONS, JobInputs, JobStatus, may_move, sources_of
+from monolambda.domain.jobs import (
+    TRANSITIONS,
+    JobInputs,
+    JobMessage,
+    JobStatus,
+    may_move,
+    sources_of,
+)
 from monolambda.services.jobs import JobLimits
 from tests.support.fakes import FakeUploads
-from tests.support.job_fakes import Clock, FakeJobStore, job_service, submit
+from tests.support.job_fakes import Clock, FakeJobStore, FakeQueue, job_service, submit
 
 ALICE = Caller("alice")
 BOB = Caller("bob")
@@ -43,6 +51,34 @@ def test_a_submit_writes_one_queued_job_pinned_to_the_current_version() -> None:
     )
     assert store.calls == ["create"]
     assert store.jobs[job.id].inputs == JobInputs(images=(b"a", b"b"))
+
+
+def test_a_new_jobs_message_is_sent_at_submit_and_only_then() -> None:
+    """External finding 4: a job waited behind another owner's burst in the table's stream.
+    Its message is sent by the submit itself now; the stream's send is the fallback."""
+    queue = FakeQueue()
+    service = job_service(queue=queue)
+    job = submit(service, idempotency_key="k").job
+    assert [(m.job_id, m.owner, m.enqueue) for m in queue.sent] == [(job.id, "alice", 1)]
+    submit(service, idempotency_key="k")  # the same job again: nothing more is sent
+    submit(service, dry_run=True)
+    assert len(queue.sent) == 1
+
+
+class BrokenQueue(FakeQueue):
+    def send(self, messages: Sequence[JobMessage]) -> set[str]:
+        raise ConnectionError("SQS is away")
+
+
+@pytest.mark.parametrize(
+    "queue", [FakeQueue(failing={"*"}), BrokenQueue()], ids=["failed", "raised"]
+)
+def test_a_send_that_fails_at_submit_leaves_the_job_to_the_stream(queue: FakeQueue) -> None:
+    store = FakeJobStore()
+    queue.failing = {"*"}
+    submission = submit(job_service(store, queue=queue))
+    assert submission.created
+    assert store.jobs[submission.job.id].status is JobStatus.QUEUED  # written: the stream sends
 
 
 def test_the_same_idempotency_key_returns_the_first_job_and_writes_nothing_new() -> None:

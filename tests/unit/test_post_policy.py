@@ -20,7 +20,6 @@ from devstack.post_policy import LOCAL_SECRETS, PostPolicyGate, Refusal, Upload,
 
 BUCKET = "data"
 KEY = "uploads/alice/one.png"
-NOW = datetime.now(UTC)
 
 
 def form(
@@ -54,14 +53,19 @@ def refusal(fields: dict[str, str], file_size: int | None = 50, bucket: str = BU
         check(
             Upload({k.lower(): v for k, v in fields.items()}, file_size),
             bucket,
-            NOW,
+            datetime.now(UTC),
             LOCAL_SECRETS,
         )
     return refused.value
 
 
 def test_the_form_as_given_is_accepted() -> None:
-    check(Upload({k.lower(): v for k, v in form().items()}, 100), BUCKET, NOW, LOCAL_SECRETS)
+    check(
+        Upload({k.lower(): v for k, v in form().items()}, 100),
+        BUCKET,
+        datetime.now(UTC),
+        LOCAL_SECRETS,
+    )
 
 
 @pytest.mark.parametrize(
@@ -177,4 +181,9 @@ def test_other_requests_reach_moto_unchecked() -> None:
 def test_form_field_names_are_matched_without_case() -> None:
     fields = form()
     fields["content-type"] = fields.pop("Content-Type")
-    check(Upload({k.lower(): v for k, v in fields.items()}, 10), BUCKET, NOW, LOCAL_SECRETS)
+    check(
+        Upload({k.lower(): v for k, v in fields.items()}, 10),
+        BUCKET,
+        datetime.now(UTC),
+        LOCAL_SECRETS,
+    )

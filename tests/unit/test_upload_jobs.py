@@ -16,7 +16,7 @@ from monolambda.domain.jobs import JobInputs, JobStatus
 from monolambda.domain.uploads import job_upload, job_upload_key
 from monolambda.services.jobs import UploadStartOutcome
 from monolambda.triggers.uploads import UploadTrigger
-from tests.support.job_fakes import FakeJobStore, job_service
+from tests.support.job_fakes import FakeJobStore, FakeQueue, job_service
 
 EVENTS = Path(__file__).parents[2] / "events"
 ALICE = Caller("alice")
@@ -78,8 +78,8 @@ def test_create_upload_for_a_job_refuses_an_unknown_model_and_a_bad_file() -> No
 
 
 def test_a_hundred_duplicate_notifications_write_one_job() -> None:
-    store = FakeJobStore()
-    service = job_service(store)
+    store, queue = FakeJobStore(), FakeQueue()
+    service = job_service(store, queue=queue)
     key = service.create_upload(caller=ALICE, content_type="image/png", size=10, model=None).key
     trigger = UploadTrigger(jobs=lambda: service)
     outcomes: dict[str, int] = {}
@@ -89,6 +89,7 @@ def test_a_hundred_duplicate_notifications_write_one_job() -> None:
     assert outcomes == {"started": 1, "duplicate": 99}
     assert len(store.jobs) == 1
     assert store.calls.count("create") == 100  # each refused by the conditional write
+    assert [m.job_id for m in queue.sent] == list(store.jobs)  # its message, sent once
 
 
 def test_keys_outside_the_layout_and_other_events_are_ignored() -> None:

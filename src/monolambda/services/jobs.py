@@ -1,9 +1,12 @@
 """Job use cases for callers: submit, read one or many, list newest first, cancel.
 
-A submit writes the job and nothing else: the job's insert on the table's stream is what
-sends its message (triggers/stream.py), so a send that fails is retried by the stream
-rather than lost, and a submit costs at most two calls (a listing of the caller's uploads,
-then the write).
+A submit writes the job, then sends its message itself: the job is queued at once, however
+many other jobs the table's stream has still to carry. The stream stays the guarantee: the
+job's insert on it sends the same message again (triggers/stream.py), which the FIFO queue
+drops as a duplicate within five minutes (and the worker skips after that), and which is
+the job's only send when the submit's own failed or never happened (the function stopped
+between the two calls). A submit costs the write and the send, plus a listing of the
+caller's uploads when it names some.
 """
 
 from __future__ import annotations
@@ -25,14 +28,23 @@ from monolambda.domain.jobs import (
     MAX_PAGE,
     Job,
     JobInputs,
+    JobMessage,
     JobRequest,
     JobStatus,
     is_job_id,
     new_job_id,
 )
 from monolambda.domain.models import ModelManifest
-from monolambda.domain.ports import JobStore, ModelRegistry, PageKey, ResultStore, Uploads
+from monolambda.domain.ports import (
+    JobQueue,
+    JobStore,
+    ModelRegistry,
+    PageKey,
+    ResultStore,
+    Uploads,
+)
 from monolambda.domain.uploads import UploadGrant, job_upload, job_upload_key, upload_job_id
+from monolambda.logs import logger
 from monolambda.services.predictions import (
     PredictionLimits,
     check_top_k,
@@ -110,6 +122,7 @@ class JobService:
         limits: JobLimits | None = None,
         upload_limits: PredictionLimits | None = None,
         callbacks: Callable[[str], str] | None = None,
+        queue: Callable[[], JobQueue] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         # Each outside part is made on first use: reading a job needs the table only.
@@ -123,6 +136,8 @@ class JobService:
         self._upload_limits = upload_limits or PredictionLimits()
         # Checks a callback URL (services.webhooks.check_callback); None: no webhooks here.
         self._callbacks = callbacks
+        # Where a new job's message goes at once (None: the stream alone sends it).
+        self._queue = queue
         self._clock = clock
 
     # --- submit ----------------------------------------------------------------------------
@@ -166,6 +181,7 @@ class JobService:
             return Submission(job=job, created=False, dry_run=True)
         existing = self._store.create(job)
         if existing is None:
+            self._enqueue(job)
             return Submission(job=job, created=True)
         if existing.owner != caller.sub or existing.request_hash != job.request_hash:
             raise BadUserInputError(
@@ -238,6 +254,7 @@ class JobService:
             idempotency_key=None,
         )
         if self._store.create(job) is None:
+            self._enqueue(job)
             return UploadStart(UploadStartOutcome.STARTED, job.id)
         return UploadStart(UploadStartOutcome.DUPLICATE, job.id)
 
@@ -321,6 +338,21 @@ class JobService:
         return self._owned(caller, self._store.get(job_id))
 
     # --- helpers ---------------------------------------------------------------------------
+    def _enqueue(self, job: Job) -> None:
+        """The new job's message, sent now; if this fails, the stream's send is the one."""
+        if self._queue is None:
+            return
+        message = JobMessage(job_id=job.id, owner=job.owner, correlation_id=job.correlation_id)
+        try:
+            not_sent = self._queue().send([message])
+        except Exception:  # noqa: BLE001 - the job is written: the stream sends its message
+            not_sent = {job.id}
+        if not_sent:
+            logger().warning(
+                "a new job's message was not sent at submit; the stream sends it",
+                extra={"job_id": job.id, "correlation_id": job.correlation_id},
+            )
+
     @staticmethod
     def _owned(caller: Caller, job: Job | None) -> Job:
         # Another caller's job is answered exactly as a job that does not exist.
