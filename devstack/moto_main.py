@@ -1,5 +1,6 @@
 """moto in server mode, as `moto_server` runs it, with S3's checks of browser uploads in front
-(devstack.post_policy): `python -m devstack.moto_main -H 127.0.0.1 -p 5000`."""
+(devstack.post_policy) and SQS's FIFO deduplication (devstack.moto_fidelity):
+`python -m devstack.moto_main -H 127.0.0.1 -p 5000`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
+from devstack.moto_fidelity import deduplicate_as_sqs_does
 from devstack.post_policy import PostPolicyGate
 
 
@@ -25,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto_server sets it
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    deduplicate_as_sqs_does()
     moto = DomainDispatcherApplication(create_backend_app)
     run_simple(
         args.host,

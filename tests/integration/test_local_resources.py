@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,23 @@ def test_an_env_vars_file_for_sam_local_in_docker(resources_stack: RunningStack)
     assert worker["ITEMS_TABLE"] == "monolambda-local-ItemsTable"
     assert worker["AWS_ENDPOINT_URL"].startswith("http://host.docker.internal:")
     assert worker["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://host.docker.internal:")
+
+
+def test_fifo_deduplication_holds_five_minutes_after_the_first_is_consumed(
+    stack: RunningStack,
+) -> None:
+    """As SQS does (moto dropped a duplicate only while the first was still queued): the jobs'
+    outbox sends a job's message again after the submit sent it, often once it is done."""
+    sqs = stack.client("sqs")
+    url = sqs.create_queue(
+        QueueName=f"dedup-{uuid.uuid4().hex[:8]}.fifo", Attributes={"FifoQueue": "true"}
+    )["QueueUrl"]
+    first = {"QueueUrl": url, "MessageBody": "job", "MessageGroupId": "g"}
+    sqs.send_message(**first, MessageDeduplicationId="job-1.1")
+    (received,) = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
+    sqs.send_message(**first, MessageDeduplicationId="job-1.1")  # accepted, not delivered
+    sqs.send_message(**first, MessageDeduplicationId="job-1.2")  # a new enqueue: delivered
+    bodies = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    assert len(bodies["Messages"]) == 1
+    sqs.delete_queue(QueueUrl=url)
