@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -145,7 +147,9 @@ CASES = {
 }
 
 
-def run_once(case: str, requests: int, workdir: Path) -> dict[str, Any]:
+def run_once(
+    case: str, requests: int, workdir: Path, wrapper: list[str] | None = None
+) -> dict[str, Any]:
     module, attribute, query = CASES[case]
     env = {
         **os.environ,
@@ -160,11 +164,13 @@ def run_once(case: str, requests: int, workdir: Path) -> dict[str, Any]:
         "MODEL_PARAMETER_PREFIX": "/stack/models",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
         "PYTHONDONTWRITEBYTECODE": "1",  # never time a run that is busy writing .pyc files
+        "PYTHONHASHSEED": "0",  # the same hashing every run: instruction counts repeat
     }
     event = EVENT if query is not None else SQS_EVENT
     started = time.perf_counter()
     child = subprocess.Popen(
         [
+            *(wrapper or []),
             sys.executable,
             "-c",
             CHILD,
@@ -190,10 +196,38 @@ def run_once(case: str, requests: int, workdir: Path) -> dict[str, Any]:
     return result
 
 
+def count_instructions(workdir: Path) -> dict[str, int]:
+    """Instructions each case's process executes (one request), counted by callgrind: wall
+    and CPU times of a cold start vary by 10-20 % between runs here; this does not."""
+    if shutil.which("valgrind") is None:
+        print("valgrind not found: no instruction counts (apt-get install valgrind)")
+        return {}
+    counts = {}
+    for case in CASES:
+        log = workdir / f"callgrind-{case.replace(' ', '-')}.log"
+        wrapper = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={workdir}/callgrind.out.%p",
+            f"--log-file={log}",
+        ]
+        run_once(case, 1, workdir, wrapper)
+        found = re.search(r"Collected : (\d+)", log.read_text())
+        if found is None:
+            raise RuntimeError(f"{case}: no count in {log}")
+        counts[case] = int(found.group(1))
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=11, help="fresh interpreters per case (odd)")
     parser.add_argument("--requests", type=int, default=3000, help="warm requests per run")
+    parser.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="skip the instruction counts (valgrind's callgrind, ~20 s a case)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,6 +243,7 @@ def main() -> None:
         for _ in range(args.runs):
             for case in CASES:
                 results[case].append(run_once(case, args.requests, workdir))
+        instructions = {} if args.no_instructions else count_instructions(workdir)
 
     def median(case: str, key: str) -> float:
         return float(statistics.median(r[key] for r in results[case]))
@@ -242,6 +277,13 @@ def main() -> None:
             + f"  {rss:7.1f}  "
             + ",".join(loaded)
         )
+    if instructions:
+        print()
+        base_count = instructions[base]
+        print("instructions executed by a process from start to its first response and exit")
+        print("(valgrind's callgrind: the same count on a busy machine as on an idle one)")
+        for case, count in instructions.items():
+            print(f"{case:<16} {count / 1e6:9.1f} M   {count / base_count:.3f}x base")
     sqs = median("ours SQS route", "cold_ms") / median("ours health", "cold_ms")
     print()
     print(f"SQS (worker) route cold start / {{ health }} cold start: {sqs:.2f}")

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from contextlib import suppress
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     DocumentNode,
@@ -84,8 +83,7 @@ class ReadOnlyRequestError(InvalidOperationTypeError):
         return "mutations need the header Content-Type: application/json"
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedDocument:
+class CheckedDocument(NamedTuple):
     document: DocumentNode
     operations: tuple[OperationDefinitionNode, ...]
     # Mistakes against the schema (unknown fields, wrong argument types...), which name it.

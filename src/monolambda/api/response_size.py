@@ -12,9 +12,8 @@ are capped in any case (api.app).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from math import prod
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     ArgumentNode,
@@ -38,8 +37,7 @@ from graphql import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ListSize:
+class ListSize(NamedTuple):
     """The longest a list field's value can be."""
 
     maximum: int
@@ -49,8 +47,7 @@ class ListSize:
     parent_argument: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Variable:
+class Variable(NamedTuple):
     """A list's length that a variable says (clamped to the list's maximum)."""
 
     name: str
@@ -67,8 +64,7 @@ class Variable:
 Factor = int | Variable
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     # Values whatever the variables say, and the products that depend on them.
     constant: int
     terms: tuple[tuple[Factor, ...], ...] = ()

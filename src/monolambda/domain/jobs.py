@@ -56,10 +56,6 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 }
 
 
-# Jobs on one page of a list (jobs(first:)).
-MAX_PAGE = 100
-
-
 def may_move(source: JobStatus, target: JobStatus) -> bool:
     return target in TRANSITIONS[source]
 

@@ -23,8 +23,6 @@ FITS = ("stretch", "ink")  # "ink": crop to the ink's bounding box, centre it, t
 CENTRES = ("box", "mass")  # where a fitted digit's middle goes: its box's, or its ink's mass
 CONTRASTS = ("none", "stretch")  # "stretch": paper to 0 and the strongest ink to full scale
 MAX_SIDE = 4096
-# Labels a prediction may rank (topK).
-MAX_TOP_K = 20
 
 
 __all__ = ["ModelUnavailableError"]  # re-exported: the registry's own failure

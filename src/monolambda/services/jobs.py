@@ -25,7 +25,6 @@ from enum import StrEnum
 from monolambda.domain.errors import BadUserInputError, NotFoundError
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import (
-    MAX_PAGE,
     Job,
     JobInputs,
     JobMessage,
@@ -43,6 +42,7 @@ from monolambda.domain.ports import (
     ResultStore,
     Uploads,
 )
+from monolambda.domain.sizes import MAX_PAGE
 from monolambda.domain.uploads import UploadGrant, job_upload, job_upload_key, upload_job_id
 from monolambda.logs import logger
 from monolambda.services.predictions import (

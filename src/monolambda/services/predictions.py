@@ -17,13 +17,13 @@ from monolambda.domain.errors import (
 )
 from monolambda.domain.identity import Caller
 from monolambda.domain.models import (
-    MAX_TOP_K,
     ModelInfo,
     ModelManifest,
     Prediction,
     RankedLabel,
 )
 from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
+from monolambda.domain.sizes import MAX_TOP_K
 from monolambda.domain.uploads import UploadGrant
 from monolambda.domain.uploads import uploads_prefix as owner_prefix
 

@@ -1,0 +1,8 @@
+"""How long the domain's lists may be: shared by the use cases, which enforce them, and the
+API, which estimates an answer's size from them before anything is read. (Its own module:
+the HTTP route's cold start need not import the job and model modules for two numbers.)"""
+
+# Labels a prediction may rank (topK).
+MAX_TOP_K = 20
+# Jobs on one page of a list (jobs(first:)).
+MAX_PAGE = 100
