@@ -13,10 +13,13 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from devstack.stack import ROOT, Stack, StackOptions, check_prerequisites
-from devstack.standins import PrerequisiteError
-from devstack.template import LOCAL_REGION, TemplateError
+from devstack.local import DEFAULT_STATE_DIR, LOCAL_REGION, ROOT
+from devstack.state import already_running, running_stack
+
+if TYPE_CHECKING:  # imported once the arguments are read: --help and a refusal are instant
+    from devstack.stack import StackOptions
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:
@@ -29,7 +32,7 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000, help="the API (0: any free port)")
@@ -46,7 +49,7 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     parser.add_argument("--env-vars", type=Path, default=None, help="sam's --env-vars JSON")
-    parser.add_argument("--state-dir", type=Path, default=ROOT / ".dev")
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     parser.add_argument(
         "--reset", action="store_true", help="forget .dev (signing key, logs) before starting"
     )
@@ -77,8 +80,13 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         default="127.0.0.1",
         help="moto's listen address; 0.0.0.0 for `sam local` in Docker (README, Docker)",
     )
-    args = parser.parse_args(argv)
-    options = StackOptions(
+    return parser.parse_args(argv)
+
+
+def options_of(args: argparse.Namespace) -> StackOptions:
+    from devstack.stack import StackOptions  # noqa: PLC0415 - seconds of imports: not for --help
+
+    return StackOptions(
         template=args.template,
         host=args.host,
         port=args.port,
@@ -96,7 +104,6 @@ def parse(argv: list[str] | None) -> tuple[StackOptions, bool]:
         event_sources=not args.no_event_sources,
         schedule_every_s=args.schedule_every,
     )
-    return options, args.reset
 
 
 def _configured_region() -> str:
@@ -106,7 +113,16 @@ def _configured_region() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    options, reset = parse(argv)
+    args = parse(argv)
+    other = running_stack(args.state_dir)
+    if other is not None:  # before the template and the stand-ins are loaded: at once
+        print(f"error: {already_running(other)}", file=sys.stderr)
+        return 1
+    from devstack.stack import Stack, check_prerequisites  # noqa: PLC0415 - seconds of imports
+    from devstack.standins import PrerequisiteError  # noqa: PLC0415
+    from devstack.template import TemplateError  # noqa: PLC0415
+
+    options, reset = options_of(args), args.reset
     # SIGTERM (a supervisor, `kill`) stops the stack as Ctrl-C does; and SIGINT does even when
     # started in the background by a shell, which would otherwise leave it ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -20,10 +20,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from devstack.names import LOCAL_CLIENT_ID, LOCAL_ISSUER
+from devstack.local import DEFAULT_STATE_DIR, LOCAL_CLIENT_ID, LOCAL_ISSUER
 
-DEV_DIR = Path(__file__).resolve().parents[1] / ".dev"
-KEY_FILE = DEV_DIR / "jwt-signing-key.pem"
+KEY_FILE = DEFAULT_STATE_DIR / "jwt-signing-key.pem"
 KEY_ID = "monolambda-local"
 DEFAULT_TTL_S = 12 * 3600
 _VERIFIED_TOKENS = 1024

@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 from devstack.auth import JwtVerifier, Unauthorized
 from devstack.graphiql import ASSET_PREFIX, OfflineGraphiQL
 from devstack.lambda_runtime import LocalFunction
-from devstack.template import LOCAL_ACCOUNT, LocalTemplate, Route
+from devstack.local import LOCAL_ACCOUNT
+from devstack.template import LocalTemplate, Route
 
 # Bodies API Gateway hands over as text; anything else arrives base64-encoded.
 _TEXT_TYPES = ("text/", "application/json", "application/graphql", "application/xml", "+json")
@@ -78,7 +79,11 @@ class Gateway:
                 continue  # an authorizer kind the local stack does not emulate
             try:
                 claims = verifier.claims(_headers_of(headers).get("authorization"))
-            except Unauthorized:
+            except Unauthorized as refused:
+                # API Gateway says no more than this; the stack's output says why.
+                sys.stderr.write(
+                    f"[api] 401 {method} {url.path}: the token was refused: {refused}\n"
+                )
                 return _json_answer(401, {"message": "Unauthorized"})
         build = _v2_event if route.payload_version == "2.0" else _v1_event
         request = HttpRequest(method, url.path, url.query, headers, body, client_ip)

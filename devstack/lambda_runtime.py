@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from devstack.template import LOCAL_ACCOUNT, Function
+from devstack.local import LOCAL_ACCOUNT
+from devstack.template import Function
 
 Handler = Callable[[Any, Any], Any]
 

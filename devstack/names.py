@@ -8,13 +8,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from devstack.template import LOCAL_ACCOUNT, LocalTemplate
+from devstack.local import (
+    LOCAL_ACCOUNT,
+    LOCAL_CLIENT_ID,
+    LOCAL_ISSUER,
+    LOCAL_USER_POOL_ID,
+)
+from devstack.template import LocalTemplate
 
 STACK_NAME = "monolambda-local"
 # The local JWT issuer and app client stand in for the Cognito user pool and its client.
-LOCAL_USER_POOL_ID = "local_monolambda"
-LOCAL_ISSUER = f"https://cognito-idp.local/{LOCAL_USER_POOL_ID}"
-LOCAL_CLIENT_ID = "monolambda-local-client"
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 

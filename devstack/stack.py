@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from devstack import auth
 from devstack.event_sources import (
     NotificationPoller,
@@ -32,6 +30,7 @@ from devstack.gateway import Answer, Gateway
 from devstack.graphiql import OfflineGraphiQL
 from devstack.http_server import GatewayApp, LocalServer
 from devstack.lambda_runtime import LocalFunction
+from devstack.local import DEFAULT_STATE_DIR, LOCAL_REGION, ROOT
 from devstack.names import LocalNames, deployed_names
 from devstack.resources import Endpoints, LocalResources
 from devstack.seed import seed
@@ -43,9 +42,9 @@ from devstack.standins import (
     moto_server,
     port_is_free,
 )
-from devstack.template import LOCAL_REGION, Function, LocalTemplate, load
+from devstack.state import STATE_FILE, StackState, already_running, running_stack
+from devstack.template import Function, LocalTemplate, load
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OVERRIDES = {"Environment": "dev"}
 
 
@@ -63,7 +62,7 @@ class StackOptions:
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     env_vars: Path | None = None
     moto_only: bool = False
-    state_dir: Path = ROOT / ".dev"
+    state_dir: Path = DEFAULT_STATE_DIR
     quiet: bool = False
     region: str = LOCAL_REGION
     # 0.0.0.0 lets `sam local` containers reach moto through host.docker.internal.
@@ -79,30 +78,10 @@ class StackOptions:
     schedule_every_s: float | None = None
 
 
-@dataclass
-class StackState:
-    pid: int
-    api: str
-    dynamodb: str
-    moto: str
-    token: str
-    region: str
-    started: float
-    # What the stack's own endpoints (/_devstack/...) require in CONTROL_HEADER: read from
-    # this file by the tools and tests, never sent by the function or a web page.
-    control_key: str = ""
-
-    def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.__dict__, indent=2) + "\n")
-        temporary.replace(path)
-
-
 class Stack:
     def __init__(self, options: StackOptions) -> None:
         self.options = options
-        self.state_file = options.state_dir / "stack.json"
+        self.state_file = options.state_dir / STATE_FILE
         self.template: LocalTemplate | None = None
         self.standins: list[StandIn] = []
         self.functions: dict[str, LocalFunction] = {}
@@ -215,19 +194,9 @@ class Stack:
             raise
 
     def refuse_a_second_stack(self) -> None:
-        if not self.state_file.exists():
-            return
-        try:
-            other = json.loads(self.state_file.read_text())
-            process = psutil.Process(int(other["pid"]))
-            running = process.is_running() and any("devstack" in part for part in process.cmdline())
-        except (ValueError, KeyError, OSError, psutil.Error):
-            running = False
-        if running and other["pid"] != os.getpid():
-            raise AlreadyRunningError(
-                f"a local stack is already running (pid {other['pid']}, {other['api']}); "
-                "stop it first (Ctrl-C in its terminal), or give this one another --state-dir"
-            )
+        other = running_stack(self.options.state_dir)
+        if other is not None and other.pid != os.getpid():
+            raise AlreadyRunningError(already_running(other))
         self.state_file.unlink(missing_ok=True)  # left by a stack that was killed
 
     def _port(self, port: int, what: str) -> int:
@@ -431,9 +400,11 @@ class Stack:
         if verifiers and not self.token:
             lines.append("  JWT authorizer: send tokens from the deployed user pool")
         elif verifiers:
+            state_dir = self.options.state_dir
+            where = "" if state_dir == DEFAULT_STATE_DIR else f" STATE_DIR={state_dir}"
             lines.append(
-                "  dev token (user 'dev', group admins; `make token USER=alice` for others):\n"
-                f"    {self.token}"
+                f"  dev token (user 'dev', group admins; `make token USER=alice{where}` for "
+                f"others):\n    {self.token}"
             )
         else:
             lines.append("  no authorizer (AuthEnabled=false): requests are the anonymous caller")

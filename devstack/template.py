@@ -32,11 +32,11 @@ from samcli.lib.cfn_language_extensions.resolvers import (
 from samtranslator.sdk.parameter import SamParameterValues
 from samtranslator.translator.transform import transform
 
+from devstack.local import LOCAL_REGION
+
 # The translator reports usage metrics on exit unless published; there is nowhere to publish.
 logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
 
-LOCAL_REGION = "us-east-1"
-LOCAL_ACCOUNT = "123456789012"
 # SAM's integration URI names the function as ${Logical.Arn} inside an Fn::Sub.
 _FUNCTION_IN_URI = re.compile(r"\$\{(\w+)\.Arn\}")
 

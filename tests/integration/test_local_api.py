@@ -12,7 +12,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack import auth
-from devstack.names import LOCAL_CLIENT_ID, LOCAL_ISSUER
+from devstack.local import LOCAL_CLIENT_ID, LOCAL_ISSUER
 from tests.support.stack import LOCAL_BUCKET, RunningStack, http
 
 ME = {"query": "{ me { sub groups } }"}

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import queue
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -36,6 +38,8 @@ class RunningStack:
     process: Any
     children: list[int]
     control_key: str = ""
+    # What it printed until it was ready (the banner).
+    banner: tuple[str, ...] = ()
 
     def client(self, service: Service) -> Any:
         return boto3.client(
@@ -45,6 +49,22 @@ class RunningStack:
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+
+    def printed(self, wanted: str, timeout: float = 30.0) -> str | None:
+        """The next line of the stack's output that contains `wanted` (None if none comes
+        in time); lines before it are read and dropped."""
+        lines: queue.Queue[str | None] = self.process.output_lines
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if line is None:
+                return None
+            if wanted in line:
+                return line
+        return None
 
     def control(self, endpoint: str) -> tuple[int, dict[str, str], bytes]:
         """POST to one of the stack's own endpoints (reset, tick), as its tools do."""
@@ -136,7 +156,9 @@ def post_form_answer(url: str, fields: dict[str, str], content: bytes) -> tuple[
 def launch(state_dir: Path, *extra: str) -> RunningStack:
     args = ["-m", "devstack", "--port", "0", "--dynamodb-port", "0", "--moto-port", "0"]
     args += ["--request-timeout", str(REQUEST_TIMEOUT_S)]
-    process, _ = start([*args, "--state-dir", str(state_dir), "--quiet", *extra], ready="ready in")
+    process, seen = start(
+        [*args, "--state-dir", str(state_dir), "--quiet", *extra], ready="ready in"
+    )
     state = json.loads((state_dir / "stack.json").read_text())
     children = [c.pid for c in psutil.Process(process.pid).children(recursive=True)]
     return RunningStack(
@@ -149,6 +171,7 @@ def launch(state_dir: Path, *extra: str) -> RunningStack:
         process=process,
         children=children,
         control_key=state["control_key"],
+        banner=tuple(seen),
     )
 
 

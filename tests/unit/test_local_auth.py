@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack import auth
-from devstack.names import LOCAL_CLIENT_ID, LOCAL_ISSUER
+from devstack.local import LOCAL_CLIENT_ID, LOCAL_ISSUER
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,15 @@
+"""The local stack's fixed names, shared by every tool without importing anything: the
+checkout, the default state directory, the account and region it plays, and its user pool's
+issuer and app client (devstack.auth signs for them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_STATE_DIR = ROOT / ".dev"
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT = "123456789012"
+LOCAL_USER_POOL_ID = "local_monolambda"
+LOCAL_ISSUER = f"https://cognito-idp.local/{LOCAL_USER_POOL_ID}"
+LOCAL_CLIENT_ID = "monolambda-local-client"

@@ -1,0 +1,78 @@
+"""The local stack's tools as a new user meets them (external findings, "found trying it as
+a new user"): `make token` for a state directory no stack runs in made a new key and a token
+every request refused, with no reason anywhere; the banner's hint left out STATE_DIR; `--help`
+and the refusal of a second stack took 20 s of imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.processes import ROOT
+from tests.support.stack import RunningStack
+
+# Whether a run of the stack's entry point loaded the template readers (seconds of imports).
+PROBE = """
+import runpy, sys
+sys.argv = ["devstack", *sys.argv[1:]]
+try:
+    runpy.run_module("devstack", run_name="__main__")
+except SystemExit as e:
+    code = e.code
+print("EXIT", code, "cfnlint" in sys.modules, "samtranslator" in sys.modules)
+"""
+
+
+def make_token(state_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-s", "token", "USER=carol", f"STATE_DIR={state_dir}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_token_refuses_a_state_dir_where_no_stack_runs(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexistent"
+    answer = make_token(missing)
+    assert answer.returncode != 0
+    assert "no local stack runs with the state directory" in answer.stderr
+    assert not missing.exists()  # no directory, no key made
+    # A stack.json left by a stack that was killed is no stack either.
+    left = tmp_path / "left"
+    left.mkdir()
+    state = {"pid": 2**22 + 1, "api": "http://127.0.0.1:1", "dynamodb": "", "moto": ""}
+    state |= {"token": "", "region": "us-east-1", "started": 0.0}
+    (left / "stack.json").write_text(json.dumps(state))
+    assert make_token(left).returncode != 0
+    assert not (left / "jwt-signing-key.pem").exists()
+
+
+def test_the_banner_names_the_state_dir_for_make_token(stack: RunningStack) -> None:
+    hint = next(line for line in stack.banner if "make token USER=alice" in line)
+    assert f"STATE_DIR={stack.state_dir}" in hint
+
+
+def test_the_stack_says_why_it_refused_a_token(stack: RunningStack) -> None:
+    status, _ = stack.graphql({"query": "{ me { sub } }"}, token="not-a-jwt")
+    assert status == 401
+    line = stack.printed("the token was refused")
+    assert line is not None
+    assert "401 POST /graphql" in line
+
+
+def test_help_and_a_second_stack_answer_before_the_template_is_read(stack: RunningStack) -> None:
+    for args in (["--help"], ["--state-dir", str(stack.state_dir), "--port", "0"]):
+        run = subprocess.run(
+            [sys.executable, "-c", PROBE, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert run.stdout.strip().splitlines()[-1] in ("EXIT 0 False False", "EXIT 1 False False")
+    assert "already running" in run.stderr
