@@ -13,17 +13,19 @@ export SAM_CLI_TELEMETRY := 0
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
-	@echo "            moto (SQS, S3, SSM), the SQS event source (sets itself up; ARGS=--help)"
+	@echo "            moto (SQS, S3, SSM), the SQS and stream mappings, S3 notifications and the"
+	@echo "            schedule, all to the one function (sets itself up; ARGS=--help)"
 	@echo "make token  a JWT for the local authorizer: make token USER=bob GROUPS=admins"
 	@echo "            (STATE_DIR=.dev: the stack whose key signs it, for make dev/token/predict)"
-	@echo "make predict IMAGE=digit.png [MODEL=digits]  classify a file with the running stack"
+	@echo "make predict IMAGE=samples/seven.png [MODEL=digits]  classify a file with the running stack"
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
 	@echo "make eval-digits  the digits model's top-1 on the reserved MNIST samples, through the"
 	@echo "            API's preprocessing (EVAL_MODEL=build/models/digits/1 for another version)"
 	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min;"
 	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
-	@echo "make bench  start-up, per-request, prediction, cost, local-stack and job benchmarks"
+	@echo "make bench  start-up, validation, prediction, cost, local-stack and job benchmarks"
+	@echo "            (ONLY=startup runs bench/startup.py alone; ARGS for its options)"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
 	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"
 	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
@@ -95,13 +97,13 @@ ARCH ?=
 build: venv
 	scripts/build.sh .aws-sam/build $(ARCH)
 
+BENCHES := startup validation predict amplification local_stack jobs job_fairness
+ONLY ?= $(BENCHES)
 bench: venv
-	$(PY) bench/startup.py
-	$(PY) bench/predict.py
-	$(PY) bench/amplification.py
-	$(PY) bench/local_stack.py
-	$(PY) bench/jobs.py
-	$(PY) bench/job_fairness.py
+	@for name in $(ONLY); do \
+	  test -f bench/$$name.py || { echo "no bench/$$name.py (one of: $(BENCHES))"; exit 2; }; \
+	  echo "== bench/$$name.py"; $(PY) bench/$$name.py $(ARGS) || exit 1; \
+	done
 
 deploy: build
 	scripts/deploy.sh $(or $(ENV),dev) $(ARCH)

@@ -250,23 +250,41 @@ class Stack:
     def _write_sam_local_env(
         self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
     ) -> None:
-        """An --env-vars file for `sam local` in Docker: the same names, with the stand-ins
-        reached through host.docker.internal (README, "Docker")."""
-        docker = {
-            "AWS_ENDPOINT_URL": endpoints.moto.replace("127.0.0.1", "host.docker.internal"),
-            "AWS_ENDPOINT_URL_DYNAMODB": endpoints.dynamodb.replace(
-                "127.0.0.1", "host.docker.internal"
-            ),
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-        }
+        """What `sam local` in Docker needs to run against these stand-ins (README, "Docker"):
+        an --env-vars file with the same names, every address of the stand-ins written for
+        a container (host.docker.internal), and a samconfig with this stack's ports."""
+        moto = _in_docker(endpoints.moto)
+        dynamodb = _in_docker(endpoints.dynamodb)
         files: dict[str, dict[str, str]] = {}
         here: dict[str, dict[str, str]] = {}
         for name, function in template.functions.items():
-            files[name] = {**_declared_environment(function, names), **docker}
-            here[name] = {**endpoints.environment(), **_declared_environment(function, names)}
-        path = self.options.state_dir / "sam-local-env.json"
-        path.write_text(json.dumps(files, indent=2) + "\n")
+            declared = _declared_environment(function, names)
+            files[name] = {
+                **{k: _in_docker(v) for k, v in declared.items()},  # the queue's URL, say
+                "AWS_ENDPOINT_URL": moto,
+                "AWS_ENDPOINT_URL_DYNAMODB": dynamodb,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                # sam local runs without an authorizer (it emulates none for HTTP APIs), so
+                # AuthEnabled=false below, and the function must take the anonymous caller.
+                "ANONYMOUS_ACCESS": "true",
+            }
+            here[name] = {**endpoints.environment(), **declared}
+        state_dir = self.options.state_dir.resolve()
+        env_vars = state_dir / "sam-local-env.json"
+        env_vars.write_text(json.dumps(files, indent=2) + "\n")
+        overrides = (
+            "Environment=dev AuthEnabled=false "
+            f"LocalAwsEndpoint={moto} LocalDynamoDbEndpoint={dynamodb}"
+        )
+        section = f'env_vars = "{env_vars}"\nparameter_overrides = "{overrides}"\n'
+        (state_dir / "samconfig.toml").write_text(
+            "# Written by make dev for this stack: sam local start-api --config-file "
+            f"{state_dir / 'samconfig.toml'}\n"
+            "version = 0.1\n\n"
+            f'[default.local_start_api.parameters]\nwarm_containers = "EAGER"\n{section}\n'
+            f"[default.local_invoke.parameters]\n{section}"
+        )
         # The same for a process on this machine acting as another of the function's
         # containers (the tests' own workers; a debugger).
         (self.options.state_dir / "function-env.json").write_text(json.dumps(here, indent=2) + "\n")
@@ -467,6 +485,11 @@ class Stack:
 def _explicit_hosts(host: str) -> tuple[str, ...]:
     """Besides loopback names, the address the user chose to serve on (not a wildcard)."""
     return () if host in ("0.0.0.0", "::", "") else (host,)  # noqa: S104 - compared, not bound
+
+
+def _in_docker(value: str) -> str:
+    """A stand-in's address as a container reaches this machine."""
+    return value.replace("://127.0.0.1:", "://host.docker.internal:")
 
 
 def _declared_environment(function: Function, names: LocalNames) -> dict[str, str]:

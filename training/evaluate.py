@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,11 +62,16 @@ def load(directory: Path) -> tuple[ModelManifest, str]:
     return manifest, str(directory / "model.onnx")
 
 
-def evaluate(directory: Path, names: list[str], digits: mnist.Digits) -> list[SceneResult]:
+def evaluate(
+    directory: Path,
+    names: list[str],
+    digits: mnist.Digits,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[SceneResult]:
     manifest, model_file = load(directory)
     images, inference = PillowImages(), OnnxInference(memory_mb=None)  # one thread
     results = []
-    for name in names:
+    for number, name in enumerate(names, 1):
         rng = np.random.default_rng(SEED)
         scene = scenes.SCENES[name]
         predicted: list[int] = []
@@ -76,6 +82,8 @@ def evaluate(directory: Path, names: list[str], digits: mnist.Digits) -> list[Sc
             ]
             scores = inference.run(manifest, model_file, images.prepare(pictures, manifest.input))
             predicted += [int(np.argmax(row)) for row in scores]
+            if progress is not None:
+                progress(f"scene {number}/{len(names)} ({name})", len(predicted), len(digits))
         results.append(SceneResult(name, digits.labels, np.asarray(predicted)))
     return results
 
@@ -97,13 +105,28 @@ def report(directory: Path, results: list[SceneResult], count: int) -> str:
     return "\n".join(lines)
 
 
+def _show(scene: str, done: int, total: int) -> None:
+    """Where the evaluation is (minutes in all): a bar rewritten on a terminal, a line per
+    finished scene elsewhere."""
+    if sys.stderr.isatty():
+        filled = round(30 * done / total)
+        sys.stderr.write(f"\r\033[K{scene} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+    elif done == total:
+        sys.stderr.write(f"{scene}: {total} samples\n")
+    sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__)
     parser.add_argument("--model", type=Path, default=CURRENT, help="a registry folder")
     parser.add_argument("--scene", action="append", choices=list(scenes.SCENES))
     args = parser.parse_args(argv)
     digits = mnist.reserved()
-    results = evaluate(args.model.resolve(), args.scene or list(scenes.SCENES), digits)
+    results = evaluate(
+        args.model.resolve(), args.scene or list(scenes.SCENES), digits, progress=_show
+    )
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
     print(report(args.model.resolve(), results, len(digits)))
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -132,7 +133,28 @@ def test_an_env_vars_file_for_sam_local_in_docker(resources_stack: RunningStack)
     worker = written["Worker"]
     assert worker["ITEMS_TABLE"] == "monolambda-local-ItemsTable"
     assert worker["AWS_ENDPOINT_URL"].startswith("http://host.docker.internal:")
+    # Found as a new user: a queue URL at 127.0.0.1, which a container cannot reach.
+    assert not [v for v in worker.values() if "127.0.0.1" in v], worker
     assert worker["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http://host.docker.internal:")
+
+
+def test_a_samconfig_for_sam_local_with_this_stacks_ports(app_stack: RunningStack) -> None:
+    """Found as a new user: samconfig.toml named .dev/ and ports 5000/8000 whatever the state
+    directory and ports; its env file had ANONYMOUS_ACCESS false under AuthEnabled=false."""
+    config = tomllib.loads((app_stack.state_dir / "samconfig.toml").read_text())
+    for command in ("local_start_api", "local_invoke"):
+        parameters = config["default"][command]["parameters"]
+        env_file = Path(parameters["env_vars"])
+        assert env_file == (app_stack.state_dir / "sam-local-env.json").resolve()
+        overrides = dict(pair.split("=", 1) for pair in parameters["parameter_overrides"].split())
+        assert overrides["AuthEnabled"] == "false"
+        moto_port = app_stack.moto.rsplit(":", 1)[1]
+        dynamodb_port = app_stack.dynamodb.rsplit(":", 1)[1]
+        assert overrides["LocalAwsEndpoint"] == f"http://host.docker.internal:{moto_port}"
+        assert overrides["LocalDynamoDbEndpoint"] == f"http://host.docker.internal:{dynamodb_port}"
+        function = json.loads(env_file.read_text())["MonolambdaFunction"]
+        assert function["ANONYMOUS_ACCESS"] == "true"
+        assert function["JOBS_QUEUE_URL"].startswith(f"http://host.docker.internal:{moto_port}/")
 
 
 def test_fifo_deduplication_holds_five_minutes_after_the_first_is_consumed(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, predict_command
 from tests.support.stack import RunningStack
 
 # Whether a run of the stack's entry point loaded the template readers (seconds of imports).
@@ -76,3 +76,16 @@ def test_help_and_a_second_stack_answer_before_the_template_is_read(stack: Runni
         )
         assert run.stdout.strip().splitlines()[-1] in ("EXIT 0 False False", "EXIT 1 False False")
     assert "already running" in run.stderr
+
+
+def test_make_predict_with_a_missing_file_says_so_without_a_traceback(tmp_path: Path) -> None:
+    run = predict_command(tmp_path / "missing.png", "--url", "http://127.0.0.1:9/graphql")
+    assert run.returncode == 1
+    assert "cannot read" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_sample_image_the_readme_uses_ships() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "samples/seven.png" in readme
+    assert (ROOT / "samples" / "seven.png").stat().st_size > 0

@@ -121,7 +121,7 @@ def test_decompression_bombs_are_refused_before_decoding() -> None:
 
 def test_which_image_of_a_batch_is_named() -> None:
     good = encode(solid((0, 0, 0), (8, 8)))
-    with pytest.raises(BadUserInputError, match="image 3 is not"):
+    with pytest.raises(BadUserInputError, match=r"images\[2\] is not"):
         PillowImages().prepare([good, good, b"nope"], GREY)
 
 

@@ -187,6 +187,9 @@ def test_an_unreadable_image_is_that_images_error_alone() -> None:
     assert [r.error is None for r in results] == [True, False, True]
     assert results[1].error is not None
     assert results[1].error.code == "BAD_USER_INPUT"
+    # Named by its index, as its result is (found as a new user: errors counted from 1).
+    assert results[1].index == 1
+    assert results[1].error.message.startswith("images[1] ")
 
 
 def test_an_upload_that_vanished_is_that_images_error() -> None:

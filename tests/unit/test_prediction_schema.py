@@ -114,7 +114,7 @@ def test_a_batch_over_the_image_budget_is_refused_before_decoding_base64() -> No
 
 def test_a_bad_image_of_a_batch_is_named() -> None:
     result = run(BATCH, {"i": {"images": [b64(b"a"), "%%%"]}})
-    assert result.errors[0].message == "image 2 is not valid base64"
+    assert result.errors[0].message == "images[1] is not valid base64"
 
 
 def test_create_upload_answers_a_form_under_the_callers_prefix() -> None:

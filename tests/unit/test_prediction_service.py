@@ -55,7 +55,7 @@ def test_predict_a_named_version_and_the_default_model() -> None:
         ({"images": [b"x" * 5_000_000]}, "total more than"),
         ({"model": "nope"}, "no model named"),
         ({"version": "9"}, "no version '9'"),
-        ({"images": [b"x", NOT_AN_IMAGE]}, "image 2 is not"),
+        ({"images": [b"x", NOT_AN_IMAGE]}, r"images\[1\] is not"),
     ],
 )
 def test_predict_refuses(overrides: dict[str, Any], message: str) -> None:

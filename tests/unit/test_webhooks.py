@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -272,3 +273,15 @@ def test_webhook_states_come_back_from_the_job_store() -> None:
 
     assert store.record_webhook(job_id, WebhookState(WebhookStatus.DELIVERED, 1, when))
     assert not store.record_webhook(job_id, WebhookState(WebhookStatus.FAILED, 2, when))
+
+
+def test_the_payload_names_the_large_results_url_as_the_schema_does() -> None:
+    # Found as a new user: the webhook said resultsUrl where the schema says resultUrl.
+    store, clock = FakeJobStore(), Clock()
+    job_id = finished_job(store, clock)
+    store.jobs[job_id] = dataclasses.replace(store.jobs[job_id], result_key="results/x.json")
+    sender = Sender(204)
+    webhooks(store, sender, clock).deliver(job_id, owner="alice", attempt=1)
+    payload = json.loads(sender.sent[0][1])
+    assert payload["resultUrl"]
+    assert "resultsUrl" not in payload

@@ -71,7 +71,7 @@ class PillowImages:
     def prepare(self, images: Sequence[bytes], spec: InputSpec) -> PillowBatch:
         many = len(images) > 1
         rows = [
-            self._one(data, spec, f"image {index + 1}" if many else "the image")
+            self._one(data, spec, f"images[{index}]" if many else "the image")
             for index, data in enumerate(images)
         ]
         return PillowBatch(array=np.stack(rows).astype(np.float32, copy=False), count=len(rows))

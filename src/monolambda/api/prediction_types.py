@@ -169,7 +169,7 @@ class Base64Images(Sequence[bytes]):
         position = range(len(self._texts))[index]  # IndexError as a list raises it
         decoded = self._decoded[position]
         if decoded is None:
-            decoded = decode_image(self._texts[position], f"image {position + 1}")
+            decoded = decode_image(self._texts[position], f"images[{position}]")
             self._decoded[position] = decoded
         return decoded
 

@@ -165,7 +165,7 @@ class PredictionService:
                 outcomes[index] = data
                 continue
             try:
-                self._images.measure(data, f"image {index + 1}")
+                self._images.measure(data, f"images[{index}]")
             except TransientError:
                 raise  # not this image's fault: the job is retried
             except DomainError as e:
@@ -207,7 +207,7 @@ class PredictionService:
         # its pixel budget is refused without decoding one.
         pixels = 0
         for index, data in enumerate(images):
-            which = f"image {index + 1}" if len(images) > 1 else "the image"
+            which = f"images[{index}]" if len(images) > 1 else "the image"
             width, height = self._images.measure(data, which)
             pixels += width * height
         budget.spend_pixels(pixels)

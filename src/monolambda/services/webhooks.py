@@ -149,7 +149,7 @@ class WebhookService:
             if job.error is None
             else {"code": job.error.code, "message": job.error.message},
             "results": results,
-            "resultsUrl": self._results().url(job.result_key, RESULT_URL_EXPIRY_S)
+            "resultUrl": self._results().url(job.result_key, RESULT_URL_EXPIRY_S)
             if job.result_key
             else None,
         }
