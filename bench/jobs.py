@@ -9,7 +9,8 @@ botocore's event hooks.
    failing after the write, DynamoDB throttling beyond the SDK's retries, a worker killed
    mid-job, a poison message among 9 jobs (goal: dead-lettered after exactly 3 receives,
    its 9 batch-mates SUCCEEDED);
-3. AWS calls per operation (goals: submitJob <= 2, job(id) 1, a jobs page 1, the worker <= 3
+3. AWS calls per operation (goals: submitJob <= 3: the write and the send, and a listing
+   with uploads; job(id) 1, a jobs page 1, the worker <= 3
    DynamoDB writes per job besides reads);
 4. cold starts in fresh processes: the first job(id), the worker's first job, against the
    first { health } (goal: job(id) <= 1.5x);

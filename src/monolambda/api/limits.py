@@ -4,11 +4,13 @@ makes a repeated document cost almost nothing.
 `OperationGuard.prepare` runs as Strawberry creates each execution context (rather than as
 schema extensions: every extension hook is a context manager built per request, and the ones
 this needs cost more than a cached document). It bounds the document (tokens; then, in time
-linear in the document, fields once fragments are expanded, depth, aliases, repeated fields
-and introspection, before graphql-core's rules see it; then costly fields), bounds the
-variables' lists before they are coerced, picks the operation as the GraphQL spec does
-(several operations need an operationName), refuses a mutation in a read-only request, and in
-prod answers a document that fails validation without naming anything of the schema.
+linear in the document, fields once fragments are expanded, depth, aliases, nesting,
+operations, integer literals and introspection, before graphql-core's rules see it; then
+graphql-core's validation, its quadratic rule on a budget; then costly fields), bounds the
+variables' lists before they are coerced and the answer's size before anything is read, picks
+the operation as the GraphQL spec does (several operations need an operationName), refuses a
+mutation in a read-only request, and in prod answers a document that fails validation without
+naming anything of the schema (README, "What a document and its answer may cost").
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ class CheckedDocument(NamedTuple):
     operations: tuple[OperationDefinitionNode, ...]
     # Mistakes against the schema (unknown fields, wrong argument types...), which name it.
     schema_errors: list[GraphQLError]
-    # Limits exceeded (depth, aliases, costly fields, introspection), which do not.
+    # Limits exceeded (sizes, introspection, costly fields), which do not.
     limit_errors: list[GraphQLError]
     # Per operation (in the same order): how large its answer could be.
     plans: tuple[Plan, ...] = ()
