@@ -18,6 +18,7 @@ import pytest
 from monolambda import bootstrap
 from monolambda.adapters import aws
 from monolambda.adapters.dynamo_jobs import JobRecord
+from monolambda.domain.identity import Caller
 from tests.support.faults import Failing, throttled
 from tests.support.in_process import (
     IMAGE,
@@ -34,15 +35,32 @@ from tests.support.stack import RunningStack, gql, queue_depth
 from tests.support.waiting import eventually
 
 
-def test_a_send_that_fails_after_the_write_is_retried_by_the_stream(
+def test_sends_that_fail_at_submit_and_in_the_outbox_leave_every_job_to_the_stream(
     function: Function,
 ) -> None:
-    ids = submit(function.stack, 3)  # written: the stream holds their inserts
-    failing = Failing(times=2)
+    """The submit's own send fails (the job is written, the call answered), then the outbox's
+    first two sends fail too: the stream delivers the records again until the messages go,
+    and every job runs once."""
+    failing = Failing(times=5)  # the 3 submits' sends, then 2 of the outbox's
     aws.client("sqs").meta.events.register("before-call.sqs.SendMessageBatch", failing)
+    jobs = bootstrap.services().jobs
+    ids = [
+        jobs.submit(
+            caller=Caller(sub="fault-tester"),
+            model="colours",
+            version=None,
+            images=[base64.b64decode(IMAGE)],
+            s3_keys=[],
+            top_k=3,
+            idempotency_key=None,
+            correlation_id=f"send-fails-{n}",
+        ).job.id
+        for n in range(3)
+    ]
+    assert failing.seen == 3  # each submit tried its send, and answered all the same
     function.start()
     assert eventually(lambda: all_terminal(function.stack, ids))
-    assert failing.seen >= 3  # failed twice, then sent
+    assert failing.seen >= 6  # the outbox failed twice, then sent
     assert {s["status"] for s in states(function.stack, ids).values()} == {"SUCCEEDED"}
     assert {s["attempts"] for s in states(function.stack, ids).values()} == {1}
 
