@@ -5,6 +5,7 @@ that `make token` and a refused second `make dev` answer at once."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,7 +30,11 @@ class StackState:
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        temporary.unlink(missing_ok=True)
+        # Only its owner may read it: it holds the dev token and the control key.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(json.dumps(asdict(self), indent=2) + "\n")
         temporary.replace(path)
 
 

@@ -89,3 +89,8 @@ def test_the_sample_image_the_readme_uses_ships() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "samples/seven.png" in readme
     assert (ROOT / "samples" / "seven.png").stat().st_size > 0
+
+
+def test_only_its_owner_may_read_the_stacks_state(stack: RunningStack) -> None:
+    # stack.json holds the dev token and the control key of the stack's own endpoints.
+    assert (stack.state_dir / "stack.json").stat().st_mode & 0o077 == 0
