@@ -9,29 +9,32 @@ the count costs time linear in the document.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from monolambda.api.document_walk import Parent, fragment_place, fragments_of
 from monolambda.domain.errors import ErrorCode
 
 # Field metadata marking a field whose resolver does heavy work (decoding, inference):
 # strawberry.field(metadata={COSTLY: True}).
 COSTLY = "monolambda.costly"
 
-_Selections = list[tuple[GraphQLObjectType, SelectionSetNode]]
+_Selections = list[tuple[Parent, SelectionSetNode]]
 
 
 class CostlyFields:
@@ -45,11 +48,12 @@ class CostlyFields:
         self, document: DocumentNode, operations: tuple[OperationDefinitionNode, ...]
     ) -> list[GraphQLError]:
         errors = []
+        fragments = fragments_of(document)
         for operation in operations:
             root = self._schema.get_root_type(operation.operation)
             if root is None or root.name not in self._reaching:
                 continue
-            found = self._found(document, root, operation.selection_set)
+            found = self._found(fragments, root, operation.selection_set)
             if len(found) > self._max:
                 names = ", ".join(sorted(set(found)))
                 # The amount of work asked for, like the images budget: the caller's input.
@@ -65,15 +69,15 @@ class CostlyFields:
         return errors
 
     def _found(
-        self, document: DocumentNode, root: GraphQLObjectType, selection_set: SelectionSetNode
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        root: GraphQLObjectType,
+        selection_set: SelectionSetNode,
     ) -> list[str]:
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
         found = []
         places: list[_Selections] = [[(root, selection_set)]]
         while places:
-            fields: dict[str, list[tuple[GraphQLObjectType, FieldNode]]] = {}
+            fields: dict[str, list[tuple[Parent, FieldNode]]] = {}
             taken: set[str] = set()
             pending = places.pop()
             while pending:
@@ -83,20 +87,15 @@ class CostlyFields:
                         key = (selection.alias or selection.name).value
                         fields.setdefault(key, []).append((parent, selection))
                         continue
-                    if isinstance(selection, InlineFragmentNode):
-                        condition, inner = selection.type_condition, selection.selection_set
-                    elif isinstance(selection, FragmentSpreadNode):
-                        name = selection.name.value
-                        fragment = fragments.get(name)
-                        if fragment is None or name in taken:
+                    if isinstance(selection, FragmentSpreadNode):
+                        if selection.name.value in taken:
                             continue
-                        taken.add(name)
-                        condition, inner = fragment.type_condition, fragment.selection_set
-                    else:
+                        taken.add(selection.name.value)
+                    elif not isinstance(selection, InlineFragmentNode):
                         continue
-                    typed = self._typed(condition, parent)
-                    if typed is not None:
-                        pending.append((typed, inner))
+                    place = fragment_place(self._schema, selection, parent, fragments)
+                    if place is not None:
+                        pending.append(place)
             for nodes in fields.values():
                 if any((p.name, n.name.value) in self._fields for p, n in nodes):
                     found.append(nodes[0][1].name.value)
@@ -105,20 +104,14 @@ class CostlyFields:
                     places.append(below)
         return found
 
-    def _typed(
-        self, condition: NamedTypeNode | None, parent: GraphQLObjectType
-    ) -> GraphQLObjectType | None:
-        typed = self._schema.get_type(condition.name.value) if condition else parent
-        return typed if isinstance(typed, GraphQLObjectType) else None
-
-    def _below(self, nodes: list[tuple[GraphQLObjectType, FieldNode]]) -> _Selections:
+    def _below(self, nodes: list[tuple[Parent, FieldNode]]) -> _Selections:
         below = []
         for parent, node in nodes:
             definition = parent.fields.get(node.name.value)
             child = get_named_type(definition.type) if definition else None
             if (
                 node.selection_set is not None
-                and isinstance(child, GraphQLObjectType)
+                and isinstance(child, GraphQLObjectType | GraphQLInterfaceType)
                 and child.name in self._reaching
             ):
                 below.append((child, node.selection_set))

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
     IntValueNode,
@@ -24,6 +23,8 @@ from graphql import (
     ObjectValueNode,
     SelectionSetNode,
 )
+
+from monolambda.api.document_walk import fragments_of
 
 # Counts saturate here: any limit is far below it, and a fan-out of fragments would otherwise
 # make numbers with hundreds of digits.
@@ -54,9 +55,7 @@ def fragment_sizes(document: DocumentNode) -> dict[str, Size]:
     """Every fragment's size, each measured once: a fragment after the fragments it spreads
     (an explicit stack, not recursion). A spread closing a cycle, or naming no fragment,
     adds nothing; graphql-core's own rules report both."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    fragments = fragments_of(document)
     spreads = {name: list(_spreads(f.selection_set)) for name, f in fragments.items()}
     sizes: dict[str, Size] = {}
     for root in fragments:

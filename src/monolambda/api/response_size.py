@@ -19,7 +19,6 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
     GraphQLInterfaceType,
@@ -28,13 +27,14 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
-    SelectionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
     get_nullable_type,
     is_list_type,
 )
+
+from monolambda.api.document_walk import Parent, fragment_place, fragments_of
 
 
 class ListSize(NamedTuple):
@@ -107,9 +107,7 @@ class ResponseSizes:
             for d in operation.variable_definitions or ()
             if isinstance(d.default_value, IntValueNode)
         }
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        fragments = fragments_of(document)
         constant = 0
         terms: list[tuple[Factor, ...]] = []
         stack: list[tuple[_Place, tuple[Factor, ...], _Made]] = [
@@ -140,31 +138,12 @@ class ResponseSizes:
                     ):
                         stack.append(((child, selection.selection_set), inner, made))
                     continue
-                place = self._fragment(selection, parent, fragments)
+                if not isinstance(selection, InlineFragmentNode | FragmentSpreadNode):
+                    continue
+                place = fragment_place(self._schema, selection, parent, fragments)
                 if place is not None:
                     stack.append((place, factors, made_by))
         return Plan(constant, tuple(terms))
-
-    def _fragment(
-        self,
-        selection: SelectionNode,
-        parent: GraphQLObjectType | GraphQLInterfaceType,
-        fragments: Mapping[str, FragmentDefinitionNode],
-    ) -> _Place | None:
-        """Where an inline fragment or a spread's selections apply."""
-        if isinstance(selection, InlineFragmentNode):
-            condition, inner = selection.type_condition, selection.selection_set
-        elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is None:
-                return None
-            condition, inner = fragment.type_condition, fragment.selection_set
-        else:
-            return None
-        typed = self._schema.get_type(condition.name.value) if condition else parent
-        if isinstance(typed, GraphQLObjectType | GraphQLInterfaceType):
-            return typed, inner
-        return None
 
     def _length(
         self, coordinate: str, made: _Made, made_by: _Made, defaults: Mapping[str, str]
@@ -194,6 +173,6 @@ class ResponseSizes:
         return fallback
 
 
-_Place = tuple[GraphQLObjectType | GraphQLInterfaceType, SelectionSetNode]
+_Place = tuple[Parent, SelectionSetNode]
 # The field that made an object, and the arguments it was given.
 _Made = tuple[GraphQLField | None, Iterable[ArgumentNode]]
