@@ -13,28 +13,34 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monolambda import __version__
 from monolambda.domain.about import BuildInfo
-from monolambda.settings import JobSettings, ModelSettings, Settings, load
+from monolambda.settings import JobSettings, LiveSettings, ModelSettings, Settings, load
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
+    from monolambda.adapters.dynamo_connections import DynamoConnectionStore
     from monolambda.adapters.dynamo_jobs import DynamoJobStore
+    from monolambda.adapters.jwt_tokens import JwksTokenVerifier
     from monolambda.adapters.s3_models import S3ModelRegistry
     from monolambda.adapters.s3_results import S3Results
     from monolambda.adapters.s3_uploads import S3Uploads
     from monolambda.adapters.sqs_jobs import SqsJobQueue
     from monolambda.api.lambda_http import HttpRoute
+    from monolambda.api.live_operations import LiveOperations
+    from monolambda.api.schema import MonolambdaSchema
+    from monolambda.api.websocket import WebSocketRoute
     from monolambda.domain.webhooks import CallbackPolicy
     from monolambda.services import Services
     from monolambda.services.jobs import JobService
+    from monolambda.services.live import LiveService
     from monolambda.services.predictions import PredictionService
     from monolambda.services.webhooks import WebhookService
     from monolambda.triggers.schedule import ScheduleTrigger
@@ -124,11 +130,10 @@ def http() -> HttpRoute:
     with _long_lived():  # the imports too: most of a cold start, all of it long-lived
         from monolambda.api.app import build_app  # noqa: PLC0415
         from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
-        from monolambda.api.schema import build_schema  # noqa: PLC0415
 
         config = settings()
         app = build_app(
-            build_schema(config),
+            _schema(),
             services(),
             graphiql=config.graphiql,
             anonymous_access=config.anonymous_access,
@@ -144,6 +149,17 @@ def http() -> HttpRoute:
             "request without claims acts as the caller 'anonymous'"
         )
     return route
+
+
+@cache
+def websocket() -> WebSocketRoute:
+    """The WebSocket API: graphql-transport-ws over API Gateway's connections. The schema
+    is built only when a `subscribe` arrives; connection_init needs the token check alone."""
+    with _long_lived():
+        from monolambda.api.websocket import WebSocketRoute  # noqa: PLC0415
+
+        _live_settings()
+        return WebSocketRoute(live=_live, operations=_live_operations)
 
 
 @cache
@@ -186,12 +202,15 @@ def upload_trigger() -> UploadTrigger:
 
 @cache
 def stream_trigger() -> StreamTrigger:
-    """DynamoDB stream: the jobs table's outbox (SQS only; no PynamoDB)."""
+    """DynamoDB stream: the jobs table's outbox (SQS), and the live updates' source (the
+    schema, PynamoDB and the management API, on the first change with a subscriber)."""
     with _long_lived():
         from monolambda.triggers.stream import StreamTrigger  # noqa: PLC0415
 
         _job_settings()
-        return StreamTrigger(queue=_job_queue)
+        return StreamTrigger(
+            queue=_job_queue, publish=_publish if settings().live is not None else None
+        )
 
 
 @cache
@@ -220,6 +239,12 @@ def reset() -> None:
         settings,
         services,
         http,
+        websocket,
+        _schema,
+        _live,
+        _live_operations,
+        _connection_store,
+        _token_verifier,
         worker,
         upload_trigger,
         stream_trigger,
@@ -235,6 +260,94 @@ def reset() -> None:
 
 
 # --- the parts the routes share, each made on first use -------------------------------------
+@cache
+def _schema() -> MonolambdaSchema:
+    """One schema per container, for HTTP, WebSocket and the live updates alike."""
+    with _long_lived():
+        from monolambda.api.schema import build_schema  # noqa: PLC0415
+
+        return build_schema(settings())
+
+
+def _live_settings() -> LiveSettings:
+    live = settings().live
+    if live is None:
+        raise RuntimeError("the WebSocket route needs CONNECTIONS_TABLE")
+    return live
+
+
+@cache
+def _connection_store() -> DynamoConnectionStore:
+    from monolambda.adapters.dynamo_connections import DynamoConnectionStore  # noqa: PLC0415
+
+    return DynamoConnectionStore(_live_settings().connections_table)
+
+
+@cache
+def _live() -> LiveService:
+    with _long_lived():
+        from monolambda.adapters import aws  # noqa: PLC0415
+        from monolambda.adapters.apigw_connections import ManagementApiPoster  # noqa: PLC0415
+        from monolambda.services.live import LiveLimits, LiveService  # noqa: PLC0415
+
+        config = _live_settings()
+        management = config.management_url
+        poster = ManagementApiPoster(
+            lambda: aws.client("apigatewaymanagementapi", endpoint_url=management)
+        )
+        return LiveService(
+            store=_connection_store(),
+            poster=lambda: poster,
+            # No issuer: no authorizer, and every connection is the anonymous caller.
+            tokens=_token_verifier if config.issuer is not None else None,
+            limits=LiveLimits(max_subscriptions=config.max_subscriptions),
+        )
+
+
+@cache
+def _token_verifier() -> JwksTokenVerifier:
+    with _long_lived():
+        from monolambda.adapters.jwt_tokens import JwksTokenVerifier  # noqa: PLC0415
+
+        config = _live_settings()
+        if config.issuer is None or config.jwks_url is None:
+            raise RuntimeError("tokens need JWT_ISSUER")
+        return JwksTokenVerifier(
+            issuer=config.issuer, audiences=config.audiences, jwks_url=config.jwks_url
+        )
+
+
+@cache
+def _live_operations() -> LiveOperations:
+    with _long_lived():
+        from monolambda.api.live_operations import LiveOperations  # noqa: PLC0415
+
+        return LiveOperations(_schema(), services(), _live())
+
+
+def _publish(images: list[Mapping[str, Any]], context: object) -> None:
+    """The stream's changed jobs to their subscribers (services.live.publish)."""
+    from monolambda.adapters.dynamo_jobs import DynamoJobStore  # noqa: PLC0415
+
+    jobs = [DynamoJobStore.from_image(image) for image in images]
+    request_id = str(getattr(context, "aws_request_id", "") or "stream")
+    operations = _live_operations()
+    published = _live().publish(jobs, lambda job, found: operations.render(job, found, request_id))
+    if published.subscribers:
+        from monolambda.logs import logger  # noqa: PLC0415
+
+        logger().info(
+            "live updates published",
+            extra={
+                "jobs": len(jobs),
+                "subscribers": published.subscribers,
+                "sent": published.sent,
+                "gone": published.gone,
+                "failed": published.failed,
+            },
+        )
+
+
 def _built_later(build: Callable[[], T]) -> Callable[[], T]:
     """A part a route builds when first asked for, long-lived as the container is."""
 

@@ -14,6 +14,7 @@ class EventKind(StrEnum):
     S3 = "s3"
     DYNAMODB_STREAM = "dynamodb-stream"
     SCHEDULE = "schedule"
+    WEBSOCKET = "websocket"  # API Gateway's WebSocket API: $connect, $default, $disconnect
 
 
 _RECORD_SOURCES = {
@@ -21,6 +22,8 @@ _RECORD_SOURCES = {
     "aws:s3": EventKind.S3,
     "aws:dynamodb": EventKind.DYNAMODB_STREAM,
 }
+
+_WEBSOCKET_EVENTS = frozenset({"CONNECT", "MESSAGE", "DISCONNECT"})
 
 
 def kind_of(event: object) -> EventKind | None:  # noqa: PLR0911 - one return per shape reads best
@@ -32,6 +35,10 @@ def kind_of(event: object) -> EventKind | None:  # noqa: PLR0911 - one return pe
             return EventKind.API_GATEWAY_V2
         if isinstance(event.get("httpMethod"), str) and "resource" in event:
             return EventKind.API_GATEWAY_V1
+        if request_context.get("eventType") in _WEBSOCKET_EVENTS and isinstance(
+            request_context.get("connectionId"), str
+        ):
+            return EventKind.WEBSOCKET
         return None
     records = event.get("Records")
     if isinstance(records, list) and records and isinstance(records[0], Mapping):

@@ -36,6 +36,10 @@ def _stream(event: Any, context: Any) -> Any:
     return bootstrap.stream_trigger()(event, context)
 
 
+def _websocket(event: Any, context: Any) -> Any:
+    return bootstrap.websocket()(event, context)
+
+
 def _schedule(event: Any, context: Any) -> Any:
     return bootstrap.schedule_trigger()(event, context)
 
@@ -48,6 +52,7 @@ ROUTES: dict[EventKind, Route] = {
     EventKind.S3: _s3,
     EventKind.DYNAMODB_STREAM: _stream,
     EventKind.SCHEDULE: _schedule,
+    EventKind.WEBSOCKET: _websocket,
 }
 
 

@@ -110,6 +110,21 @@ class JobSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """Live job updates over the WebSocket API (README, "Live updates")."""
+
+    connections_table: str
+    # The management API's endpoint: https://{api-id}.execute-api.{region}.amazonaws.com/{stage}
+    management_url: str
+    # The user pool whose tokens a connection_init may carry (None: no authorizer, and every
+    # connection acts as the anonymous caller).
+    issuer: str | None
+    audiences: tuple[str, ...]
+    jwks_url: str | None
+    max_subscriptions: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: Environment
     service_name: str
@@ -129,6 +144,8 @@ class Settings:
     models: ModelSettings | None = None
     # None when JOBS_TABLE is not set: the job fields answer UNAVAILABLE.
     jobs: JobSettings | None = None
+    # None when CONNECTIONS_TABLE is not set: the WebSocket route refuses to run.
+    live: LiveSettings | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -184,6 +201,7 @@ class Settings:
             work=work,
             models=_models(env),
             jobs=jobs,
+            live=_live(env, anonymous_access=_bool(env, "ANONYMOUS_ACCESS", default=False)),
         )
 
 
@@ -210,6 +228,37 @@ def _jobs(env: Mapping[str, str], *, dev: bool) -> JobSettings | None:
         sweep_max_requeues=_int(env, "SWEEP_MAX_REQUEUES", 3, minimum=0),
         webhook_key_parameter=env.get("WEBHOOK_KEY_PARAMETER", "").strip() or None,
         webhook_allow_loopback=_bool(env, "WEBHOOK_ALLOW_LOOPBACK", default=dev),
+    )
+
+
+def _live(env: Mapping[str, str], *, anonymous_access: bool) -> LiveSettings | None:
+    table = env.get("CONNECTIONS_TABLE", "").strip()
+    if not table:
+        return None
+    management_url = env.get("WEBSOCKET_MANAGEMENT_URL", "").strip().rstrip("/")
+    if not management_url.startswith(("https://", "http://")):
+        raise SettingsError(
+            "WEBSOCKET_MANAGEMENT_URL must be set (the WebSocket API's stage URL, https://"
+            "{api}.execute-api.{region}.amazonaws.com/{stage}) when CONNECTIONS_TABLE is"
+        )
+    issuer = env.get("JWT_ISSUER", "").strip().rstrip("/") or None
+    audiences = tuple(a.strip() for a in env.get("JWT_AUDIENCE", "").split(",") if a.strip())
+    if issuer is None and not anonymous_access:
+        raise SettingsError(
+            "JWT_ISSUER and JWT_AUDIENCE must be set (the user pool and its app client) for "
+            "the WebSocket route, unless ANONYMOUS_ACCESS is on"
+        )
+    if issuer is not None and not audiences:
+        raise SettingsError("JWT_AUDIENCE must name the app client(s) when JWT_ISSUER is set")
+    return LiveSettings(
+        connections_table=table,
+        management_url=management_url,
+        issuer=issuer,
+        audiences=audiences,
+        jwks_url=(env.get("JWT_JWKS_URL", "").strip() or f"{issuer}/.well-known/jwks.json")
+        if issuer
+        else None,
+        max_subscriptions=_int(env, "LIVE_MAX_SUBSCRIPTIONS", 20, minimum=1),
     )
 
 

@@ -21,19 +21,27 @@ def session() -> Any:
     return boto3.session.Session()
 
 
-def client(service: str) -> Any:
+def client(service: str, endpoint_url: str | None = None) -> Any:
     with _lock:  # boto3 sessions are not thread-safe while they create clients
-        return _client(service)
+        return _client(service, endpoint_url)
 
 
 @cache
-def _client(service: str) -> Any:
+def _client(service: str, endpoint_url: str | None) -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3)
+    if service == "apigatewaymanagementapi":
+        # Live updates: many connections at once (services.live), none waited on for long.
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 2},
+            connect_timeout=2,
+            read_timeout=5,
+            max_pool_connections=32,
+        )
     if service == "s3":
         # Presigned POSTs and GETs: botocore still signs them with Signature Version 2 in
         # us-east-1, which S3 refuses for buckets made since June 2020 (the local stack's S3
         # checks refuse it too: devstack.post_policy).
         config = config.merge(Config(signature_version="s3v4"))
-    return session().client(service, config=config)
+    return session().client(service, config=config, endpoint_url=endpoint_url)

@@ -8,7 +8,7 @@ cancelled job or a worker writing over another's run. The template declares the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar, cast
@@ -370,6 +370,12 @@ class DynamoJobStore:
         return self._moves(job, JobStatus.FAILED, now, actions, _unchanged(job))
 
     # --- read -----------------------------------------------------------------------------
+    @staticmethod
+    def from_image(image: Mapping[str, Any]) -> Job:
+        """A job as a stream record's new image shows it (DynamoDB JSON), without its inline
+        images (a stream carries binary values as base64 text, and nothing shown needs them)."""
+        return _job(JobRecord.from_raw_data({k: v for k, v in image.items() if k != "images"}))
+
     def get(self, job_id: str) -> Job | None:
         with _translated():
             try:

@@ -28,6 +28,9 @@ class Context:
     read_only: bool = False
     # Per-request DataLoaders, made on first use (api.job_types.job_loader).
     loaders: dict[str, Any] = field(default_factory=dict)
+    # A WebSocket `subscribe` (api.live_operations.Listener): where a subscription field
+    # opens its subscription. None over HTTP, which serves no subscription.
+    live: Any = None
 
 
 def context_for(

@@ -42,6 +42,7 @@ from monolambda.api.errors import (
     mark_validation_errors,
     masked_validation_error,
 )
+from monolambda.api.live_fields import WEBSOCKET_ONLY
 from monolambda.api.operation_size import (
     CAP,
     fragment_sizes,
@@ -140,6 +141,10 @@ class OperationGuard:
                 raise ReadOnlyRequestError(kind)
         context.graphql_document = checked.document
         errors = self._errors(checked, context.context)
+        if not errors and operation is not None and _needs_a_socket(operation, context):
+            errors = [
+                GraphQLError(WEBSOCKET_ONLY, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+            ]
         if not errors and context.variables:
             # Before graphql-core coerces them: a list of a million items is refused by its
             # length, not after a million coercions.
@@ -265,6 +270,16 @@ class OperationGuard:
                     )
                 )
         return errors
+
+
+def _needs_a_socket(operation: OperationDefinitionNode, context: ExecutionContext) -> bool:
+    """A subscription runs over the WebSocket API (its `subscribe`, with a Listener) or as
+    one of its events (with the changed job as root value), never from an HTTP request."""
+    return (
+        OperationType(operation.operation.value) is OperationType.SUBSCRIPTION
+        and context.root_value is None
+        and getattr(context.context, "live", None) is None
+    )
 
 
 def _explained(errors: list[GraphQLError]) -> list[GraphQLError]:

@@ -1,6 +1,7 @@
 """The schema: its root fields, which only translate between GraphQL and the use cases, and
 how it is assembled from settings."""
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -20,6 +21,7 @@ from monolambda.api.job_types import (
     job_loader,
 )
 from monolambda.api.limits import OperationGuard
+from monolambda.api.live_fields import listener_of
 from monolambda.api.prediction_types import (
     Base64Images,
     Model,
@@ -197,6 +199,39 @@ class Mutation:
         return Job.of(context.services.jobs.cancel(require_caller(context.caller), str(id)))
 
 
+@strawberry.type
+class Subscription:
+    """Served over the WebSocket API (graphql-transport-ws); each later message is the
+    subscription's document executed again against the job's new state."""
+
+    @strawberry.subscription(
+        description="One of your jobs: first as it is now, then once per change of its status "
+        "or progress; completes after its terminal state. NOT_FOUND for any other id."
+    )
+    async def job_updated(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Job, None]:
+        context = info.context
+        caller = require_caller(context.caller)
+        listener = listener_of(context)
+        # Opened before the job is read: a change between the two is published to it too.
+        listener.open_job(str(id))
+        job = context.services.jobs.get(caller, str(id))
+        listener.first_state(job)
+        yield Job.of(job)
+
+    @strawberry.subscription(
+        description="Every change to any of your jobs (a new job, a status, progress), "
+        "optionally only changes into one status. Nothing is sent until a change."
+    )
+    async def jobs_updated(
+        self, info: Info, status: JobStatus | None = None
+    ) -> AsyncGenerator[Job, None]:
+        require_caller(info.context.caller)
+        listener_of(info.context).open_jobs(None if status is None else status.value)
+        now: tuple[Job, ...] = ()  # nothing to show at subscribe: changes come later
+        for job in now:
+            yield job
+
+
 class MonolambdaSchema(strawberry.Schema):
     """Strawberry's schema with our operation guard (limits, caches) and error policy."""
 
@@ -230,10 +265,10 @@ class MonolambdaSchema(strawberry.Schema):
         return context
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        return self._shaped(await super().execute(*args, **kwargs), kwargs.get("context_value"))
+        return self.shaped(await super().execute(*args, **kwargs), kwargs.get("context_value"))
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        return self._shaped(super().execute_sync(*args, **kwargs), kwargs.get("context_value"))
+        return self.shaped(super().execute_sync(*args, **kwargs), kwargs.get("context_value"))
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -242,7 +277,8 @@ class MonolambdaSchema(strawberry.Schema):
         context = execution_context.context if execution_context else None
         log_unexpected(errors, request_id_of(context))
 
-    def _shaped(self, result: ExecutionResult, context: object) -> ExecutionResult:
+    def shaped(self, result: ExecutionResult, context: object) -> ExecutionResult:
+        """Errors as they leave the API: coded, masked where unexpected (api.errors)."""
         if result.errors:
             request_id = request_id_of(context)
             shaped = [shape(e, request_id, detailed=self._detailed_errors) for e in result.errors]
@@ -285,5 +321,6 @@ def build_schema(settings: Settings) -> MonolambdaSchema:
         settings=settings,
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=config,
     )

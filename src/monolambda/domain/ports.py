@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job, JobError, JobMessage, JobOutcome, JobStatus, OpenJob
+from monolambda.domain.live import Connection, Subscription
 from monolambda.domain.models import InputSpec, ModelManifest
 from monolambda.domain.uploads import UploadForm
 from monolambda.domain.webhooks import CallbackTarget, WebhookState
@@ -181,4 +183,54 @@ class WebhookSender(Protocol):
         """The receiver's HTTP status (redirects are not followed: a 3xx is the answer).
         RefusedAddressError when the host resolves to, or the connection reaches, an address
         webhooks are never sent to; OSError when the receiver cannot be reached in time."""
+        ...
+
+
+class ConnectionStore(Protocol):
+    """WebSocket connections and their subscriptions (domain.live)."""
+
+    def get(self, connection_id: str) -> Connection | None:
+        """An acknowledged connection; None before its connection_init or once gone."""
+        ...
+
+    def acknowledge(self, connection_id: str, caller: Caller, now: datetime) -> bool:
+        """Stores the connection and who it acts as; False when it already was (a second
+        connection_init)."""
+        ...
+
+    def subscribe(self, subscription: Subscription, limit: int) -> None:
+        """Stores it; SubscriptionRefusedError when its id is taken on the connection, the
+        connection holds `limit` subscriptions already, or it is not acknowledged."""
+        ...
+
+    def unsubscribe(self, connection_id: str, subscription_id: str) -> None: ...
+
+    def disconnect(self, connection_id: str) -> None:
+        """Forgets the connection and every subscription it holds."""
+        ...
+
+    def subscribers(self, owner: str, topics: Sequence[str]) -> list[Subscription]:
+        """The owner's subscriptions to any of `topics`: one query of the owner's
+        subscriptions, whatever their number."""
+        ...
+
+
+class ConnectionPoster(Protocol):
+    """API Gateway's management API for the WebSocket API's connections."""
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        """Sends one message; False when the connection is gone (410). Raises on anything
+        else (throttling, a timeout)."""
+        ...
+
+    def close(self, connection_id: str) -> None:
+        """Ends the connection (API Gateway closes it with no code of ours); a gone one
+        is no error."""
+        ...
+
+
+class TokenVerifier(Protocol):
+    def caller(self, token: str) -> Caller:
+        """Who the token speaks for; UnauthenticatedError for any token the API's
+        authorizer would refuse (signature, issuer, audience, expiry, algorithm)."""
         ...

@@ -10,7 +10,12 @@ a success is dropped by the FIFO queue's deduplication, and any that slips throu
 duplicate delivery, which the worker skips.
 
 Sends are batched (ten to a call), so records are read here rather than one at a time
-through Powertools' record handler. Imports no Strawberry, Starlette or Mangum.
+through Powertools' record handler.
+
+The same records are the live updates' source: each change of a job's status or progress
+(and each new job) is published to the owner's subscriptions of it (services.live). A
+publication that fails is logged and fails no record: a live update must never hold back a
+job's message, and a subscriber can always read the job again.
 """
 
 from __future__ import annotations
@@ -22,10 +27,14 @@ from monolambda.domain.jobs import TERMINAL, JobMessage, JobStatus, MessageKind
 from monolambda.domain.ports import JobQueue
 from monolambda.logs import logger
 
+# Publishes the new images of changed jobs (in stream order) as live updates.
+Publish = Callable[[list[Mapping[str, Any]], object], None]
+
 
 class StreamTrigger:
-    def __init__(self, *, queue: Callable[[], JobQueue]) -> None:
+    def __init__(self, *, queue: Callable[[], JobQueue], publish: Publish | None = None) -> None:
         self._queue = queue
+        self._publish = publish
 
     def __call__(self, event: Mapping[str, Any], context: object) -> dict[str, Any]:
         records = list(event.get("Records") or ())
@@ -52,8 +61,33 @@ class StreamTrigger:
                     "some job messages were not sent; the stream will deliver them again",
                     extra={"jobs": sorted(not_sent)},
                 )
+        if self._publish is not None:  # after the job messages, which come first
+            self._published(records, self._publish, context)
         # The stream retries from the lowest failed sequence number on.
         return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
+
+    @staticmethod
+    def _published(records: list[Any], publish: Publish, context: object) -> None:
+        changed = [new for new in (_changed(r) for r in records) if new is not None]
+        if not changed:
+            return
+        try:
+            publish(changed, context)
+        except Exception:  # noqa: BLE001 - live updates never fail the outbox (module doc)
+            logger().exception("live updates were not published", extra={"jobs": len(changed)})
+
+
+def _changed(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A new job's image, or a changed one's when its status or progress moved."""
+    change = record.get("dynamodb") or {}
+    new = change.get("NewImage")
+    if not isinstance(new, Mapping) or record.get("eventName") not in ("INSERT", "MODIFY"):
+        return None
+    if record.get("eventName") == "MODIFY":
+        old = change.get("OldImage") or {}
+        if all(new.get(name) == old.get(name) for name in ("status", "done")):
+            return None
+    return new
 
 
 def _message(record: Mapping[str, Any]) -> JobMessage | None:

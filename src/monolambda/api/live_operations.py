@@ -1,0 +1,228 @@
+"""GraphQL over the WebSocket API: a `subscribe` message run through the one schema (its
+limits, cost bound and error policy included), and a job's change rendered for each
+subscription by executing that subscription's document against the job's new state.
+
+A subscription operation runs its field once, at subscribe: the field stores the
+subscription (through the Listener) and yields what the first message shows. Every later
+message is the document executed again with the changed job as the event, as the GraphQL
+spec's ExecuteSubscriptionEvent does, on the stream route that saw the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from monolambda.api.context import Context
+from monolambda.api.job_types import Job
+from monolambda.api.schema import MonolambdaSchema
+from monolambda.domain.errors import BadUserInputError
+from monolambda.domain.identity import Caller
+from monolambda.domain.jobs import Job as DomainJob
+from monolambda.domain.live import (
+    ALL_JOBS,
+    Close,
+    Connection,
+    MessageType,
+    Subscription,
+    SubscriptionRefusedError,
+    job_topic,
+)
+from monolambda.services import Services
+from monolambda.services.live import LiveService
+
+_OVER_A_SOCKET = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
+_EVENTS_ONLY = (OperationType.SUBSCRIPTION,)
+
+
+@dataclass
+class Listener:
+    """The subscription a `subscribe` message opens (api.live_fields.SubscriptionListener)."""
+
+    live: LiveService
+    connection: Connection
+    id: str
+    query: str
+    variables: Mapping[str, Any] | None
+    operation_name: str | None
+    opened: Subscription | None = None
+    job: DomainJob | None = None
+    refusal: Close | None = field(default=None)
+
+    def open_job(self, job_id: str) -> None:
+        self._open(job_topic(job_id), None)
+
+    def open_jobs(self, status: str | None) -> None:
+        self._open(ALL_JOBS, status)
+
+    def first_state(self, job: DomainJob) -> None:
+        self.job = job
+
+    def _open(self, topic: str, status: str | None) -> None:
+        caller = self.connection.caller
+        if caller is None:  # the route checks first; a field must not store an anonymous one
+            raise BadUserInputError("connection_init first")
+        subscription = Subscription(
+            connection_id=self.connection.id,
+            id=self.id,
+            subscriber=caller,
+            topic=topic,
+            query=self.query,
+            variables=self.variables,
+            operation_name=self.operation_name,
+            status=status,
+        )
+        try:
+            self.live.subscribe(subscription)
+        except SubscriptionRefusedError as refused:
+            self.refusal = refused.close
+            raise BadUserInputError(str(refused)) from None
+        self.opened = subscription
+
+
+class LiveOperations:
+    def __init__(self, schema: MonolambdaSchema, services: Services, live: LiveService) -> None:
+        self._schema = schema
+        self._services = services
+        self._live = live
+
+    # --- a `subscribe` message -------------------------------------------------------------
+    def subscribe(  # noqa: PLR0911 - one return per outcome of the protocol
+        self, connection: Connection, message_id: str, payload: Mapping[str, Any], request_id: str
+    ) -> Close | None:
+        """Runs the operation: a query or mutation answers `next` and `complete`; a
+        subscription answers its first state, if it has one, and stays open. A Close when
+        the connection must end instead (the id is in use)."""
+        query = payload.get("query")
+        variables = payload.get("variables")
+        operation_name = payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(variables, dict | None):
+            return Close(4400, "Invalid subscribe payload")
+        if not isinstance(operation_name, str | None):
+            return Close(4400, "Invalid subscribe payload")
+        listener = Listener(
+            self._live, connection, message_id, query, variables, operation_name or None
+        )
+        context = self._context(connection.caller, request_id, listener)
+        result = asyncio.run(self._first_result(query, variables, operation_name, context))
+        if listener.refusal is not None:
+            return listener.refusal
+        send = self._live.send
+        if result is None:  # a subscription with nothing to show yet (jobsUpdated)
+            return None
+        if result.errors and result.data is None:
+            # Refused before anything ran (a limit, validation, NOT_FOUND): the operation
+            # ends here, with nothing stored.
+            if listener.opened is not None:
+                self._live.unsubscribe(connection.id, message_id)
+            send(connection.id, _error(message_id, result))
+            return None
+        if not send(connection.id, _next(message_id, result)):
+            return None
+        if listener.opened is None or (listener.job is not None and listener.job.status.terminal):
+            if listener.opened is not None:
+                self._live.unsubscribe(connection.id, message_id)
+            send(connection.id, {"id": message_id, "type": MessageType.COMPLETE.value})
+        return None
+
+    async def _first_result(
+        self,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Context,
+    ) -> ExecutionResult | None:
+        results = await self._schema.stream(
+            query=query,
+            variable_values=variables,
+            context_value=context,
+            operation_name=operation_name,
+            allowed_operation_types=_OVER_A_SOCKET,
+        )
+        try:
+            async for result in results:
+                if not isinstance(result, ExecutionResult):  # @defer/@stream: not in this schema
+                    raise TypeError("an incremental result over a WebSocket")
+                return self._schema.shaped(result, context)
+        finally:
+            await results.aclose()
+        return None
+
+    # --- publishing a change ----------------------------------------------------------------
+    def render(
+        self, job: DomainJob, subscriptions: Sequence[Subscription], request_id: str
+    ) -> list[tuple[Subscription, list[dict[str, Any]]]]:
+        """Each subscription's messages for the job's new state. Subscriptions that ask the
+        same (document, variables) share one execution."""
+        groups: dict[tuple[str, str | None, str], list[Subscription]] = {}
+        for subscription in subscriptions:
+            key = (
+                subscription.query,
+                subscription.operation_name,
+                json.dumps(subscription.variables, sort_keys=True),
+            )
+            groups.setdefault(key, []).append(subscription)
+        results = asyncio.run(self._execute_all(job, list(groups.values()), request_id))
+        rendered: list[tuple[Subscription, list[dict[str, Any]]]] = []
+        for members, result in zip(groups.values(), results, strict=True):
+            for subscription in members:
+                messages = [_next(subscription.id, result)]
+                if job.status.terminal and subscription.ends_with_its_job:
+                    messages.append({"id": subscription.id, "type": MessageType.COMPLETE.value})
+                rendered.append((subscription, messages))
+        return rendered
+
+    async def _execute_all(
+        self, job: DomainJob, groups: list[list[Subscription]], request_id: str
+    ) -> list[ExecutionResult]:
+        executions = (self._execute(job, members[0], request_id) for members in groups)
+        return list(await asyncio.gather(*executions))
+
+    async def _execute(
+        self, job: DomainJob, subscription: Subscription, request_id: str
+    ) -> ExecutionResult:
+        context = self._context(subscription.subscriber, request_id, None)
+        return await self._schema.execute(
+            subscription.query,
+            variable_values=dict(subscription.variables or {}),
+            context_value=context,
+            root_value=Job.of(job),
+            operation_name=subscription.operation_name,
+            allowed_operation_types=_EVENTS_ONLY,
+        )
+
+    def _context(
+        self, caller: Caller | None, request_id: str, listener: Listener | None
+    ) -> Context:
+        return Context(
+            services=self._services,
+            caller=caller,
+            request_id=request_id,
+            budget=self._services.budget(),
+            live=listener,
+        )
+
+
+def _payload(result: ExecutionResult) -> dict[str, Any]:
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [e.formatted for e in result.errors]
+    return payload
+
+
+def _next(message_id: str, result: ExecutionResult) -> dict[str, Any]:
+    return {"id": message_id, "type": MessageType.NEXT.value, "payload": _payload(result)}
+
+
+def _error(message_id: str, result: ExecutionResult) -> dict[str, Any]:
+    return {
+        "id": message_id,
+        "type": MessageType.ERROR.value,
+        "payload": [e.formatted for e in result.errors or ()],
+    }

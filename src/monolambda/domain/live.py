@@ -1,0 +1,111 @@
+"""Live job updates as plain data: a WebSocket connection, the subscriptions it holds, where
+a job's change is published, and the graphql-transport-ws protocol's words (graphql-ws's
+PROTOCOL.md): its message types and close codes.
+
+A subscription is stored under its subscriber (the caller who opened it), never under the
+job: a change of a job is published to its owner's subscriptions only, found with one query
+of the owner's partition, so a message can never reach a connection of another owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from monolambda.domain.identity import Caller
+
+PROTOCOL = "graphql-transport-ws"
+
+# Every change to any of the subscriber's jobs (jobsUpdated).
+ALL_JOBS = "jobs"
+
+
+def job_topic(job_id: str) -> str:
+    """The changes of one job (jobUpdated)."""
+    return f"job:{job_id}"
+
+
+def topics_of(job_id: str) -> tuple[str, str]:
+    """Where a change of the job is published: its own subscribers and its owner's."""
+    return job_topic(job_id), ALL_JOBS
+
+
+class MessageType(StrEnum):
+    CONNECTION_INIT = "connection_init"
+    CONNECTION_ACK = "connection_ack"
+    PING = "ping"
+    PONG = "pong"
+    SUBSCRIBE = "subscribe"
+    NEXT = "next"
+    ERROR = "error"
+    COMPLETE = "complete"
+
+
+class Close(NamedTuple):
+    """Why the server ends a connection, in the protocol's codes."""
+
+    code: int
+    reason: str
+
+
+BAD_MESSAGE = 4400  # plus what was wrong with it
+UNAUTHORIZED = Close(4401, "Unauthorized")
+FORBIDDEN = Close(4403, "Forbidden")
+INIT_TIMEOUT = Close(4408, "Connection initialisation timeout")
+TOO_MANY_INITS = Close(4429, "Too many initialisation requests")
+
+
+def duplicate_subscriber(subscription_id: str) -> Close:
+    return Close(4409, f"Subscriber for {subscription_id[:100]} already exists")
+
+
+def bad_message(why: str) -> Close:
+    return Close(BAD_MESSAGE, why[:120])
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    id: str
+    connected_at: datetime
+    # Set by an accepted connection_init: who the connection acts as.
+    caller: Caller | None = None
+    subscriptions: int = 0
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.caller is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One `subscribe` of a connection, kept until its `complete` or its connection's end:
+    the document is executed again against each change it is published."""
+
+    connection_id: str
+    id: str  # the client's id, unique on its connection
+    subscriber: Caller
+    topic: str
+    query: str
+    variables: Mapping[str, Any] | None = None
+    operation_name: str | None = None
+    # jobsUpdated(status:): only changes into this state.
+    status: str | None = None
+
+    @property
+    def ends_with_its_job(self) -> bool:
+        """jobUpdated completes after its job's terminal state; jobsUpdated never does."""
+        return self.topic != ALL_JOBS
+
+    def wants(self, status: str) -> bool:
+        return self.status is None or self.status == status
+
+
+class SubscriptionRefusedError(Exception):
+    """A subscribe the store refused: the id is taken, or the connection holds too many."""
+
+    def __init__(self, close: Close | None, message: str) -> None:
+        super().__init__(message)
+        self.close = close

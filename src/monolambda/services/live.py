@@ -1,0 +1,209 @@
+"""Live job updates, without GraphQL: who a connection acts as, its subscriptions, sending
+messages to connections, and publishing a job's change to its subscribers.
+
+Nothing here holds a socket: API Gateway holds each connection, and a message reaches it
+through the management API (ConnectionPoster). A connection that has gone (410) is forgotten
+with its subscriptions the first time a send finds it gone. Publishing sends to many
+connections at once, each on its own: one slow or broken connection delays nobody else, and
+a failed send fails nothing but itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from monolambda.domain.errors import UnauthenticatedError
+from monolambda.domain.identity import ANONYMOUS, Caller
+from monolambda.domain.jobs import Job
+from monolambda.domain.live import (
+    FORBIDDEN,
+    TOO_MANY_INITS,
+    Close,
+    Connection,
+    MessageType,
+    Subscription,
+    topics_of,
+)
+from monolambda.domain.ports import ConnectionPoster, ConnectionStore, TokenVerifier
+from monolambda.logs import logger
+
+# The messages one subscription gets for one change: `next`, and `complete` after a job's
+# terminal state. Made by the API layer, which executes the subscription's document.
+Render = Callable[[Job, Sequence[Subscription]], list[tuple[Subscription, list[dict[str, Any]]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveLimits:
+    # Subscriptions one connection may hold at once.
+    max_subscriptions: int = 20
+    # Connections sent to at once while publishing.
+    send_concurrency: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What one publication did, for the log and the benchmarks."""
+
+    subscribers: int
+    sent: int
+    gone: int
+    failed: int
+
+
+class LiveService:
+    def __init__(
+        self,
+        *,
+        store: ConnectionStore,
+        poster: Callable[[], ConnectionPoster],
+        tokens: Callable[[], TokenVerifier] | None,
+        limits: LiveLimits = LiveLimits(),
+    ) -> None:
+        """`tokens` None: the stack has no authorizer, and every connection acts as the
+        anonymous caller."""
+        self.store = store
+        self._poster = poster
+        self._tokens = tokens
+        self.limits = limits
+        self._pool: ThreadPoolExecutor | None = None
+
+    # --- a connection's life ---------------------------------------------------------------
+    def connection(self, connection_id: str) -> Connection | None:
+        """The connection once acknowledged (nothing is stored before its connection_init)."""
+        return self.store.get(connection_id)
+
+    def initialise(self, connection_id: str, payload: object) -> Close | None:
+        """connection_init: the caller from the payload's token, then connection_ack; a Close
+        when the connection must end instead."""
+        caller = self._caller_of(payload)
+        if caller is None:
+            return FORBIDDEN
+        if not self.store.acknowledge(connection_id, caller, utc_now()):
+            return TOO_MANY_INITS
+        self.send(connection_id, {"type": MessageType.CONNECTION_ACK.value})
+        return None
+
+    def _caller_of(self, payload: object) -> Caller | None:
+        if self._tokens is None:
+            return ANONYMOUS
+        token = _token_of(payload)
+        if token is None:
+            logger().info("connection_init without a token")
+            return None
+        try:
+            return self._tokens().caller(token)
+        except UnauthenticatedError as refused:
+            logger().info("connection_init token refused", extra={"reason": str(refused)})
+            return None
+
+    def close(self, connection_id: str, close: Close) -> None:
+        """Ends a connection for a protocol reason. API Gateway closes it without our code
+        (its management API takes none), so the code and reason go to the log."""
+        logger().info(
+            "closing a connection",
+            extra={"connection_id": connection_id, "code": close.code, "reason": close.reason},
+        )
+        self._poster().close(connection_id)
+        self.store.disconnect(connection_id)
+
+    def disconnect(self, connection_id: str) -> None:
+        self.store.disconnect(connection_id)
+
+    def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
+        """One message; False (and the connection forgotten) when it has gone."""
+        if self._poster().post(connection_id, _encoded(message)):
+            return True
+        self.store.disconnect(connection_id)
+        return False
+
+    # --- subscriptions -----------------------------------------------------------------------
+    def subscribe(self, subscription: Subscription) -> None:
+        self.store.subscribe(subscription, self.limits.max_subscriptions)
+
+    def unsubscribe(self, connection_id: str, subscription_id: str) -> None:
+        self.store.unsubscribe(connection_id, subscription_id)
+
+    # --- publishing a change -----------------------------------------------------------------
+    def publish(self, jobs: Iterable[Job], render: Render) -> Published:
+        """Each job's change to its owner's subscriptions of it: one query per job, then
+        every connection's messages sent at once."""
+        outbox: dict[str, list[bytes]] = {}
+        finished: list[Subscription] = []
+        subscribers = 0
+        for job in jobs:
+            found = [
+                s
+                for s in self.store.subscribers(job.owner, topics_of(job.id))
+                if s.subscriber.sub == job.owner and s.wants(job.status.value)
+            ]
+            subscribers += len(found)
+            for subscription, messages in render(job, found) if found else ():
+                outbox.setdefault(subscription.connection_id, []).extend(
+                    _encoded(m) for m in messages
+                )
+                if job.status.terminal and subscription.ends_with_its_job:
+                    finished.append(subscription)
+        outcomes = list(self._send_all(outbox))
+        gone = [c for c, outcome in outcomes if outcome == "gone"]
+        for connection_id in gone:
+            self.store.disconnect(connection_id)
+        for subscription in finished:
+            if subscription.connection_id not in gone:
+                self.store.unsubscribe(subscription.connection_id, subscription.id)
+        return Published(
+            subscribers=subscribers,
+            sent=sum(1 for _, o in outcomes if o == "sent"),
+            gone=len(gone),
+            failed=sum(1 for _, o in outcomes if o == "failed"),
+        )
+
+    def _send_all(self, outbox: Mapping[str, list[bytes]]) -> Iterable[tuple[str, str]]:
+        if len(outbox) <= 1:
+            return [(c, self._send_in_order(c, m)) for c, m in outbox.items()]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self.limits.send_concurrency, thread_name_prefix="live-send"
+            )
+        futures = [(c, self._pool.submit(self._send_in_order, c, m)) for c, m in outbox.items()]
+        return [(c, f.result()) for c, f in futures]
+
+    def _send_in_order(self, connection_id: str, messages: list[bytes]) -> str:
+        """A connection's messages one after another (a `complete` after its `next`)."""
+        poster = self._poster()
+        try:
+            for data in messages:
+                if not poster.post(connection_id, data):
+                    return "gone"
+        except Exception:  # noqa: BLE001 - one connection's failure is its own
+            logger().warning(
+                "a live update was not sent", extra={"connection_id": connection_id}, exc_info=True
+            )
+            return "failed"
+        return "sent"
+
+
+def _token_of(payload: object) -> str | None:
+    """The token as graphql-ws, Apollo's and urql's links and gql send it in
+    connection_init's payload: {"Authorization": "Bearer <jwt>"} (any case of the name)."""
+    if not isinstance(payload, Mapping):
+        return None
+    for name, value in payload.items():
+        if isinstance(name, str) and name.lower() == "authorization" and isinstance(value, str):
+            token = value.strip()
+            if token[:7].lower() == "bearer ":
+                token = token[7:].strip()
+            return token or None
+    return None
+
+
+def _encoded(message: Mapping[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":"), default=str).encode()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,353 @@
+"""graphql-transport-ws over API Gateway's WebSocket events, through the WebSocket route,
+the one schema and the live-update service, with in-memory stores (the integration tests
+run the same with real clients against the local stack)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from monolambda.api.live_operations import LiveOperations
+from monolambda.api.websocket import WebSocketRoute
+from monolambda.domain.identity import Caller
+from monolambda.domain.jobs import Job, JobStatus
+from monolambda.services.live import LiveLimits, LiveService
+from tests.support.apigw import http_api_event, load_event, response_json
+from tests.support.job_fakes import FakeJobStore, job_service, submit
+from tests.support.live_fakes import FakeConnectionStore, FakePoster, FakeTokens
+from tests.support.schema import make_schema, make_services
+
+ALICE = Caller("alice")
+JOB_FIELDS = "id status progress { done total }"
+WATCH = f"subscription($id: ID!) {{ jobUpdated(id: $id) {{ {JOB_FIELDS} }} }}"
+
+
+class Socket:
+    """One side of API Gateway: turns a client's frames into the events it sends."""
+
+    def __init__(self, stack: Stack, connection_id: str) -> None:
+        self.stack = stack
+        self.id = connection_id
+
+    def connect(self, protocols: str | None = "graphql-transport-ws") -> dict[str, Any]:
+        event = copy.deepcopy(load_event("websocket-connect.json"))
+        event["requestContext"]["connectionId"] = self.id
+        if protocols is None:
+            del event["headers"]["Sec-WebSocket-Protocol"]
+        else:
+            event["headers"]["Sec-WebSocket-Protocol"] = protocols
+        answer: dict[str, Any] = self.stack.route(event, None)
+        return answer
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        event = copy.deepcopy(load_event("websocket-message-ping.json"))
+        event["requestContext"]["connectionId"] = self.id
+        event["body"] = message if isinstance(message, str) else json.dumps(message)
+        assert self.stack.route(event, None) == {"statusCode": 200}
+
+    def init(self, token: str | None = "token-alice") -> None:
+        payload = {} if token is None else {"Authorization": f"Bearer {token}"}
+        self.send({"type": "connection_init", "payload": payload})
+
+    def subscribe(self, message_id: str, query: str, **variables: Any) -> None:
+        self.send(
+            {
+                "id": message_id,
+                "type": "subscribe",
+                "payload": {"query": query, "variables": variables},
+            }
+        )
+
+    def disconnect(self) -> None:
+        event = copy.deepcopy(load_event("websocket-disconnect.json"))
+        event["requestContext"]["connectionId"] = self.id
+        self.stack.route(event, None)
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        return self.stack.poster.received.get(self.id, [])
+
+    @property
+    def types(self) -> list[str]:
+        return self.stack.poster.types(self.id)
+
+    @property
+    def closed(self) -> bool:
+        return self.id in self.stack.poster.closed
+
+
+class Stack:
+    def __init__(self, *, tokens: bool = True, limit: int = 20) -> None:
+        self.jobs = FakeJobStore()
+        self.job_service = job_service(self.jobs)
+        self.store = FakeConnectionStore()
+        self.poster = FakePoster()
+        self.live = LiveService(
+            store=self.store,
+            poster=lambda: self.poster,
+            tokens=(lambda: FakeTokens()) if tokens else None,
+            limits=LiveLimits(max_subscriptions=limit),
+        )
+        self.operations = LiveOperations(
+            make_schema(), make_services(jobs=self.job_service), self.live
+        )
+        self.route = WebSocketRoute(live=lambda: self.live, operations=lambda: self.operations)
+
+    def socket(self, connection_id: str) -> Socket:
+        return Socket(self, connection_id)
+
+    def change(self, job_id: str, **changes: Any) -> Job:
+        """A write to the job, then its stream record published, as the stream route does."""
+        job = dataclasses.replace(self.jobs.jobs[job_id], **changes)
+        self.jobs.jobs[job_id] = job
+        self.live.publish([job], lambda j, found: self.operations.render(j, found, "stream-1"))
+        return job
+
+
+@pytest.fixture
+def stack() -> Stack:
+    return Stack()
+
+
+def test_the_handshake_names_the_protocol_the_client_offered(stack: Stack) -> None:
+    answer = stack.socket("c1").connect("graphql-transport-ws")
+    assert answer == {
+        "statusCode": 200,
+        "headers": {"Sec-WebSocket-Protocol": "graphql-transport-ws"},
+    }
+    assert stack.socket("c2").connect(None) == {"statusCode": 200}
+    refused = stack.socket("c3").connect("graphql-ws")  # the old subscriptions-transport-ws
+    assert refused["statusCode"] == 400
+
+
+def test_init_is_acknowledged_and_ping_answered(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.send({"type": "ping", "payload": {"n": 1}})
+    assert socket.received == [
+        {"type": "connection_ack"},
+        {"type": "pong", "payload": {"n": 1}},
+    ]
+    assert stack.store.get("c1").caller == ALICE  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_init_without_a_good_token_closes_the_connection(stack: Stack, token: str | None) -> None:
+    socket = stack.socket("c1")
+    socket.init(token)
+    assert socket.closed
+    assert socket.received == []
+    assert stack.store.get("c1") is None
+
+
+def test_a_second_init_closes_the_connection(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.init()
+    assert socket.types == ["connection_ack"]
+    assert socket.closed
+
+
+def test_without_an_authorizer_every_connection_is_the_anonymous_caller() -> None:
+    stack = Stack(tokens=False)
+    socket = stack.socket("c1")
+    socket.init(None)
+    assert socket.types == ["connection_ack"]
+    assert stack.store.get("c1").caller.anonymous  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "not json",
+        json.dumps([1]),
+        json.dumps({"type": "subscribe", "payload": {"query": "{ health { status } }"}}),
+        json.dumps({"type": "subscribe", "id": "x" * 129, "payload": {}}),
+        json.dumps({"type": "subscribe", "id": "1", "payload": "{ health }"}),
+        json.dumps({"type": "what"}),
+    ],
+)
+def test_a_bad_message_closes_the_connection(stack: Stack, frame: str) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.send(frame)
+    assert socket.closed
+
+
+def test_subscribe_before_init_is_unauthorized(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.subscribe("1", "{ health { status } }")
+    assert socket.closed
+    assert socket.received == []
+
+
+def test_a_query_over_the_socket_is_one_next_then_complete(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("q", "{ me { sub } }")
+    assert socket.received[1:] == [
+        {"id": "q", "type": "next", "payload": {"data": {"me": {"sub": "alice"}}}},
+        {"id": "q", "type": "complete"},
+    ]
+
+
+def test_a_job_is_watched_from_queued_to_succeeded(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("w", WATCH, id=job_id)
+    stack.change(job_id, status=JobStatus.RUNNING)
+    stack.change(job_id, done=1)
+    stack.change(job_id, status=JobStatus.SUCCEEDED)
+    updates = [m["payload"]["data"]["jobUpdated"] for m in socket.received if m["type"] == "next"]
+    assert [(u["status"], u["progress"]["done"]) for u in updates] == [
+        ("QUEUED", 0),
+        ("RUNNING", 0),
+        ("RUNNING", 1),
+        ("SUCCEEDED", 1),
+    ]
+    assert socket.types[-1] == "complete"
+    assert stack.store.subscriptions == {}  # nothing left after the terminal state
+
+
+def test_subscribing_to_a_finished_job_shows_it_and_completes(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    stack.change(job_id, status=JobStatus.CANCELLED)
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("w", WATCH, id=job_id)
+    assert socket.types == ["connection_ack", "next", "complete"]
+    assert socket.received[1]["payload"]["data"]["jobUpdated"]["status"] == "CANCELLED"
+    assert stack.store.subscriptions == {}
+
+
+def test_another_users_job_is_not_found_as_over_http(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    socket = stack.socket("c1")
+    socket.init("token-bob")
+    socket.subscribe("w", WATCH, id=job_id)
+    error = socket.received[-1]
+    assert error["type"] == "error"
+    assert error["id"] == "w"
+    assert error["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert stack.store.subscriptions == {}
+    stack.change(job_id, status=JobStatus.RUNNING)
+    assert socket.types == ["connection_ack", "error"]  # and nothing of alice's job since
+
+
+def test_jobs_updated_sends_every_change_of_the_callers_jobs_only(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("all", f"subscription {{ jobsUpdated {{ {JOB_FIELDS} }} }}")
+    running = stack.socket("c2")
+    running.init()
+    running.subscribe("r", "subscription { jobsUpdated(status: RUNNING) { id status } }")
+    mine = submit(stack.job_service).job.id
+    theirs = submit(stack.job_service, Caller("bob")).job.id
+    for job_id in (mine, theirs):
+        stack.change(job_id, status=JobStatus.RUNNING)
+        stack.change(job_id, status=JobStatus.SUCCEEDED)
+    seen = [m["payload"]["data"]["jobsUpdated"] for m in socket.received if m["type"] == "next"]
+    assert [(u["id"], u["status"]) for u in seen] == [(mine, "RUNNING"), (mine, "SUCCEEDED")]
+    assert "complete" not in socket.types  # an owner's stream has no end
+    only_running = [m["payload"]["data"]["jobsUpdated"] for m in running.received[1:]]
+    assert only_running == [{"id": mine, "status": "RUNNING"}]
+
+
+def test_a_duplicate_id_closes_the_connection(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("w", WATCH, id=job_id)
+    socket.subscribe("w", WATCH, id=job_id)
+    assert socket.closed
+    assert stack.store.subscriptions == {}
+
+
+def test_complete_from_the_client_ends_the_subscription(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("w", WATCH, id=job_id)
+    socket.send({"id": "w", "type": "complete"})
+    stack.change(job_id, status=JobStatus.RUNNING)
+    assert socket.types == ["connection_ack", "next"]
+
+
+def test_a_connection_holds_a_bounded_number_of_subscriptions() -> None:
+    stack = Stack(limit=2)
+    socket = stack.socket("c1")
+    socket.init()
+    for n in range(3):
+        socket.subscribe(str(n), "subscription { jobsUpdated { id } }")
+    assert socket.types == ["connection_ack", "error"]
+    assert socket.received[-1]["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert len(stack.store.subscriptions) == 2
+
+
+def test_limits_and_validation_apply_to_subscription_documents(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    deep = "subscription { jobsUpdated { " + "id " * 2000 + "} }"
+    socket.subscribe("tokens", deep)
+    socket.subscribe("unknown", "subscription { jobsUpdated { nope } }")
+    codes = [m["payload"][0]["extensions"]["code"] for m in socket.received if m["type"] == "error"]
+    assert codes == ["GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"]
+    assert stack.store.subscriptions == {}
+
+
+def test_a_gone_subscriber_is_dropped_and_a_broken_one_delays_nobody(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    sockets = [stack.socket(f"c{n}") for n in range(3)]
+    for socket in sockets:
+        socket.init()
+        socket.subscribe("w", WATCH, id=job_id)
+    stack.poster.gone.add("c0")
+    stack.poster.broken.add("c1")
+    stack.change(job_id, status=JobStatus.RUNNING)
+    assert ("c0", "w") not in stack.store.subscriptions
+    assert stack.store.get("c0") is None
+    assert ("c1", "w") in stack.store.subscriptions  # a failure is not a departure
+    assert sockets[2].types == ["connection_ack", "next", "next"]
+
+
+def test_fifty_subscribers_of_one_job_cost_one_query_and_one_execution(stack: Stack) -> None:
+    job_id = submit(stack.job_service).job.id
+    for n in range(50):
+        socket = stack.socket(f"c{n}")
+        socket.init()
+        socket.subscribe("w", WATCH, id=job_id)
+    stack.store.queries = 0
+    calls: list[int] = []
+    render = stack.operations.render
+
+    def counted(job: Job, found: Any) -> Any:
+        calls.append(len(found))
+        return render(job, found, "stream-1")
+
+    stack.live.publish([stack.jobs.jobs[job_id]], counted)
+    assert stack.store.queries == 1
+    assert calls == [50]
+    assert all(stack.poster.types(f"c{n}")[-1] == "next" for n in range(50))
+
+
+def test_disconnect_forgets_the_connection_and_its_subscriptions(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("all", "subscription { jobsUpdated { id } }")
+    socket.disconnect()
+    assert stack.store.connections == {}
+    assert stack.store.subscriptions == {}
+
+
+def test_a_subscription_posted_over_http_gets_a_coded_refusal(invoke: Any) -> None:
+    event = http_api_event({"query": "subscription { jobsUpdated { id } }"}, claims={"sub": "a"})
+    response = invoke(event)
+    assert response["statusCode"] == 200
+    (error,) = response_json(response)["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "WebSocket" in error["message"]
