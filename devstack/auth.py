@@ -159,6 +159,12 @@ def jwks_verifier(issuer: str, audiences: Iterable[str]) -> JwtVerifier:
     )
 
 
+def jwks(key: rsa.RSAPrivateKey | None = None) -> dict[str, Any]:
+    """The key set a user pool publishes at {issuer}/.well-known/jwks.json."""
+    public = jwt.algorithms.RSAAlgorithm.to_jwk((key or signing_key()).public_key(), as_dict=True)
+    return {"keys": [{**public, "kid": KEY_ID, "alg": "RS256", "use": "sig"}]}
+
+
 def verifier(
     issuer: str, audiences: Iterable[str], key: rsa.RSAPrivateKey | None = None
 ) -> JwtVerifier:

@@ -264,9 +264,18 @@ class StreamPoller:
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None or self._stop.is_set():
                 continue
-            answer = self._streams.get_records(
-                ShardIterator=iterator, Limit=self.mapping.batch_size
-            )
+            try:
+                answer = self._streams.get_records(
+                    ShardIterator=iterator, Limit=self.mapping.batch_size
+                )
+            except self._streams.exceptions.TrimmedDataAccessException:
+                # DynamoDB Local refuses an iterator taken from TRIM_HORIZON while its shard
+                # was empty once records arrive: nothing was read, so read from the start.
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+                busy = True
+                continue
             self._iterators[shard_id] = answer.get("NextShardIterator")
             records = answer.get("Records", [])
             if records:

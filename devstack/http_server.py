@@ -28,8 +28,11 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from devstack.gateway import Answer, Gateway, Invocation
+from devstack.websocket_gateway import MAX_MESSAGE_BYTES, WebSocketGateway
 
 STACK_PREFIX = "/_devstack/"
+# Where clients open the WebSocket API: the GraphQL endpoint's path (as the HTTP API's).
+WEBSOCKET_PATH = "/graphql"
 # The header the stack's own endpoints require, holding stack.json's control_key.
 CONTROL_HEADER = "x-devstack-key"
 _LOOPBACK_NAMES = ("localhost",)
@@ -69,8 +72,10 @@ class GatewayApp:
         extra_hosts: tuple[str, ...] = (),
         body_timeout_s: float = 10.0,
         access_log: bool = True,
+        websockets: WebSocketGateway | None = None,
     ) -> None:
         self._gateway = gateway
+        self._websockets = websockets
         self._control_key = control_key
         self._extra_hosts = extra_hosts
         self._body_timeout_s = body_timeout_s
@@ -78,15 +83,22 @@ class GatewayApp:
         self._waiters = ThreadPoolExecutor(_WAITERS, thread_name_prefix="gateway")
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             return
         started = time.perf_counter()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         answer = self._refusal(scope, headers)
+        managed = self._websockets.manages(scope["path"]) if self._websockets else None
         if answer is None:
             body = await self._body(receive)
             if body is None:
                 answer = _text(408, "the request body did not arrive in time")
+            elif managed is not None and self._websockets is not None:
+                named = {k.lower(): v for k, v in headers}
+                answer = await self._websockets.manage(scope["method"], managed, named, body)
             else:
                 answer = await self._answer(scope, headers, body)
         status, out_headers, payload = answer
@@ -106,6 +118,22 @@ class GatewayApp:
         if self._access_log:
             elapsed = (time.perf_counter() - started) * 1000
             sys.stderr.write(f"[api] {scope['method']} {scope['path']} {status} {elapsed:.1f} ms\n")
+
+    async def _websocket(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """A WebSocket handshake: on the GraphQL path (or the stage's, as on AWS), from a
+        loopback Host, to the WebSocket API; anything else is refused (403)."""
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+        websockets = self._websockets
+        path = scope["path"].rstrip("/")
+        if (
+            websockets is None
+            or (host is not None and not is_loopback_host(host, self._extra_hosts))
+            or path not in (WEBSOCKET_PATH, f"/{websockets.stage}")
+        ):
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await websockets.serve(scope, receive, send)
 
     async def _answer(
         self, scope: dict[str, Any], headers: list[tuple[str, str]], body: bytes
@@ -184,6 +212,10 @@ class GatewayApp:
             if not message.get("more_body"):
                 return b"".join(chunks)
 
+    @property
+    def websockets(self) -> bool:
+        return self._websockets is not None
+
     def close(self) -> None:
         self._waiters.shutdown(wait=False, cancel_futures=True)
 
@@ -209,7 +241,10 @@ class LocalServer:
             lifespan="off",
             http="httptools",
             loop="uvloop",
-            ws="none",
+            # The WebSocket API's sockets (devstack.websocket_gateway), with API Gateway's
+            # largest message.
+            ws="websockets-sansio" if app.websockets else "none",
+            ws_max_size=MAX_MESSAGE_BYTES,
             log_level="warning",
             access_log=False,
             proxy_headers=False,

@@ -20,6 +20,9 @@ STACK_NAME = "monolambda-local"
 # The local JWT issuer and app client stand in for the Cognito user pool and its client.
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
+# An API's URL as the template builds it, with the local stack's api id ("local"): https
+# stays http (locally nothing is TLS), wss stays ws.
+_LOCAL_EXECUTE_API = re.compile(r"(http|ws)s?://local\.execute-api\.[a-z0-9-]+\.amazonaws\.com")
 
 
 # The uuid part of the local stack's id (a deployed stack's is random): the template names
@@ -52,6 +55,9 @@ class LocalNames:
         self.stack_name = stack_name
         # Attributes only known once a resource exists (a table's stream ARN).
         self.learned: dict[tuple[str, str], str] = {}
+        # The local gateway (http://127.0.0.1:3000): an execute-api URL of the template's
+        # APIs (the WebSocket API's management endpoint, say) resolves to it.
+        self.api_base: str | None = None
 
     # --- physical names -------------------------------------------------------------------
     def physical_name(self, logical_id: str) -> str:
@@ -208,7 +214,11 @@ class LocalNames:
                 return self.get_att(logical_id, attribute)
             return str(self.ref(name))
 
-        return _SUB_VARIABLE.sub(replace, str(text)).replace("${!", "${")
+        resolved = _SUB_VARIABLE.sub(replace, str(text)).replace("${!", "${")
+        if self.api_base is not None:
+            gateway = self.api_base.removeprefix("http")  # ://127.0.0.1:3000
+            resolved = _LOCAL_EXECUTE_API.sub(lambda m: m.group(1) + gateway, resolved)
+        return resolved
 
 
 def deployed_names(template: LocalTemplate, stack_name: str, region: str) -> LocalNames:

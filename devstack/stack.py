@@ -44,8 +44,11 @@ from devstack.standins import (
 )
 from devstack.state import STATE_FILE, StackState, already_running, running_stack
 from devstack.template import Function, LocalTemplate, load
+from devstack.websocket_gateway import WebSocketGateway
 
 DEFAULT_OVERRIDES = {"Environment": "dev"}
+# The local user pool's public keys (GET, no key needed: they are public).
+JWKS_PATH = "/_devstack/jwks.json"
 
 
 class AlreadyRunningError(PrerequisiteError):
@@ -97,6 +100,9 @@ class Stack:
         self.failure: str | None = None
         self._stopping = threading.Event()
         self._names: LocalNames | None = None
+        self._jwks: dict[str, Any] = {"keys": []}
+        # Variables the local stack gives the function besides the template's.
+        self._local_environment: dict[str, str] = {}
 
     # --- start -----------------------------------------------------------------------------
     def start(self) -> list[str]:
@@ -110,8 +116,10 @@ class Stack:
             self.template = template
             _require_one_function(template)
             api_port = self._port(self.options.port, "API")
+            api = f"http://{self.options.host}:{api_port}"
             if self.options.aws_stack:
                 names = deployed_names(template, self.options.aws_stack, self.options.region)
+                names.api_base = api  # the sockets are held here, whatever the stack
                 created = [f"using the deployed stack {self.options.aws_stack}"]
                 self._start_functions(template, names, None)
                 verifiers = {
@@ -125,6 +133,7 @@ class Stack:
                 names = LocalNames(
                     template, region=self.options.region, sqs_endpoint=endpoints.moto
                 )
+                names.api_base = api
                 self.resources = LocalResources(template, names, endpoints)
                 created = self.resources.create_all()
                 created += seed(template, names, endpoints.client("s3"))
@@ -132,6 +141,10 @@ class Stack:
                 key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
                 if template.authorizers:  # no authorizer: nothing to sign in to
                     self.token = auth.mint("dev", groups=["admins"], key=key)
+                self._jwks = auth.jwks(key)
+                # The function checks a WebSocket's token itself, with the local user pool's
+                # keys, as on AWS with the pool's published ones.
+                self._local_environment = {"JWT_JWKS_URL": f"{api}{JWKS_PATH}"}
                 self._start_functions(template, names, endpoints)
                 self._write_sam_local_env(template, names, endpoints)
                 verifiers = {
@@ -150,7 +163,15 @@ class Stack:
                 extra_routes={
                     ("POST", "/_devstack/reset"): self._reset_answer,
                     ("POST", "/_devstack/tick"): self._tick_answer,
+                    ("GET", JWKS_PATH): self._jwks_answer,
                 },
+            )
+            websockets = (
+                WebSocketGateway(
+                    template.websocket_apis[0], self.functions, log=not self.options.quiet
+                )
+                if template.websocket_apis
+                else None
             )
             self.server = LocalServer(
                 GatewayApp(
@@ -159,6 +180,7 @@ class Stack:
                     extra_hosts=_explicit_hosts(self.options.host),
                     body_timeout_s=self.options.request_timeout_s,
                     access_log=not self.options.quiet,
+                    websockets=websockets,
                 ),
                 self.options.host,
                 api_port,
@@ -177,7 +199,6 @@ class Stack:
                 ]
                 if self.options.event_sources:
                     self._start_pollers(template, names, self.endpoints)
-            api = f"http://{self.options.host}:{self.server.port}"
             StackState(
                 pid=os.getpid(),
                 api=api,
@@ -241,7 +262,11 @@ class Stack:
             declared.update({k: str(v) for k, v in chosen.items() if k in declared})
             self.functions[name] = LocalFunction(
                 function,
-                {**(endpoints.environment() if endpoints else {}), **declared},
+                {
+                    **(endpoints.environment() if endpoints else {}),
+                    **self._local_environment,
+                    **declared,
+                },
                 region=self.options.region,
                 memory_mb=int(names.resolve(function.memory_mb)),
                 timeout_s=int(names.resolve(function.timeout_s)),
@@ -361,6 +386,10 @@ class Stack:
         answers = {t.schedule.logical_id: t.tick() for t in self.tickers}
         return 200, [("content-type", "application/json")], json.dumps(answers).encode()
 
+    def _jwks_answer(self) -> Answer:
+        """The local user pool's public keys, as Cognito publishes a pool's."""
+        return 200, [("content-type", "application/json")], json.dumps(self._jwks).encode()
+
     def _reset_answer(self) -> Answer:
         if self.resources is None:  # never wipe a deployed stack's data
             return 409, [("content-type", "application/json")], b'{"reset": false}'
@@ -381,6 +410,14 @@ class Stack:
         lines = [
             f"  {r.method:<5} {api}{r.path}  -> {r.function}" + (" (JWT)" if r.authorizers else "")
             for r in template.routes
+        ]
+        ws = api.replace("http://", "ws://", 1)
+        lines += [
+            f"  WS    {ws}/graphql  -> "
+            + ", ".join(sorted(set(w.routes.values())))
+            + f" (graphql-transport-ws; {', '.join(sorted(w.routes))}; management API"
+            f" {api}/{w.stage}/@connections)"
+            for w in template.websocket_apis
         ]
         lines += [f"  {line}" for line in created]
         lines += [

@@ -150,6 +150,19 @@ class JwtAuthorizer:
 
 
 @dataclass(frozen=True)
+class WebSocketApi:
+    """An AWS::ApiGatewayV2::Api of ProtocolType WEBSOCKET: its routes' functions by route
+    key ($connect, $default, $disconnect, or a custom key) and its stage."""
+
+    logical_id: str
+    routes: dict[str, str]
+    route_selection: str
+    stage: str
+    rate_limit: Any = None
+    burst_limit: Any = None
+
+
+@dataclass(frozen=True)
 class LocalTemplate:
     functions: dict[str, Function]
     routes: list[Route]
@@ -163,6 +176,7 @@ class LocalTemplate:
     # Metadata.monolambda.SecureParameters: SecureString names (intrinsics unresolved) that
     # the deploy creates with a random value, and the local stack too.
     secure_parameters: list[Any] = field(default_factory=list)
+    websocket_apis: list[WebSocketApi] = field(default_factory=list)
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type == resource_type]
@@ -244,6 +258,7 @@ def load(
         secure_parameters=list(
             ((raw.get("Metadata") or {}).get("monolambda") or {}).get("SecureParameters") or []
         ),
+        websocket_apis=[w for r in resources.values() if (w := _websocket_api(r, resources))],
     )
 
 
@@ -332,6 +347,47 @@ def _routes(resource: Resource) -> list[Route]:
                 )
             )
     return routes
+
+
+def _websocket_api(resource: Resource, resources: Mapping[str, Resource]) -> WebSocketApi | None:
+    if resource.type != "AWS::ApiGatewayV2::Api":
+        return None
+    if resource.properties.get("ProtocolType") != "WEBSOCKET":
+        return None
+
+    def of_this_api(r: Resource) -> bool:
+        return r.properties.get("ApiId") == {"Ref": resource.logical_id}
+
+    integrations: dict[str, str] = {}
+    for r in resources.values():
+        if r.type == "AWS::ApiGatewayV2::Integration" and of_this_api(r):
+            uri = r.properties.get("IntegrationUri") or {}
+            sub = uri.get("Fn::Sub", "") if isinstance(uri, dict) else ""
+            found = _FUNCTION_IN_URI.search(str(sub[0] if isinstance(sub, list) else sub))
+            if found:
+                integrations[r.logical_id] = found.group(1)
+    routes: dict[str, str] = {}
+    for r in resources.values():
+        if r.type == "AWS::ApiGatewayV2::Route" and of_this_api(r):
+            target = r.properties.get("Target") or {}
+            text = target.get("Fn::Sub", "") if isinstance(target, dict) else str(target)
+            found = re.fullmatch(r"integrations/\$\{(\w+)\}", str(text))
+            if found and found.group(1) in integrations:
+                routes[str(r.properties["RouteKey"])] = integrations[found.group(1)]
+    stages = [
+        r for r in resources.values() if r.type == "AWS::ApiGatewayV2::Stage" and of_this_api(r)
+    ]
+    if not stages:
+        raise TemplateError(f"the WebSocket API {resource.logical_id} has no stage")
+    settings = stages[0].properties.get("DefaultRouteSettings") or {}
+    return WebSocketApi(
+        logical_id=resource.logical_id,
+        routes=routes,
+        route_selection=str(resource.properties.get("RouteSelectionExpression", "")),
+        stage=str(stages[0].properties["StageName"]),
+        rate_limit=settings.get("ThrottlingRateLimit"),
+        burst_limit=settings.get("ThrottlingBurstLimit"),
+    )
 
 
 def _authorizers(resource: Resource) -> list[JwtAuthorizer]:

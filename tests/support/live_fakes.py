@@ -5,6 +5,7 @@ connection received."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ class FakeConnectionStore:
     connections: dict[str, Connection] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     queries: int = 0
+    now: datetime | None = None  # what a subscription's created_at reads
 
     def get(self, connection_id: str) -> Connection | None:
         return self.connections.get(connection_id)
@@ -48,10 +50,10 @@ class FakeConnectionStore:
             raise SubscriptionRefusedError(None, "not acknowledged")
         if held >= limit:
             raise SubscriptionRefusedError(None, f"at most {limit} subscriptions")
-        self.subscriptions[key] = subscription
+        self.subscriptions[key] = dataclasses.replace(subscription, created_at=self.now)
 
-    def unsubscribe(self, connection_id: str, subscription_id: str) -> None:
-        self.subscriptions.pop((connection_id, subscription_id), None)
+    def unsubscribe(self, connection_id: str, subscription_id: str) -> bool:
+        return self.subscriptions.pop((connection_id, subscription_id), None) is not None
 
     def disconnect(self, connection_id: str) -> None:
         self.connections.pop(connection_id, None)

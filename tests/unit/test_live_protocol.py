@@ -49,7 +49,7 @@ class Socket:
         event["body"] = message if isinstance(message, str) else json.dumps(message)
         assert self.stack.route(event, None) == {"statusCode": 200}
 
-    def init(self, token: str | None = "token-alice") -> None:
+    def init(self, token: str | None = "token-alice") -> None:  # noqa: S107 - a fake's token
         payload = {} if token is None else {"Authorization": f"Bearer {token}"}
         self.send({"type": "connection_init", "payload": payload})
 
@@ -89,7 +89,7 @@ class Stack:
         self.live = LiveService(
             store=self.store,
             poster=lambda: self.poster,
-            tokens=(lambda: FakeTokens()) if tokens else None,
+            tokens=FakeTokens if tokens else None,
             limits=LiveLimits(max_subscriptions=limit),
         )
         self.operations = LiveOperations(

@@ -86,6 +86,7 @@ class ConnectionRecord(Model):
     variables = UnicodeAttribute(null=True)  # JSON
     operation_name = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
 
     by_subscriber: ClassVar[BySubscriber] = BySubscriber()
 
@@ -152,6 +153,7 @@ class DynamoConnectionStore:
             variables=json.dumps(subscription.variables) if subscription.variables else None,
             operation_name=subscription.operation_name,
             status=subscription.status,
+            created_at=now,
         )
         owner = ConnectionRecord(subscription.connection_id, CONNECTION_ITEM)
         try:
@@ -176,7 +178,7 @@ class DynamoConnectionStore:
                 ) from None
             raise
 
-    def unsubscribe(self, connection_id: str, subscription_id: str) -> None:
+    def unsubscribe(self, connection_id: str, subscription_id: str) -> bool:
         record = ConnectionRecord(connection_id, _SUBSCRIPTION_PREFIX + subscription_id)
         try:
             with _translated(), TransactWrite(connection=_connection()) as transaction:
@@ -188,8 +190,9 @@ class DynamoConnectionStore:
                 )
         except TransactWriteError as e:
             if any(r and r.code == "ConditionalCheckFailed" for r in e.cancellation_reasons):
-                return  # completed already, or the connection has gone
+                return False  # completed already, or the connection has gone
             raise
+        return True
 
     def disconnect(self, connection_id: str) -> None:
         with _translated():
@@ -219,6 +222,7 @@ def _subscription(record: ConnectionRecord) -> Subscription:
         variables=variables if isinstance(variables, dict) else None,
         operation_name=record.operation_name,
         status=record.status,
+        created_at=record.created_at,
     )
 
 

@@ -93,7 +93,7 @@ class LiveOperations:
         self._live = live
 
     # --- a `subscribe` message -------------------------------------------------------------
-    def subscribe(  # noqa: PLR0911 - one return per outcome of the protocol
+    def subscribe(
         self, connection: Connection, message_id: str, payload: Mapping[str, Any], request_id: str
     ) -> Close | None:
         """Runs the operation: a query or mutation answers `next` and `complete`; a
@@ -123,12 +123,19 @@ class LiveOperations:
                 self._live.unsubscribe(connection.id, message_id)
             send(connection.id, _error(message_id, result))
             return None
-        if not send(connection.id, _next(message_id, result)):
-            return None
-        if listener.opened is None or (listener.job is not None and listener.job.status.terminal):
-            if listener.opened is not None:
-                self._live.unsubscribe(connection.id, message_id)
-            send(connection.id, {"id": message_id, "type": MessageType.COMPLETE.value})
+        complete = {"id": message_id, "type": MessageType.COMPLETE.value}
+        if listener.opened is None:  # a query or a mutation
+            if send(connection.id, _next(message_id, result)):
+                send(connection.id, complete)
+        elif listener.job is not None and listener.job.status.terminal:
+            # Finished already: its last message goes out once, from here or from the
+            # publication of its terminal state, whichever ends the subscription first.
+            if self._live.unsubscribe(connection.id, message_id) and send(
+                connection.id, _next(message_id, result)
+            ):
+                send(connection.id, complete)
+        else:
+            send(connection.id, _next(message_id, result))
         return None
 
     async def _first_result(

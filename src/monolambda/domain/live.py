@@ -93,14 +93,22 @@ class Subscription:
     operation_name: str | None = None
     # jobsUpdated(status:): only changes into this state.
     status: str | None = None
+    # When it was stored: a change made well before it was already in its first state.
+    created_at: datetime | None = None
 
     @property
     def ends_with_its_job(self) -> bool:
         """jobUpdated completes after its job's terminal state; jobsUpdated never does."""
         return self.topic != ALL_JOBS
 
-    def wants(self, status: str) -> bool:
-        return self.status is None or self.status == status
+    def wants(self, status: str, updated_at: datetime, *, terminal: bool) -> bool:
+        """Whether a change into `status` at `updated_at` is news to this subscription. A
+        change made before it was stored is in jobUpdated's first message already: sent
+        again by a publication that lags, it would show an older state after a newer one.
+        A terminal state is always news (it is sent once: see ConnectionStore.unsubscribe)."""
+        if self.status is not None and self.status != status:
+            return False
+        return terminal or self.created_at is None or updated_at > self.created_at
 
 
 class SubscriptionRefusedError(Exception):

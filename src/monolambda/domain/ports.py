@@ -203,7 +203,10 @@ class ConnectionStore(Protocol):
         connection holds `limit` subscriptions already, or it is not acknowledged."""
         ...
 
-    def unsubscribe(self, connection_id: str, subscription_id: str) -> None: ...
+    def unsubscribe(self, connection_id: str, subscription_id: str) -> bool:
+        """False when it was not there (completed already, by the client or by the
+        publication of its job's terminal state: whoever removes it sends the `complete`)."""
+        ...
 
     def disconnect(self, connection_id: str) -> None:
         """Forgets the connection and every subscription it holds."""

@@ -125,36 +125,39 @@ class LiveService:
     def subscribe(self, subscription: Subscription) -> None:
         self.store.subscribe(subscription, self.limits.max_subscriptions)
 
-    def unsubscribe(self, connection_id: str, subscription_id: str) -> None:
-        self.store.unsubscribe(connection_id, subscription_id)
+    def unsubscribe(self, connection_id: str, subscription_id: str) -> bool:
+        """False when it had ended already (see ConnectionStore.unsubscribe)."""
+        return self.store.unsubscribe(connection_id, subscription_id)
 
     # --- publishing a change -----------------------------------------------------------------
     def publish(self, jobs: Iterable[Job], render: Render) -> Published:
         """Each job's change to its owner's subscriptions of it: one query per job, then
         every connection's messages sent at once."""
         outbox: dict[str, list[bytes]] = {}
-        finished: list[Subscription] = []
         subscribers = 0
         for job in jobs:
+            terminal = job.status.terminal
             found = [
                 s
                 for s in self.store.subscribers(job.owner, topics_of(job.id))
-                if s.subscriber.sub == job.owner and s.wants(job.status.value)
+                if s.subscriber.sub == job.owner
+                and s.wants(job.status.value, job.updated_at, terminal=terminal)
             ]
             subscribers += len(found)
             for subscription, messages in render(job, found) if found else ():
+                # A job's last message goes out once: from here, or from the `subscribe`
+                # that read the finished job first, whichever ended the subscription.
+                last = terminal and subscription.ends_with_its_job
+                ended = last and not self.unsubscribe(subscription.connection_id, subscription.id)
+                if ended:
+                    continue
                 outbox.setdefault(subscription.connection_id, []).extend(
                     _encoded(m) for m in messages
                 )
-                if job.status.terminal and subscription.ends_with_its_job:
-                    finished.append(subscription)
         outcomes = list(self._send_all(outbox))
         gone = [c for c, outcome in outcomes if outcome == "gone"]
         for connection_id in gone:
             self.store.disconnect(connection_id)
-        for subscription in finished:
-            if subscription.connection_id not in gone:
-                self.store.unsubscribe(subscription.connection_id, subscription.id)
         return Published(
             subscribers=subscribers,
             sent=sum(1 for _, o in outcomes if o == "sent"),
