@@ -294,7 +294,7 @@ class Stack:
                 # AuthEnabled=false below, and the function must take the anonymous caller.
                 "ANONYMOUS_ACCESS": "true",
             }
-            here[name] = {**endpoints.environment(), **declared}
+            here[name] = {**endpoints.environment(), **self._local_environment, **declared}
         state_dir = self.options.state_dir.resolve()
         env_vars = state_dir / "sam-local-env.json"
         env_vars.write_text(json.dumps(files, indent=2) + "\n")

@@ -98,6 +98,10 @@ class Function:
         for poller in self.pollers:
             poller.start()
 
+    def stream(self) -> StreamPoller:
+        (poller,) = [p for p in self.pollers if isinstance(p, StreamPoller)]
+        return poller
+
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()

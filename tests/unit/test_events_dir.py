@@ -45,6 +45,9 @@ EXPECTED: dict[str, tuple[int, Callable[[Any], None]]] = {
 
 # Events whose route needs the local stand-ins: run in tests/integration/test_job_faults.py.
 WITH_STAND_INS = {
+    "websocket-connect.json",
+    "websocket-message-ping.json",
+    "websocket-disconnect.json",
     "sqs-job-message.json",
     "s3-job-upload.json",
     "schedule-sweep.json",

@@ -79,6 +79,17 @@ class Socket:
     def closed(self) -> bool:
         return self.id in self.stack.poster.closed
 
+    @property
+    def close_code(self) -> int | None:
+        """The protocol's close code, from the last message before the close."""
+        if not self.closed:
+            return None
+        farewell = self.received[-1]
+        assert farewell["type"] == "error"
+        assert farewell["id"] == "connection"
+        code: int = farewell["payload"][0]["extensions"]["closeCode"]
+        return code
+
 
 class Stack:
     def __init__(self, *, tokens: bool = True, limit: int = 20) -> None:
@@ -139,8 +150,8 @@ def test_init_is_acknowledged_and_ping_answered(stack: Stack) -> None:
 def test_init_without_a_good_token_closes_the_connection(stack: Stack, token: str | None) -> None:
     socket = stack.socket("c1")
     socket.init(token)
-    assert socket.closed
-    assert socket.received == []
+    assert socket.close_code == 4403
+    assert socket.types == ["error"]  # no connection_ack: graphql-ws clients stop here
     assert stack.store.get("c1") is None
 
 
@@ -148,8 +159,8 @@ def test_a_second_init_closes_the_connection(stack: Stack) -> None:
     socket = stack.socket("c1")
     socket.init()
     socket.init()
-    assert socket.types == ["connection_ack"]
-    assert socket.closed
+    assert socket.types == ["connection_ack", "error"]
+    assert socket.close_code == 4429
 
 
 def test_without_an_authorizer_every_connection_is_the_anonymous_caller() -> None:
@@ -175,14 +186,14 @@ def test_a_bad_message_closes_the_connection(stack: Stack, frame: str) -> None:
     socket = stack.socket("c1")
     socket.init()
     socket.send(frame)
-    assert socket.closed
+    assert socket.close_code == 4400
 
 
 def test_subscribe_before_init_is_unauthorized(stack: Stack) -> None:
     socket = stack.socket("c1")
     socket.subscribe("1", "{ health { status } }")
-    assert socket.closed
-    assert socket.received == []
+    assert socket.close_code == 4401
+    assert socket.types == ["error"]
 
 
 def test_a_query_over_the_socket_is_one_next_then_complete(stack: Stack) -> None:
@@ -264,7 +275,7 @@ def test_a_duplicate_id_closes_the_connection(stack: Stack) -> None:
     socket.init()
     socket.subscribe("w", WATCH, id=job_id)
     socket.subscribe("w", WATCH, id=job_id)
-    assert socket.closed
+    assert socket.close_code == 4409
     assert stack.store.subscriptions == {}
 
 

@@ -51,11 +51,32 @@ class Close(NamedTuple):
     reason: str
 
 
+# The id of farewell(): no client's operation has it (graphql-ws's ids are UUIDs).
+FAREWELL_ID = "connection"
 BAD_MESSAGE = 4400  # plus what was wrong with it
 UNAUTHORIZED = Close(4401, "Unauthorized")
 FORBIDDEN = Close(4403, "Forbidden")
 INIT_TIMEOUT = Close(4408, "Connection initialisation timeout")
 TOO_MANY_INITS = Close(4429, "Too many initialisation requests")
+
+
+def farewell(close: Close) -> dict[str, Any]:
+    """The last message before the server ends a connection. API Gateway cannot give the
+    close its code, so the code and reason come first as an `error` message: before
+    connection_ack, graphql-ws clients (Apollo's and urql's links among them) and gql take
+    any message but an ack as fatal and stop, where a bare close would have them reconnect
+    at once, again and again; afterwards, its id matches no operation and it is ignored."""
+    code = "UNAUTHENTICATED" if close.code in (4401, 4403) else "BAD_REQUEST"
+    return {
+        "id": FAREWELL_ID,
+        "type": MessageType.ERROR.value,
+        "payload": [
+            {
+                "message": f"{close.reason}: the server closes this connection",
+                "extensions": {"code": code, "closeCode": close.code},
+            }
+        ],
+    }
 
 
 def duplicate_subscriber(subscription_id: str) -> Close:

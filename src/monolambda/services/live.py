@@ -27,6 +27,7 @@ from monolambda.domain.live import (
     Connection,
     MessageType,
     Subscription,
+    farewell,
     topics_of,
 )
 from monolambda.domain.ports import ConnectionPoster, ConnectionStore, TokenVerifier
@@ -103,12 +104,15 @@ class LiveService:
 
     def close(self, connection_id: str, close: Close) -> None:
         """Ends a connection for a protocol reason. API Gateway closes it without our code
-        (its management API takes none), so the code and reason go to the log."""
+        (its management API takes none): the code and reason go to the client first, as a
+        last message (domain.live.farewell), and to the log."""
         logger().info(
             "closing a connection",
             extra={"connection_id": connection_id, "code": close.code, "reason": close.reason},
         )
-        self._poster().close(connection_id)
+        poster = self._poster()
+        if poster.post(connection_id, _encoded(farewell(close))):
+            poster.close(connection_id)
         self.store.disconnect(connection_id)
 
     def disconnect(self, connection_id: str) -> None:
