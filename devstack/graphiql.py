@@ -1,7 +1,9 @@
 """GraphiQL with no network: the files Strawberry's page loads from unpkg are served from
 devstack/node_modules instead (same package versions, pinned in package.json), after checking
 them against the page's own integrity hashes, which the browser checks again. The page also
-gets the dev token, so its requests pass the local JWT authorizer.
+gets the dev token, so its requests pass the local JWT authorizer, and its subscriptions
+(over the WebSocket API, graphql-ws being part of GraphiQL's bundle) send it in
+connection_init.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ _ASSET = re.compile(
     r'/(?P<path>[^"]+)"(?P<between>\s+)integrity="(?P<integrity>sha(?:256|384|512)-[^"]+)"'
 )
 _DEFAULT_HEADERS = "const defaultHeaders = {};"
+# Subscriptions go over the WebSocket API, whose token travels in connection_init's payload:
+# the page's headers (the dev token) become that payload too.
+_SUBSCRIPTION_URL = "        subscriptionUrl,\n"
+_WITH_CONNECTION_PARAMS = _SUBSCRIPTION_URL + "        wsConnectionParams: defaultHeaders,\n"
 
 
 class AssetError(Exception):
@@ -48,6 +54,9 @@ class OfflineGraphiQL:
         page = _ASSET.sub(local, html)
         if "https://unpkg.com/" in page:
             raise AssetError("the GraphiQL page loads a file without an integrity hash")
+        if _SUBSCRIPTION_URL not in page:
+            raise AssetError("the GraphiQL page no longer passes subscriptionUrl; update devstack")
+        page = page.replace(_SUBSCRIPTION_URL, _WITH_CONNECTION_PARAMS, 1)
         if self.token:
             if _DEFAULT_HEADERS not in page:
                 raise AssetError("the GraphiQL page no longer sets defaultHeaders; update devstack")

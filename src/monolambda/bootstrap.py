@@ -331,8 +331,10 @@ def _publish(images: list[Mapping[str, Any]], context: object) -> None:
 
     jobs = [DynamoJobStore.from_image(image) for image in images]
     request_id = str(getattr(context, "aws_request_id", "") or "stream")
-    operations = _live_operations()
-    published = _live().publish(jobs, lambda job, found: operations.render(job, found, request_id))
+    # The schema is built only when a change has a subscriber to render it for.
+    published = _live().publish(
+        jobs, lambda job, found: _live_operations().render(job, found, request_id)
+    )
     if published.subscribers:
         from monolambda.logs import logger  # noqa: PLC0415
 

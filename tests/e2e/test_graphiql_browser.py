@@ -1,5 +1,6 @@
 """GraphiQL in headless Chromium (Debian's, driven by Playwright), with no network beyond
-127.0.0.1: the page loads, runs `{ health }` with the dev token, and shows the answer."""
+127.0.0.1: the page loads, runs `{ health }` with the dev token, and shows the answer; and
+runs a subscription over the local WebSocket API."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.support.stack import RunningStack
+from tests.support.in_process import IMAGE
+from tests.support.stack import RunningStack, gql
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -70,4 +73,39 @@ def test_graphiql_runs_health_offline(browser: object, stack: RunningStack) -> N
     assert '"admins"' in text  # the dev token was sent with the query
     assert outside == []
     assert failed == []
+    page.close()
+
+
+def test_graphiql_runs_a_subscription_over_the_websocket_api(
+    browser: object, stack: RunningStack
+) -> None:
+    """GraphiQL's own graphql-ws client, with the dev token in connection_init: a job
+    submitted meanwhile shows up in the page as it changes."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    sockets: list[str] = []
+    page.on("websocket", lambda socket: sockets.append(socket.url))
+    query = "subscription { jobsUpdated { id status } }"
+    page.goto(f"{stack.api}/graphql?q={quote(query)}", wait_until="networkidle")
+    page.wait_for_selector(".graphiql-execute-button", timeout=30_000)
+    page.click(".graphiql-execute-button")
+    # The subscription is stored once the page's socket is acknowledged: wait for it to
+    # exist in the table rather than for a time.
+    table = stack.client("dynamodb")
+    assert eventually(
+        lambda: any(
+            "subscriber" in item
+            for item in table.scan(TableName="monolambda-local-ConnectionsTable")["Items"]
+        ),
+        30,
+    )
+    submitted = gql(
+        stack,
+        "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }",
+        i={"model": "colours", "images": [IMAGE]},
+    )
+    job_id = submitted["data"]["submitJob"]["job"]["id"]
+    result = page.locator(".graphiql-response")
+    result.get_by_text('"SUCCEEDED"').wait_for(timeout=30_000)
+    assert job_id in result.inner_text()
+    assert sockets == [stack.api.replace("http://", "ws://") + "/graphql"]
     page.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -219,9 +220,12 @@ def test_fifty_subscribers_with_the_npm_graphql_ws_client(function: Function) ->
     events: list[dict[str, Any]] = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as node:
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(
-            target=lambda: [lines.put(x) for x in node.stdout or ()], daemon=True
-        ).start()
+
+        def pump() -> None:
+            for line in node.stdout or ():
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
 
         def read_until(done: Any) -> None:
             while not done():
@@ -266,3 +270,50 @@ def test_the_sample_websocket_events(function: Function) -> None:
     }
     for name in ("websocket-message-ping.json", "websocket-disconnect.json"):
         assert function.invoke(json.loads((events / name).read_text())) == {"statusCode": 200}
+
+
+SUBSCRIBE_IN_A_FRESH_INTERPRETER = """
+import json, sys
+from monolambda.handler import handler
+from tests.support.apigw import FakeLambdaContext
+answer = handler(json.loads(sys.argv[1]), FakeLambdaContext())
+watched = ("strawberry", "graphql", "starlette", "mangum", "cross_web", "numpy")
+loaded = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in watched})
+print(json.dumps({"answer": answer, "loaded": loaded}))
+"""
+
+
+def test_subscribe_runs_the_schema_without_the_http_stack(function: Function) -> None:
+    """A cold `subscribe` imports Strawberry and graphql-core, never Starlette or Mangum."""
+    (job_id,) = submit(function.stack)
+    sub = http_gql(function.stack, "{ me { sub } }")["data"]["me"]["sub"]
+    function.stack.client("dynamodb").put_item(  # an acknowledged connection, as init leaves it
+        TableName=function.environment["CONNECTIONS_TABLE"],
+        Item={
+            "connection_id": {"S": "cold-connection"},
+            "item": {"S": "$connection"},
+            "caller": {"S": sub},
+            "subscriptions": {"N": "0"},
+            "connected_at": {"S": "2026-12-03T12:00:00.000000+0000"},
+        },
+    )
+    event = json.loads((ROOT / "events" / "websocket-message-ping.json").read_text())
+    event["requestContext"]["connectionId"] = "cold-connection"
+    event["body"] = json.dumps(
+        {"id": "1", "type": "subscribe", "payload": {"query": WATCH, "variables": {"id": job_id}}}
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", SUBSCRIBE_IN_A_FRESH_INTERPRETER, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            **function.environment,
+            "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+        },
+    )
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert result["answer"] == {"statusCode": 200}
+    assert result["loaded"] == ["graphql", "strawberry"]

@@ -120,3 +120,45 @@ def test_the_http_route_does_load_the_http_stack() -> None:
 
     result = cold(http_api_event({"query": "{ version { version } }"}), HTTP_STACK)
     assert {"strawberry", "graphql", "mangum", "starlette"} <= set(result["loaded"])
+
+
+LIVE = {
+    **JOBS,
+    "CONNECTIONS_TABLE": "connections",
+    "WEBSOCKET_MANAGEMENT_URL": "http://127.0.0.1:9/live",
+    "ANONYMOUS_ACCESS": "true",
+}
+
+
+def _frame(body: dict[str, Any]) -> dict[str, Any]:
+    from tests.support.apigw import load_event  # noqa: PLC0415
+
+    event = load_event("websocket-message-ping.json")
+    event["body"] = json.dumps(body)
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "websocket-connect.json",
+        {"type": "connection_init", "payload": {}},
+        {"type": "ping"},
+        "websocket-disconnect.json",
+    ],
+    ids=["connect", "connection_init", "ping", "disconnect"],
+)
+def test_the_websocket_route_imports_the_schema_only_to_subscribe(event: Any) -> None:
+    """Only `subscribe` runs GraphQL (tests/integration/test_live_stack.py checks that it
+    never loads Starlette or Mangum)."""
+    from tests.support.apigw import load_event  # noqa: PLC0415
+
+    loaded = load_event(event) if isinstance(event, str) else _frame(event)
+    result = cold(loaded, HTTP_STACK + PREDICT_LIBRARIES, **LIVE)
+    assert result["loaded"] == []
+
+
+def test_the_stream_route_with_live_updates_builds_no_schema_without_subscribers() -> None:
+    # Its query of the subscribers fails here (nothing listens on port 9): nobody to render for.
+    result = cold(STREAM, HTTP_STACK + PREDICT_LIBRARIES, **LIVE)
+    assert result["loaded"] == []

@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -362,3 +364,60 @@ def test_a_subscription_posted_over_http_gets_a_coded_refusal(invoke: Any) -> No
     (error,) = response_json(response)["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "WebSocket" in error["message"]
+
+
+def test_a_batch_of_changes_costs_one_query_per_owner(stack: Stack) -> None:
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("all", "subscription { jobsUpdated { id status } }")
+    jobs = [submit(stack.job_service).job for _ in range(5)]
+    jobs += [submit(stack.job_service, Caller("bob")).job for _ in range(5)]
+    stack.store.queries = 0
+    changed = [dataclasses.replace(j, status=JobStatus.RUNNING) for j in jobs]
+    stack.live.publish(changed, lambda j, found: stack.operations.render(j, found, "s"))
+    assert stack.store.queries == 2  # alice's and bob's, whatever the number of changes
+    assert len(socket.received) == 1 + 5  # the ack, and alice's five
+
+
+def test_a_change_older_than_the_subscription_is_not_shown_after_it(stack: Stack) -> None:
+    """A publication that lags behind (a RUNNING written before subscribing, published after
+    the first message showed SUCCEEDED's predecessor) is not news."""
+    job = submit(stack.job_service).job
+    stack.store.now = job.updated_at + timedelta(seconds=5)
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("w", WATCH, id=job.id)
+    old = dataclasses.replace(job, status=JobStatus.RUNNING)  # updated_at: before subscribing
+    stack.live.publish([old], lambda j, found: stack.operations.render(j, found, "s"))
+    assert socket.types == ["connection_ack", "next"]
+    new = dataclasses.replace(
+        job, status=JobStatus.RUNNING, updated_at=job.updated_at + timedelta(seconds=6)
+    )
+    stack.live.publish([new], lambda j, found: stack.operations.render(j, found, "s"))
+    assert socket.types == ["connection_ack", "next", "next"]
+
+
+def test_a_terminal_state_raced_by_subscribe_and_publication_is_sent_once(stack: Stack) -> None:
+    """The job ends as it is subscribed to: the publication of its end and the subscribe's
+    first read both see SUCCEEDED; whichever removes the subscription sends the end."""
+    job_id = submit(stack.job_service).job.id
+    socket = stack.socket("c1")
+    socket.init()
+    finished = dataclasses.replace(stack.jobs.jobs[job_id], status=JobStatus.SUCCEEDED)
+    original = stack.live.subscribe
+
+    def subscribe_then_publish(subscription: Any) -> None:
+        original(subscription)
+        stack.jobs.jobs[job_id] = finished  # the worker's write lands here, and the stream
+        # route (another container: a thread here) publishes it before the subscribe reads
+        other = threading.Thread(
+            target=stack.live.publish,
+            args=([finished], lambda j, found: stack.operations.render(j, found, "s")),
+        )
+        other.start()
+        other.join()
+
+    stack.live.subscribe = subscribe_then_publish  # type: ignore[method-assign]
+    socket.subscribe("w", WATCH, id=job_id)
+    assert socket.types == ["connection_ack", "next", "complete"]
+    assert socket.received[1]["payload"]["data"]["jobUpdated"]["status"] == "SUCCEEDED"

@@ -38,6 +38,10 @@ from monolambda.logs import logger
 Render = Callable[[Job, Sequence[Subscription]], list[tuple[Subscription, list[dict[str, Any]]]]]
 
 
+# DynamoDB's IN takes at most 100 values.
+MAX_TOPICS_PER_QUERY = 100
+
+
 @dataclass(frozen=True, slots=True)
 class LiveLimits:
     # Subscriptions one connection may hold at once.
@@ -135,20 +139,23 @@ class LiveService:
 
     # --- publishing a change -----------------------------------------------------------------
     def publish(self, jobs: Iterable[Job], render: Render) -> Published:
-        """Each job's change to its owner's subscriptions of it: one query per job, then
-        every connection's messages sent at once."""
+        """Each job's change to its owner's subscriptions of it: one query per owner of the
+        batch's jobs (whatever the number of jobs and subscribers), the documents executed,
+        then every connection's messages sent at once."""
         outbox: dict[str, list[bytes]] = {}
         subscribers = 0
-        for job in jobs:
+        changes = list(jobs)
+        found = self._subscriptions_of(changes)
+        for job in changes:
             terminal = job.status.terminal
-            found = [
+            mine = [
                 s
-                for s in self.store.subscribers(job.owner, topics_of(job.id))
-                if s.subscriber.sub == job.owner
+                for s in found.get(job.owner, ())
+                if s.topic in topics_of(job.id)
                 and s.wants(job.status.value, job.updated_at, terminal=terminal)
             ]
-            subscribers += len(found)
-            for subscription, messages in render(job, found) if found else ():
+            subscribers += len(mine)
+            for subscription, messages in render(job, mine) if mine else ():
                 # A job's last message goes out once: from here, or from the `subscribe`
                 # that read the finished job first, whichever ended the subscription.
                 last = terminal and subscription.ends_with_its_job
@@ -168,6 +175,23 @@ class LiveService:
             gone=len(gone),
             failed=sum(1 for _, o in outcomes if o == "failed"),
         )
+
+    def _subscriptions_of(self, jobs: list[Job]) -> dict[str, list[Subscription]]:
+        """Per owner, their subscriptions to any of the jobs (or to all their jobs): the
+        store's subscriptions are partitioned by owner, so one owner's query can never
+        find another's."""
+        topics: dict[str, set[str]] = {}
+        for job in jobs:
+            topics.setdefault(job.owner, set()).update(topics_of(job.id))
+        found: dict[str, list[Subscription]] = {}
+        for owner, wanted in topics.items():
+            ordered = sorted(wanted)
+            for start in range(0, len(ordered), MAX_TOPICS_PER_QUERY):
+                chunk = ordered[start : start + MAX_TOPICS_PER_QUERY]
+                found.setdefault(owner, []).extend(
+                    s for s in self.store.subscribers(owner, chunk) if s.subscriber.sub == owner
+                )
+        return found
 
     def _send_all(self, outbox: Mapping[str, list[bytes]]) -> Iterable[tuple[str, str]]:
         if len(outbox) <= 1:

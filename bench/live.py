@@ -1,0 +1,456 @@
+"""Live updates on the local stack: how soon a subscriber hears that a job ended (against a
+client polling job(id) once a second), what one change costs the stream route as its
+subscribers grow, and the cold starts of the WebSocket route and of publishing (against
+`{ health }`'s, all with the stack's stand-ins).
+
+    python bench/live.py [--jobs 100] [--runs 7]
+
+Clients are Python's gql over graphql-transport-ws, at ws://.../graphql as users connect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+
+import websockets  # noqa: E402
+from gql import Client, GraphQLRequest  # noqa: E402
+from gql.transport.websockets import WebsocketsTransport  # noqa: E402
+from job_harness import CALLS, Context, b64, png  # noqa: E402
+
+SUBMIT = "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }"
+EVERY_JOB = "subscription { jobsUpdated { id status updatedAt } }"
+POLL = "query($id: ID!) { job(id: $id) { status } }"
+ONE_JOB = "subscription($id: ID!) { jobUpdated(id: $id) { id status progress { done total } } }"
+
+
+class LocalStack:
+    """`python -m devstack` on free ports; its output kept, to learn connection ids from."""
+
+    def __init__(self, state_dir: Path, *extra: str) -> None:
+        self.log = state_dir / "stack.log"
+        self._log = self.log.open("w")
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "devstack", "--port", "0", "--dynamodb-port", "0"),
+                *("--moto-port", "0", "--state-dir", str(state_dir), *extra),
+            ],
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "POWERTOOLS_LOG_LEVEL": "WARNING"},
+        )
+        deadline = time.monotonic() + 120
+        while "ready in" not in self.log.read_text():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("the stack did not start:\n" + self.log.read_text()[-2000:])
+            time.sleep(0.2)
+        state = json.loads((state_dir / "stack.json").read_text())
+        self.api, self.token = state["api"], state["token"]
+        self.ws = self.api.replace("http://", "ws://", 1) + "/graphql"
+        self.env: dict[str, str] = json.loads((state_dir / "function-env.json").read_text())[
+            "MonolambdaFunction"
+        ]
+
+    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - the local stack, 127.0.0.1
+            f"{self.api}/graphql",
+            data=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={"content-type": "application/json", "authorization": f"Bearer {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            body: dict[str, Any] = json.loads(response.read())
+        if "errors" in body:
+            raise RuntimeError(body["errors"])
+        return body["data"]
+
+    def submit(self, seed: int) -> str:
+        answer = self.graphql(SUBMIT, i={"images": [b64(png(seed))], "model": "digits"})
+        job_id: str = answer["submitJob"]["job"]["id"]
+        return job_id
+
+    def connections_seen(self) -> list[str]:
+        return re.findall(r"\[ws\] (\S+) connected", self.log.read_text())
+
+    def stop(self) -> None:
+        self.process.send_signal(2)
+        self.process.wait(timeout=30)
+        self._log.close()
+
+
+@asynccontextmanager
+async def session(stack: LocalStack) -> AsyncIterator[Any]:
+    transport = WebsocketsTransport(
+        url=stack.ws, init_payload={"Authorization": f"Bearer {stack.token}"}
+    )
+    async with Client(transport=transport) as opened:
+        yield opened
+
+
+# --- 1. how soon the end of a job is heard ------------------------------------------------------
+def latency(stack: LocalStack, jobs: int) -> dict[str, float]:
+    """One subscriber of every job (jobsUpdated); jobs submitted one after another, each
+    waited for. Latency: its terminal write (updatedAt) to the message's arrival."""
+
+    async def run() -> list[float]:
+        heard: list[float] = []
+        async with session(stack) as opened:
+            updates = opened.subscribe(GraphQLRequest(EVERY_JOB))
+            first = asyncio.ensure_future(anext(updates))
+            await asyncio.sleep(0.5)  # the subscribe is stored (it answers nothing before)
+            for n in range(jobs):
+                job_id = await asyncio.to_thread(stack.submit, n)
+                while True:
+                    update = (await first)["jobsUpdated"]
+                    arrived = time.time()
+                    first = asyncio.ensure_future(anext(updates))
+                    if update["id"] == job_id and update["status"] == "SUCCEEDED":
+                        written = datetime.fromisoformat(update["updatedAt"]).timestamp()
+                        heard.append(arrived - written)
+                        break
+            first.cancel()
+        return heard
+
+    heard = asyncio.run(run())
+    asked = [stack.submit(10_000 + n) for n in range(20)]
+    poll_ms = statistics.median(timed(stack.graphql, POLL, id=j) for j in asked)
+    # A client polling once a second hears the end at its next poll (a uniform wait of 0-1 s
+    # from the write) plus that poll's own time.
+    phases = random.Random(0)  # noqa: S311 - a model, not a secret
+    polled = sorted(phases.random() + poll_ms / 1000 for _ in heard)
+    heard.sort()
+    return {
+        "push p50 ms": percentile(heard, 50) * 1000,
+        "push p99 ms": percentile(heard, 99) * 1000,
+        "poll 1/s p50 ms": percentile(polled, 50) * 1000,
+        "poll 1/s p99 ms": percentile(polled, 99) * 1000,
+        "job(id) request ms": poll_ms,
+    }
+
+
+def expect(holds: bool, what: object = "") -> None:
+    if not holds:
+        raise RuntimeError(f"unexpected: {what}")
+
+
+def timed(call: Any, *args: Any, **kwargs: Any) -> float:
+    began = time.perf_counter()
+    call(*args, **kwargs)
+    return (time.perf_counter() - began) * 1000
+
+
+def percentile(values: list[float], p: int) -> float:
+    return values[min(len(values) - 1, round(len(values) * p / 100 - 0.5))]
+
+
+# --- 2. one change, 1 to 100 subscribers ------------------------------------------------------
+def change_event(job_id: str, done: int) -> dict[str, Any]:
+    """A progress change of a RUNNING job as the stream delivers it (the owner is the stack's
+    dev user, whose subscriptions these are)."""
+    return {
+        "Records": [
+            {
+                "eventName": "MODIFY",
+                "eventSource": "aws:dynamodb",
+                "dynamodb": {
+                    "SequenceNumber": str(done),
+                    "OldImage": job_image(job_id, done - 1),
+                    "NewImage": job_image(job_id, done),
+                },
+            }
+        ]
+    }
+
+
+def job_image(job_id: str, done: int) -> dict[str, Any]:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")  # as PynamoDB writes it
+    return {
+        "id": {"S": job_id},
+        "owner": {"S": OWNER_SUB},
+        "owner_status": {"S": f"{OWNER_SUB}#RUNNING"},
+        "status": {"S": "RUNNING"},
+        "model": {"S": "digits"},
+        "model_version": {"S": "2"},
+        "total": {"N": "1000"},
+        "done": {"N": str(done)},
+        "attempts": {"N": "1"},
+        "top_k": {"N": "3"},
+        "correlation_id": {"S": "bench"},
+        "request_hash": {"S": "bench"},
+        "created_at": {"S": now},
+        "updated_at": {"S": now},
+        "expires_at": {"N": str(int(time.time()) + 86400)},
+    }
+
+
+OWNER_SUB = ""  # the dev user's sub, learned from the stack
+
+
+def fan_out(
+    stack: LocalStack, counts: tuple[int, ...], repeats: int
+) -> dict[int, dict[str, float]]:
+    os.environ.update({**stack.env, "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    CALLS.install()
+    from monolambda.handler import handler  # noqa: PLC0415
+
+    return {count: one_change(stack, handler, count, repeats) for count in counts}
+
+
+class Subscribers:
+    """`count` gql clients subscribed to one job, on their own thread and event loop."""
+
+    def __init__(self, stack: LocalStack, job_id: str, count: int) -> None:
+        self.stack, self.job_id, self.count = stack, job_id, count
+        self.ready, self.stop = threading.Event(), threading.Event()
+        self.received = 0
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self.thread.start()
+        if not self.ready.wait(120):
+            raise RuntimeError(f"{count} subscribers did not start")
+
+    async def _run(self) -> None:
+        request = GraphQLRequest(ONE_JOB, variable_values={"id": self.job_id})
+        async with AsyncExitStack() as opened:
+            sessions = [
+                await opened.enter_async_context(session(self.stack)) for _ in range(self.count)
+            ]
+            streams = [s.subscribe(request) for s in sessions]
+            await asyncio.gather(*(anext(s) for s in streams))  # each shown QUEUED
+            self.ready.set()
+            tasks = [asyncio.ensure_future(self._drain(s)) for s in streams]
+            while not self.stop.is_set():
+                await asyncio.sleep(0.05)
+            for task in tasks:
+                task.cancel()
+
+    async def _drain(self, stream: Any) -> None:
+        async for _ in stream:
+            self.received += 1
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+def one_change(stack: LocalStack, handler: Any, count: int, repeats: int) -> dict[str, float]:
+    job_id = stack.submit(count)
+    subscribers = Subscribers(stack, job_id, count)
+    times = []
+    CALLS.take("outbox")
+    for done in range(1, repeats + 1):
+        expected = subscribers.received + count
+        with CALLS.route("outbox"):
+            began = time.perf_counter()
+            answer = handler(change_event(job_id, done), Context())
+            times.append((time.perf_counter() - began) * 1000)
+        expect(answer == {"batchItemFailures": []}, answer)
+        deadline = time.monotonic() + 30
+        while subscribers.received < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        expect(subscribers.received >= expected, f"{count} subscribers: messages lost")
+    calls = CALLS.take("outbox")
+    subscribers.close()
+    return {
+        "ms per change": statistics.median(times[1:] or times),
+        "Query per change": calls["dynamodb.Query"] / repeats,
+        "DynamoDB calls": sum(v for k, v in calls.items() if k.startswith("dynamodb")) / repeats,
+        "posts per change": calls["apigatewaymanagementapi.PostToConnection"] / repeats,
+    }
+
+
+# --- 3. cold starts --------------------------------------------------------------------------
+COLD = textwrap.dedent(
+    """
+    import json, sys, time
+    began = time.perf_counter()
+    from monolambda.handler import handler
+
+    class Context:
+        aws_request_id = "cold"
+        function_name = "MonolambdaFunction"
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold"
+        def get_remaining_time_in_millis(self): return 29000
+
+    event = json.loads(sys.argv[1])
+    answer = handler(event, Context())
+    elapsed = (time.perf_counter() - began) * 1000
+    heavy = [m for m in ("strawberry", "starlette", "mangum", "numpy") if m in sys.modules]
+    print(json.dumps({"ms": elapsed, "heavy": heavy, "answer": answer}))
+    """
+)
+
+
+def cold(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
+    env = {
+        **stack.env,
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "APP_ENV": "prod",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", COLD, json.dumps(event)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+    )
+    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+def message(connection_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestContext": {
+            "routeKey": "$default",
+            "eventType": "MESSAGE",
+            "connectionId": connection_id,
+            "requestId": "cold",
+            "stage": "live",
+            "domainName": "127.0.0.1",
+            "apiId": "local",
+        },
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def cold_starts(stack: LocalStack, runs: int) -> dict[str, dict[str, Any]]:
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
+    health = {
+        "version": "2.0",
+        "routeKey": "POST /graphql",
+        "rawPath": "/graphql",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "bench"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/graphql", "sourceIp": "127.0.0.1"},
+            "requestId": "cold",
+            "stage": "$default",
+        },
+        "body": json.dumps({"query": "{ health { status } }"}),
+        "isBase64Encoded": False,
+    }
+    job_id = stack.submit(99)
+    samples: dict[str, list[dict[str, Any]]] = {
+        "health": [],
+        "init": [],
+        "subscribe": [],
+        "publish": [],
+    }
+
+    async def sockets() -> None:
+        for n in range(runs + 1):
+            before = set(stack.connections_seen())
+            async with websockets.connect(stack.ws, subprotocols=["graphql-transport-ws"]) as raw:  # type: ignore[list-item]
+                (connection,) = set(stack.connections_seen()) - before
+                init = {
+                    "type": "connection_init",
+                    "payload": {"Authorization": f"Bearer {stack.token}"},
+                }
+                result = await asyncio.to_thread(cold, stack, message(connection, init))
+                expect(json.loads(await raw.recv()) == {"type": "connection_ack"})
+                subscribe = {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": ONE_JOB, "variables": {"id": job_id}},
+                }
+                subscribed = await asyncio.to_thread(cold, stack, message(connection, subscribe))
+                expect(json.loads(await raw.recv())["type"] == "next")
+                published = await asyncio.to_thread(cold, stack, change_event(job_id, n + 1))
+                expect(json.loads(await raw.recv())["type"] == "next")
+                healthy = await asyncio.to_thread(cold, stack, health)
+                if n:  # the first of each: unmeasured, so the OS file cache is warm
+                    samples["init"].append(result)
+                    samples["subscribe"].append(subscribed)
+                    samples["publish"].append(published)
+                    samples["health"].append(healthy)
+
+    asyncio.run(sockets())
+    base = statistics.median(s["ms"] for s in samples["health"])
+    return {
+        case: {
+            "ms": statistics.median(s["ms"] for s in found),
+            "x health": statistics.median(s["ms"] for s in found) / base,
+            "loaded": sorted({m for s in found for m in s["heavy"]}),
+        }
+        for case, found in samples.items()
+    }
+
+
+def main() -> None:
+    global OWNER_SUB  # noqa: PLW0603 - learned once from the stack
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=100, help="jobs whose end is timed")
+    parser.add_argument("--runs", type=int, default=7, help="cold starts per case")
+    parser.add_argument("--repeats", type=int, default=11, help="changes per subscriber count")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        busy = LocalStack(Path(tmp) / "busy")  # event sources on: jobs run as under make dev
+        try:
+            heard = latency(busy, args.jobs)
+        finally:
+            busy.stop()
+        idle = LocalStack(Path(tmp) / "idle", "--no-event-sources")  # jobs stay QUEUED
+        try:
+            OWNER_SUB = idle.graphql("{ me { sub } }")["me"]["sub"]
+            spread = fan_out(idle, (1, 10, 100), args.repeats)
+            starts = cold_starts(idle, args.runs)
+        finally:
+            idle.stop()
+
+    print(
+        f"1. a job's end, heard by a subscriber ({args.jobs} jobs, local stack, make dev's event sources)"
+    )
+    for name, value in heard.items():
+        print(f"   {name:<22} {value:8.1f}")
+    print("   (poll: a client asking job(id) once a second hears it at its next poll, a uniform")
+    print("   0-1 s after the write, plus the request's own time, measured here)")
+    print()
+    print(
+        "2. one change of a job, by its number of subscribers (the stream route, in this process)"
+    )
+    print(f"   {'subscribers':>11} {'ms':>8} {'Query':>6} {'DynamoDB':>9} {'posts':>6}")
+    for count, row in spread.items():
+        print(
+            f"   {count:>11} {row['ms per change']:8.1f} {row['Query per change']:6.1f}"
+            f" {row['DynamoDB calls']:9.1f} {row['posts per change']:6.1f}"
+        )
+    print()
+    print(f"3. cold starts (fresh interpreter to answer; medians of {args.runs}; stand-ins local)")
+    for case, row in starts.items():
+        loaded = ",".join(row["loaded"]) or "-"
+        print(
+            f"   {case:<10} {row['ms']:7.1f} ms  {row['x health']:5.2f}x health  loaded: {loaded}"
+        )
+    print("   init = connection_init (token checked with the pool's keys, PutItem, ack posted);")
+    print("   subscribe = jobUpdated (schema, limits, GetItem, TransactWrite, next posted);")
+    print("   publish = the stream route with one subscriber (Query, the document run, a post)")
+
+
+if __name__ == "__main__":
+    main()
