@@ -264,13 +264,18 @@ class Stack:
                 function,
                 {
                     **(endpoints.environment() if endpoints else {}),
-                    **self._local_environment,
+                    **self._local_for(declared),
                     **declared,
                 },
                 region=self.options.region,
                 memory_mb=int(names.resolve(function.memory_mb)),
                 timeout_s=int(names.resolve(function.timeout_s)),
             )
+
+    def _local_for(self, declared: dict[str, str]) -> dict[str, str]:
+        """What the stack adds to a function's environment: where the local user pool's keys
+        are, for a function that checks tokens itself (it declares JWT_ISSUER)."""
+        return self._local_environment if "JWT_ISSUER" in declared else {}
 
     def _write_sam_local_env(
         self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
@@ -294,7 +299,7 @@ class Stack:
                 # AuthEnabled=false below, and the function must take the anonymous caller.
                 "ANONYMOUS_ACCESS": "true",
             }
-            here[name] = {**endpoints.environment(), **self._local_environment, **declared}
+            here[name] = {**endpoints.environment(), **self._local_for(declared), **declared}
         state_dir = self.options.state_dir.resolve()
         env_vars = state_dir / "sam-local-env.json"
         env_vars.write_text(json.dumps(files, indent=2) + "\n")

@@ -58,8 +58,18 @@ def test_routes_are_post_and_get_graphql() -> None:
     assert routes == {("POST", "/graphql"), ("GET", "/graphql")}
 
 
+def _http_api(output: dict[str, Any]) -> dict[str, Any]:
+    (api,) = [
+        r
+        for r in output["Resources"].values()
+        if r["Type"] == "AWS::ApiGatewayV2::Api"
+        and r["Properties"].get("ProtocolType") != "WEBSOCKET"
+    ]
+    return api
+
+
 def _security(output: dict[str, Any]) -> dict[str, Any]:
-    (api,) = [r for r in output["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    api = _http_api(output)
     paths = api["Properties"]["Body"]["paths"]["/graphql"]
     return {method: op.get("security") for method, op in paths.items()}
 
@@ -68,7 +78,7 @@ def test_jwt_authorizer_guards_operations_when_enabled(monkeypatch: pytest.Monke
     output = _transformed(monkeypatch, AuthEnabled="true")
     # GET serves only the GraphiQL page, which a browser opens without a token.
     assert _security(output) == {"post": [{"CognitoJwt": []}], "get": [{"NONE": []}]}
-    (api,) = [r for r in output["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    api = _http_api(output)
     scheme = api["Properties"]["Body"]["components"]["securitySchemes"]["CognitoJwt"]
     jwt = scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"]
     assert jwt["issuer"] == {"Fn::GetAtt": ["UserPool", "ProviderURL"]}

@@ -56,7 +56,6 @@ FAREWELL_ID = "connection"
 BAD_MESSAGE = 4400  # plus what was wrong with it
 UNAUTHORIZED = Close(4401, "Unauthorized")
 FORBIDDEN = Close(4403, "Forbidden")
-INIT_TIMEOUT = Close(4408, "Connection initialisation timeout")
 TOO_MANY_INITS = Close(4429, "Too many initialisation requests")
 
 
