@@ -59,6 +59,7 @@ def test_routes_are_post_and_get_graphql() -> None:
 
 
 def _http_api(output: dict[str, Any]) -> dict[str, Any]:
+    api: dict[str, Any]
     (api,) = [
         r
         for r in output["Resources"].values()
