@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class LocalStack:
     """`python -m devstack` on free ports; its output kept, to learn connection ids from."""
 
     def __init__(self, state_dir: Path, *extra: str) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
         self.log = state_dir / "stack.log"
         self._log = self.log.open("w")
         self.process = subprocess.Popen(
@@ -88,6 +89,16 @@ class LocalStack:
         answer = self.graphql(SUBMIT, i={"images": [b64(png(seed))], "model": "digits"})
         job_id: str = answer["submitJob"]["job"]["id"]
         return job_id
+
+    async def new_connection(self, before: set[str]) -> str:
+        """The id of the connection opened since `before`, once the stack has logged it."""
+        deadline = time.monotonic() + 30
+        while not (new := set(self.connections_seen()) - before):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the stack logged no new connection")
+            await asyncio.sleep(0.02)
+        (connection,) = new
+        return connection
 
     def connections_seen(self) -> list[str]:
         return re.findall(r"\[ws\] (\S+) connected", self.log.read_text())
@@ -216,46 +227,73 @@ def fan_out(
     return {count: one_change(stack, handler, count, repeats) for count in counts}
 
 
-class Subscribers:
-    """`count` gql clients subscribed to one job, on their own thread and event loop."""
+SUBSCRIBERS = textwrap.dedent(
+    """
+    import asyncio, sys
+    from contextlib import AsyncExitStack
+    from gql import Client, GraphQLRequest
+    from gql.transport.websockets import WebsocketsTransport
 
-    def __init__(self, stack: LocalStack, job_id: str, count: int) -> None:
-        self.stack, self.job_id, self.count = stack, job_id, count
-        self.ready, self.stop = threading.Event(), threading.Event()
-        self.received = 0
-        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
-        self.thread.start()
-        if not self.ready.wait(120):
-            raise RuntimeError(f"{count} subscribers did not start")
+    url, token, job_id, count, query = sys.argv[1:6]
 
-    async def _run(self) -> None:
-        request = GraphQLRequest(ONE_JOB, variable_values={"id": self.job_id})
+    async def main():
         async with AsyncExitStack() as opened:
             sessions = [
-                await opened.enter_async_context(session(self.stack)) for _ in range(self.count)
+                await opened.enter_async_context(Client(transport=WebsocketsTransport(
+                    url=url, init_payload={"Authorization": f"Bearer {token}"})))
+                for _ in range(int(count))
             ]
-            streams = [s.subscribe(request) for s in sessions]
+            streams = [s.subscribe(GraphQLRequest(query, variable_values={"id": job_id}))
+                       for s in sessions]
             await asyncio.gather(*(anext(s) for s in streams))  # each shown QUEUED
-            self.ready.set()
-            tasks = [asyncio.ensure_future(self._drain(s)) for s in streams]
-            while not self.stop.is_set():
-                await asyncio.sleep(0.05)
-            for task in tasks:
-                task.cancel()
+            print("ready", flush=True)
 
-    async def _drain(self, stream: Any) -> None:
-        async for _ in stream:
-            self.received += 1
+            async def drain(stream):
+                async for _ in stream:
+                    print("got", flush=True)
+
+            await asyncio.gather(*(drain(s) for s in streams))
+
+    asyncio.run(main())
+    """
+)
+
+
+class Subscribers:
+    """`count` gql clients subscribed to one job, in a process of their own (so that their
+    event loop takes no time from the route being measured)."""
+
+    def __init__(self, stack: LocalStack, job_id: str, count: int) -> None:
+        self.received = 0
+        self._ready = threading.Event()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SUBSCRIBERS, stack.ws, stack.token, job_id, str(count), ONE_JOB],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self._ready.wait(120):
+            raise RuntimeError(f"{count} subscribers did not start")
+
+    def _read(self) -> None:
+        for line in self.process.stdout or ():
+            if line.strip() == "ready":
+                self._ready.set()
+            elif line.strip() == "got":
+                self.received += 1
 
     def close(self) -> None:
-        self.stop.set()
-        self.thread.join(30)
+        self.process.kill()
+        self.process.wait(30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def one_change(stack: LocalStack, handler: Any, count: int, repeats: int) -> dict[str, float]:
     job_id = stack.submit(count)
     subscribers = Subscribers(stack, job_id, count)
     times = []
+    first = subscribers.received
     CALLS.take("outbox")
     for done in range(1, repeats + 1):
         expected = subscribers.received + count
@@ -274,7 +312,7 @@ def one_change(stack: LocalStack, handler: Any, count: int, repeats: int) -> dic
         "ms per change": statistics.median(times[1:] or times),
         "Query per change": calls["dynamodb.Query"] / repeats,
         "DynamoDB calls": sum(v for k, v in calls.items() if k.startswith("dynamodb")) / repeats,
-        "posts per change": calls["apigatewaymanagementapi.PostToConnection"] / repeats,
+        "posts per change": (subscribers.received - first) / repeats,
     }
 
 
@@ -367,7 +405,7 @@ def cold_starts(stack: LocalStack, runs: int) -> dict[str, dict[str, Any]]:
         for n in range(runs + 1):
             before = set(stack.connections_seen())
             async with websockets.connect(stack.ws, subprotocols=["graphql-transport-ws"]) as raw:  # type: ignore[list-item]
-                (connection,) = set(stack.connections_seen()) - before
+                connection = await stack.new_connection(before)
                 init = {
                     "type": "connection_init",
                     "payload": {"Authorization": f"Bearer {stack.token}"},

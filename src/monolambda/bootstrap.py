@@ -292,9 +292,7 @@ def _live() -> LiveService:
 
         config = _live_settings()
         management = config.management_url
-        poster = ManagementApiPoster(
-            lambda: aws.client("apigatewaymanagementapi", endpoint_url=management)
-        )
+        poster = ManagementApiPoster(lambda: aws.management_client(management))
         return LiveService(
             store=_connection_store(),
             poster=lambda: poster,
