@@ -24,7 +24,7 @@ help:
 	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min;"
 	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
 	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
-	@echo "make bench  start-up, validation, prediction, cost, local-stack and job benchmarks"
+	@echo "make bench  start-up, validation, prediction, cost, local-stack, job and live-update benchmarks"
 	@echo "            (ONLY=startup runs bench/startup.py alone; ARGS for its options)"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
 	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"
@@ -97,7 +97,7 @@ ARCH ?=
 build: venv
 	scripts/build.sh .aws-sam/build $(ARCH)
 
-BENCHES := startup validation predict amplification local_stack jobs job_fairness
+BENCHES := startup validation predict amplification local_stack jobs job_fairness live
 ONLY ?= $(BENCHES)
 bench: venv
 	@for name in $(ONLY); do \
