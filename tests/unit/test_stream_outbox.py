@@ -61,3 +61,50 @@ def test_an_unreadable_record_fails_alone() -> None:
     answer = run([broken, stream_record("INSERT", job_image(), sequence="8")], queue)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "7"}]}
     assert len(queue.sent) == 1
+
+
+class Published:
+    """The publish port: records the images it was given; `failing` makes it raise."""
+
+    def __init__(self, failing: bool = False) -> None:
+        self.images: list[Any] = []
+        self.failing = failing
+
+    def __call__(self, images: list[Any], context: object) -> None:
+        self.images += images
+        if self.failing:
+            raise RuntimeError("the connections table is away")
+
+
+def test_changes_of_status_or_progress_and_new_jobs_are_published_in_order() -> None:
+    published = Published()
+    records = [
+        stream_record("INSERT", job_image(), sequence="1"),
+        stream_record("MODIFY", job_image("RUNNING"), job_image("QUEUED"), "2"),
+        # Only the webhook's fields moved: nothing to show a subscriber.
+        stream_record("MODIFY", job_image("RUNNING"), job_image("RUNNING"), "3"),
+        stream_record("MODIFY", job_image("SUCCEEDED"), job_image("RUNNING"), "4"),
+        stream_record("REMOVE", None, job_image("SUCCEEDED"), "5"),
+    ]
+    StreamTrigger(queue=FakeQueue, publish=published)({"Records": records}, None)
+    assert [i["status"]["S"] for i in published.images] == ["QUEUED", "RUNNING", "SUCCEEDED"]
+
+
+def test_a_failed_publication_fails_no_record() -> None:
+    queue = FakeQueue()
+    trigger = StreamTrigger(queue=lambda: queue, publish=Published(failing=True))
+    answer = trigger({"Records": [stream_record("INSERT", job_image())]}, None)
+    assert answer == {"batchItemFailures": []}
+    assert len(queue.sent) == 1  # the job's message went all the same
+
+
+def test_records_the_stream_delivers_again_are_published_when_they_come_back() -> None:
+    queue = FakeQueue(failing={OTHER})
+    published = Published()
+    records = [
+        stream_record("INSERT", job_image(), sequence="10"),
+        stream_record("INSERT", job_image(job_id=OTHER), sequence="11"),
+        stream_record("MODIFY", job_image("RUNNING"), job_image("QUEUED"), "12"),
+    ]
+    StreamTrigger(queue=lambda: queue, publish=published)({"Records": records}, None)
+    assert [i["id"]["S"] for i in published.images] == [JOB_ID]  # 11 and 12 come again

@@ -62,7 +62,12 @@ class StreamTrigger:
                     extra={"jobs": sorted(not_sent)},
                 )
         if self._publish is not None:  # after the job messages, which come first
-            self._published(records, self._publish, context)
+            # The stream delivers a failed record and every one after it again: those are
+            # published when they come back, not twice.
+            first_failed = next(
+                (n for n, r in enumerate(records) if _sequence(r) in failed), len(records)
+            )
+            self._published(records[:first_failed], self._publish, context)
         # The stream retries from the lowest failed sequence number on.
         return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
 
@@ -75,6 +80,10 @@ class StreamTrigger:
             publish(changed, context)
         except Exception:  # noqa: BLE001 - live updates never fail the outbox (module doc)
             logger().exception("live updates were not published", extra={"jobs": len(changed)})
+
+
+def _sequence(record: Mapping[str, Any]) -> str:
+    return str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
 
 
 def _changed(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
