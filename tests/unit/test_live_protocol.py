@@ -94,7 +94,7 @@ class Socket:
 
 
 class Stack:
-    def __init__(self, *, tokens: bool = True, limit: int = 20) -> None:
+    def __init__(self, *, tokens: bool = True, limit: int = 20, env: str = "dev") -> None:
         self.jobs = FakeJobStore()
         self.job_service = job_service(self.jobs)
         self.store = FakeConnectionStore()
@@ -106,7 +106,7 @@ class Stack:
             limits=LiveLimits(max_subscriptions=limit),
         )
         self.operations = LiveOperations(
-            make_schema(), make_services(jobs=self.job_service), self.live
+            make_schema(APP_ENV=env), make_services(jobs=self.job_service), self.live
         )
         self.route = WebSocketRoute(live=lambda: self.live, operations=lambda: self.operations)
 
@@ -421,3 +421,22 @@ def test_a_terminal_state_raced_by_subscribe_and_publication_is_sent_once(stack:
     socket.subscribe("w", WATCH, id=job_id)
     assert socket.types == ["connection_ack", "next", "complete"]
     assert socket.received[1]["payload"]["data"]["jobUpdated"]["status"] == "SUCCEEDED"
+
+
+def test_prod_masks_a_subscriptions_errors_as_over_http() -> None:
+    stack = Stack(env="prod")
+    socket = stack.socket("c1")
+    socket.init()
+    socket.subscribe("guess", "subscription { jobsUpdated { secretField } }")
+    intro = "subscription S { jobsUpdated { id } } query Q { __schema { types { name } } }"
+    payload = {"query": intro, "operationName": "S"}
+    socket.send({"id": "intro", "type": "subscribe", "payload": payload})
+    two = "subscription A { jobsUpdated { id } } subscription B { jobsUpdated { id } }"
+    socket.subscribe("two", two)
+    guess, intro, which = [m["payload"] for m in socket.received if m["type"] == "error"]
+    assert guess[0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "secretField" not in guess[0]["message"]  # nothing of the schema is named
+    assert "requestId" in guess[0]["extensions"]
+    assert intro[0]["message"] == "Introspection is off on this API"
+    assert which[0]["extensions"]["code"] == "BAD_REQUEST"  # as over HTTP (a 400 there)
+    assert not socket.closed

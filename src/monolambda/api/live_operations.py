@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLError
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -145,13 +147,19 @@ class LiveOperations:
         operation_name: str | None,
         context: Context,
     ) -> ExecutionResult | None:
-        results = await self._schema.stream(
-            query=query,
-            variable_values=variables,
-            context_value=context,
-            operation_name=operation_name,
-            allowed_operation_types=_OVER_A_SOCKET,
-        )
+        try:
+            results = await self._schema.stream(
+                query=query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=_OVER_A_SOCKET,
+            )
+        except CannotGetOperationTypeError as refused:
+            # Over HTTP, a 400 with this reason (several operations and no operationName,
+            # or an operationName the document does not have).
+            error = GraphQLError(refused.as_http_error_reason(), extensions={"code": "BAD_REQUEST"})
+            return ExecutionResult(data=None, errors=[error])
         try:
             async for result in results:
                 if not isinstance(result, ExecutionResult):  # @defer/@stream: not in this schema
