@@ -7,8 +7,9 @@ nothing but the event; connection_init pays for the token check and one write; p
 post; only `subscribe` builds the schema (api.live_operations).
 
 API Gateway's management API can end a connection but cannot give it a close code: where the
-protocol closes with 4400, 4401, 4403, 4409 or 4429, the connection is closed and the code
-and reason are logged under the connection id (README, "Live updates").
+protocol closes with 4400, 4401, 4403, 4409 or 4429, the code and reason go first as a last
+`error` message (domain.live.farewell) and to the log, then the connection is ended (README,
+"Live updates").
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from monolambda.services.live import LiveService
 if TYPE_CHECKING:
     from monolambda.api.live_operations import LiveOperations
 
-_OK = {"statusCode": 200}
 # A subscribe id as graphql-ws makes them (a UUID) fits many times over.
 MAX_ID_CHARS = 128
 
@@ -51,7 +51,7 @@ class WebSocketRoute:
             return _connect(event)
         if kind == "DISCONNECT":
             self._live().disconnect(connection_id)
-            return _OK
+            return _ok()
         try:
             close = self._message(connection_id, event, request_id_for(event, context))
         except Exception:  # noqa: BLE001 - the socket's last line of defence
@@ -61,7 +61,7 @@ class WebSocketRoute:
             close = Close(4500, "Internal server error")
         if close is not None:
             self._live().close(connection_id, close)
-        return _OK
+        return _ok()
 
     def _message(  # noqa: PLR0911 - one answer per message type reads best
         self, connection_id: str, event: Mapping[str, Any], request_id: str
@@ -102,11 +102,15 @@ def _connect(event: Mapping[str, Any]) -> dict[str, Any]:
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
     if not offered:
-        return _OK
+        return _ok()
     if PROTOCOL not in offered:
         logger().info("WebSocket protocols refused", extra={"offered": offered[:5]})
         return {"statusCode": 400, "body": f"Subprotocol not acceptable: use {PROTOCOL}"}
     return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": PROTOCOL}}
+
+
+def _ok() -> dict[str, Any]:
+    return {"statusCode": 200}
 
 
 def _parsed(event: Mapping[str, Any]) -> dict[str, Any] | Close:
