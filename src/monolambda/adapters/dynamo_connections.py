@@ -12,8 +12,8 @@ no $disconnect ever came.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -29,7 +29,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from monolambda.domain.errors import TransientError
+from monolambda.adapters.dynamo_errors import translated
 from monolambda.domain.identity import Caller
 from monolambda.domain.live import (
     Connection,
@@ -42,15 +42,6 @@ CONNECTION_ITEM = "$connection"
 _SUBSCRIPTION_PREFIX = "sub#"
 # API Gateway ends every WebSocket connection after two hours; items outlive that a little.
 ITEM_LIFETIME = timedelta(hours=2, minutes=10)
-_THROTTLED = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 class BySubscriber(GlobalSecondaryIndex["ConnectionRecord"]):
@@ -231,11 +222,5 @@ def _connection() -> Any:
     return ConnectionRecord._get_connection().connection
 
 
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except PynamoDBException as e:
-        if e.cause_response_code in _THROTTLED:
-            raise TransientError("the connection store is busy; try again in a moment") from e
-        raise
+def _translated() -> AbstractContextManager[None]:
+    return translated("the connection store")

@@ -8,8 +8,8 @@ cancelled job or a worker writing over another's run. The template declares the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar, cast
 
@@ -27,7 +27,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from monolambda.domain.errors import TransientError
+from monolambda.adapters.dynamo_errors import translated
 from monolambda.domain.jobs import (
     Job,
     JobError,
@@ -68,16 +68,6 @@ SUMMARY_ATTRIBUTES = (
 )
 # What the sweeper needs to decide about an open job, without reading the job.
 OPEN_ATTRIBUTES = ("status", "owner", "lease_until", "attempts", "enqueues")
-
-_THROTTLED = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 class ByOwner(GlobalSecondaryIndex["JobRecord"]):
@@ -423,17 +413,6 @@ def _start_key(after: PageKey, owner: str, status: JobStatus | None) -> dict[str
     return {name: {"S": value} for name, value in after.items()}
 
 
-@contextmanager
-def _translated() -> Iterator[None]:
-    """Throttling that outlasted the SDK's retries is the caller's UNAVAILABLE, not a 500."""
-    try:
-        yield
-    except PynamoDBException as e:
-        if e.cause_response_code in _THROTTLED:
-            raise TransientError("the job store is busy; try again in a moment") from e
-        raise
-
-
 def _recorded(error: JobError) -> list[Action]:
     return [JobRecord.error_code.set(error.code), JobRecord.error_message.set(error.message)]
 
@@ -538,3 +517,7 @@ def _webhook(record: JobRecord) -> WebhookState | None:
         at=record.webhook_at,
         last_error=record.webhook_error,
     )
+
+
+def _translated() -> AbstractContextManager[None]:
+    return translated("the job store")
