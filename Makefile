@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean
+.PHONY: help venv dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -30,6 +30,8 @@ help:
 	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"
 	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
+	@echo "make schema write schema.graphql from the code, listing each change as breaking,"
+	@echo "            dangerous or safe (a breaking one is not written: ARGS=--allow-breaking)"
 
 venv:
 	@scripts/bootstrap.sh
@@ -84,6 +86,9 @@ template-lint:
 pytest:
 	@scripts/install-browser.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+schema: venv
+	$(PY) scripts/schema_contract.py $(ARGS)
 
 lock: venv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.13 \
