@@ -19,7 +19,7 @@ from devstack.auth import JwtVerifier, Unauthorized
 from devstack.graphiql import ASSET_PREFIX, OfflineGraphiQL
 from devstack.lambda_runtime import LocalFunction
 from devstack.local import LOCAL_ACCOUNT
-from devstack.template import LocalTemplate, Route
+from devstack.template import Cors, LocalTemplate, Route
 
 # Bodies API Gateway hands over as text; anything else arrives base64-encoded.
 _TEXT_TYPES = ("text/", "application/json", "application/graphql", "application/xml", "+json")
@@ -48,13 +48,17 @@ class Gateway:
         authorizers: dict[str, JwtVerifier] | None = None,
         graphiql: OfflineGraphiQL | None = None,
         extra_routes: dict[tuple[str, str], Any] | None = None,
+        dev_origins: tuple[str, ...] = (),
     ) -> None:
+        """`dev_origins`: origins allowed besides the template's CORS configuration
+        (`http://localhost:*` matches any port), for a dev stack's own page and local apps."""
         self.template = template
         self.functions = functions
         self.authorizers = authorizers or {}
         self.graphiql = graphiql
         # (method, path) -> callable() -> Answer: the stack's own endpoints (/_devstack/...)
         self.extra_routes = extra_routes or {}
+        self.dev_origins = dev_origins
 
     def route(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
@@ -63,6 +67,11 @@ class Gateway:
         its response an HTTP answer), or a call of one of the stack's own endpoints (which may
         take a while)."""
         url = urlsplit(target)
+        named = _headers_of(headers)
+        if method == "OPTIONS" and "access-control-request-method" in named:
+            preflight = self._preflight(url.path, named)
+            if preflight is not None:
+                return preflight
         if (method, url.path) in self.extra_routes:
             endpoint: Callable[[], Answer] = self.extra_routes[(method, url.path)]
             return endpoint
@@ -103,6 +112,52 @@ class Gateway:
             payload = self.graphiql.rewrite(payload.decode()).encode()
         return status, out_headers, payload
 
+    # --- CORS, as HTTP APIs answer it -----------------------------------------------------------
+    def cors_of(self, path: str) -> Cors | None:
+        """The CORS configuration of the API serving `path`: the template's, widened in dev
+        by the dev origins (with the template's methods and headers, or the usual ones)."""
+        apis = {r.api for r in self.template.routes if r.match(r.method, path) is not None}
+        found = next((self.template.cors[a] for a in sorted(apis) if a in self.template.cors), None)
+        if not self.dev_origins or not apis:
+            return found
+        base = found or Cors(origins=(), max_age=600)
+        return Cors(base.origins + self.dev_origins, base.methods, base.headers, base.max_age)
+
+    def _preflight(self, path: str, headers: dict[str, str]) -> Answer | None:
+        """API Gateway answers a preflight itself when CORS is configured (whatever routes
+        exist): 204, with the CORS headers only for an allowed origin and method."""
+        cors = self.cors_of(path)
+        if cors is None:
+            return None
+        origin = headers.get("origin", "")
+        method = headers.get("access-control-request-method", "").upper()
+        asked = {
+            h.strip().lower() for h in headers.get("access-control-request-headers", "").split(",")
+        }
+        if not _allowed(origin, cors.origins) or method not in cors.methods:
+            return 204, [], b""
+        out = [
+            ("access-control-allow-origin", origin),
+            ("access-control-allow-methods", ",".join(cors.methods)),
+            ("vary", "origin"),
+        ]
+        headers_allowed = [h for h in sorted(asked - {""}) if h in cors.headers]
+        if headers_allowed:
+            out.append(("access-control-allow-headers", ",".join(headers_allowed)))
+        if cors.max_age is not None:
+            out.append(("access-control-max-age", str(cors.max_age)))
+        return 204, out, b""
+
+    def with_cors(self, path: str, headers: list[tuple[str, str]], answer: Answer) -> Answer:
+        """An answer to a request from an allowed origin carries its CORS header."""
+        origin = _headers_of(headers).get("origin")
+        cors = self.cors_of(path) if origin else None
+        if cors is None or origin is None or not _allowed(origin, cors.origins):
+            return answer
+        status, out, body = answer
+        out = [(k, v) for k, v in out if k.lower() != "access-control-allow-origin"]
+        return status, [*out, ("access-control-allow-origin", origin), ("vary", "origin")], body
+
     @staticmethod
     def failed() -> Answer:
         traceback.print_exc(file=sys.stderr)
@@ -115,6 +170,21 @@ class Gateway:
             return _json_answer(404, {"message": "Not Found"})
         content, content_type = found
         return 200, [("content-type", content_type), ("cache-control", "max-age=3600")], content
+
+
+def _allowed(origin: str, allowed: tuple[str, ...]) -> bool:
+    """`http://localhost:*` allows that scheme and host on any port; `*` allows any origin."""
+    if not origin:
+        return False
+    for pattern in allowed:
+        if pattern in ("*", origin):
+            return True
+        if pattern.endswith(":*"):
+            prefix = pattern[:-1]
+            port = origin[len(prefix) :]
+            if origin.startswith(prefix) and port.isdigit():
+                return True
+    return False
 
 
 def _is_html(headers: list[tuple[str, str]]) -> bool:

@@ -101,6 +101,8 @@ class GatewayApp:
                 answer = await self._websockets.manage(scope["method"], managed, named, body)
             else:
                 answer = await self._answer(scope, headers, body)
+                if scope["method"] != "OPTIONS":  # a preflight's answer has its headers
+                    answer = self._gateway.with_cors(scope["path"], headers, answer)
         status, out_headers, payload = answer
         await send(
             {

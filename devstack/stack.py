@@ -47,6 +47,7 @@ from devstack.template import Function, LocalTemplate, load
 from devstack.websocket_gateway import WebSocketGateway
 
 DEFAULT_OVERRIDES = {"Environment": "dev"}
+DEV_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
 # The local user pool's public keys (GET, no key needed: they are public).
 JWKS_PATH = "/_devstack/jwks.json"
 
@@ -160,6 +161,9 @@ class Stack:
                 self.functions,
                 authorizers=verifiers,
                 graphiql=OfflineGraphiQL(token=self.token if verifiers and self.token else None),
+                # In dev, pages served from this machine (the stack's own, an app's dev
+                # server) may call the API, whatever origins the template allows.
+                dev_origins=DEV_ORIGINS if template.parameters.get("Environment") == "dev" else (),
                 extra_routes={
                     ("POST", "/_devstack/reset"): self._reset_answer,
                     ("POST", "/_devstack/tick"): self._tick_answer,

@@ -150,6 +150,16 @@ class JwtAuthorizer:
 
 
 @dataclass(frozen=True)
+class Cors:
+    """An HTTP API's CorsConfiguration (its OpenAPI x-amazon-apigateway-cors)."""
+
+    origins: tuple[str, ...]
+    methods: tuple[str, ...] = ("GET", "POST")
+    headers: tuple[str, ...] = ("authorization", "content-type")
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
 class WebSocketApi:
     """An AWS::ApiGatewayV2::Api of ProtocolType WEBSOCKET: its routes' functions by route
     key ($connect, $default, $disconnect, or a custom key) and its stage."""
@@ -177,6 +187,8 @@ class LocalTemplate:
     # the deploy creates with a random value, and the local stack too.
     secure_parameters: list[Any] = field(default_factory=list)
     websocket_apis: list[WebSocketApi] = field(default_factory=list)
+    # An HTTP API's logical id -> its CORS configuration, when it has one.
+    cors: dict[str, Cors] = field(default_factory=dict)
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type == resource_type]
@@ -259,6 +271,7 @@ def load(
             ((raw.get("Metadata") or {}).get("monolambda") or {}).get("SecureParameters") or []
         ),
         websocket_apis=[w for r in resources.values() if (w := _websocket_api(r, resources))],
+        cors={r.logical_id: c for r in resources.values() if (c := _cors(r))},
     )
 
 
@@ -273,6 +286,7 @@ def resolve_conditions(template: dict[str, Any], parameters: Mapping[str, str]) 
     transforms = template.get("Transform")
     declared = [transforms] if isinstance(transforms, str) else list(transforms or [])
     result = copy.deepcopy(template)
+    _join_list_parameters(result.get("Conditions") or {}, template, parameters)
     if "AWS::LanguageExtensions" in declared:
         context = TemplateProcessingContext(fragment=result, parameter_values=dict(parameters))
         resolver = IntrinsicResolver(context)
@@ -285,6 +299,31 @@ def resolve_conditions(template: dict[str, Any], parameters: Mapping[str, str]) 
         result = pipeline.process_template(context)
     result["Transform"] = "AWS::Serverless-2016-10-31"
     return result
+
+
+def _join_list_parameters(
+    value: Any, template: Mapping[str, Any], parameters: Mapping[str, str]
+) -> Any:
+    """In conditions, `Fn::Join` of a CommaDelimitedList parameter (the usual test of an
+    empty list) becomes the joined value, as CloudFormation evaluates it. SAM CLI's Join
+    resolver would also flatten joins it cannot resolve elsewhere in the template."""
+    declared = template.get("Parameters") or {}
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            value[n] = _join_list_parameters(item, template, parameters)
+        return value
+    if not isinstance(value, dict):
+        return value
+    join = value.get("Fn::Join")
+    if len(value) == 1 and isinstance(join, list) and len(join) == 2:  # noqa: PLR2004
+        separator, items = join
+        name = str(items.get("Ref")) if isinstance(items, dict) else ""
+        if (declared.get(name) or {}).get("Type") == "CommaDelimitedList":
+            raw = parameters.get(name, str(declared[name].get("Default", "")))
+            return str(separator).join(v.strip() for v in str(raw).split(","))
+    for key, item in value.items():
+        value[key] = _join_list_parameters(item, template, parameters)
+    return value
 
 
 def _parameters(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, str]:
@@ -347,6 +386,26 @@ def _routes(resource: Resource) -> list[Route]:
                 )
             )
     return routes
+
+
+def _cors(resource: Resource) -> Cors | None:
+    if resource.type != "AWS::ApiGatewayV2::Api":
+        return None
+    config = (resource.properties.get("Body") or {}).get("x-amazon-apigateway-cors")
+    if not isinstance(config, dict):
+        return None
+
+    def strings(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = config.get(name)
+        return tuple(str(v) for v in value if v) if isinstance(value, list) else default
+
+    max_age = config.get("maxAge")
+    return Cors(
+        origins=strings("allowOrigins", ()),
+        methods=tuple(m.upper() for m in strings("allowMethods", ("GET", "POST"))),
+        headers=tuple(h.lower() for h in strings("allowHeaders", ())),
+        max_age=int(max_age) if isinstance(max_age, int | str) else None,
+    )
 
 
 def _websocket_api(resource: Resource, resources: Mapping[str, Resource]) -> WebSocketApi | None:

@@ -94,6 +94,8 @@ def gql(stack: RunningStack, query: str, **variables: Any) -> dict[str, Any]:
 
 
 JSON = {"content-type": "application/json"}
+# The origin jobs_stack's template allows (WebOrigins).
+WEB_ORIGIN = "https://app.example.com"
 # Session stacks answer a body that stalls with a 408 after this long (make dev: 10 s).
 REQUEST_TIMEOUT_S = 2
 
@@ -206,7 +208,7 @@ def fixture_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
 @pytest.fixture(scope="session")
 def jobs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The project's template with a short visibility timeout and retry delay, so that a
-    message's three deliveries take seconds rather than minutes."""
+    message's three deliveries take seconds rather than minutes, and a web origin allowed."""
     state_dir = tmp_path_factory.mktemp("jobs-stack")
     env_vars = state_dir / "env.json"
     env_vars.write_text(json.dumps({"Parameters": {"JOB_RETRY_DELAY_S": "1"}}))
@@ -214,6 +216,7 @@ def jobs_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStac
         state_dir,
         "--parameter-overrides",
         "JobVisibilityTimeout=3",
+        f"WebOrigins={WEB_ORIGIN}",
         "--env-vars",
         str(env_vars),
     )

@@ -123,3 +123,16 @@ def test_without_the_authorizer_the_function_serves_the_anonymous_caller(
     # UNAUTHENTICATED, so a no-auth stack could not predict at all.
     variables = _environment(_transformed(monkeypatch, AuthEnabled=auth))
     assert variables["ANONYMOUS_ACCESS"] == anonymous
+
+
+def test_no_web_origin_is_allowed_unless_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = _http_api(_transformed(monkeypatch))["Properties"]["Body"]
+    assert "x-amazon-apigateway-cors" not in body
+    named = _transformed(monkeypatch, WebOrigins="https://app.example.com,https://b.example.com")
+    cors = _http_api(named)["Properties"]["Body"]["x-amazon-apigateway-cors"]
+    assert cors == {
+        "allowOrigins": ["https://app.example.com", "https://b.example.com"],
+        "allowMethods": ["GET", "POST"],
+        "allowHeaders": ["authorization", "content-type"],
+        "maxAge": 600,
+    }
