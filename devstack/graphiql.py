@@ -23,6 +23,47 @@ _ASSET = re.compile(
     r'/(?P<path>[^"]+)"(?P<between>\s+)integrity="(?P<integrity>sha(?:256|384|512)-[^"]+)"'
 )
 _DEFAULT_HEADERS = "const defaultHeaders = {};"
+# The page's first tab: this API's own operations instead of GraphiQL's generic welcome.
+_EXAMPLE = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
+# An 8x8 red square: what the colours model reads as "red".
+_RED_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFElEQVR4nGM8ISfHgA0wYRUdtBIA0MoBFD5jqJkAAAAA"
+    "SUVORK5CYII="
+)
+EXAMPLE = f"""# monolambda, locally. Run an operation with the play button (Ctrl-Enter); it
+# asks which.
+# The Headers tab below holds the token you act as (the dev user); to act as someone else,
+# put another there: `make token USER=alice` prints one. Subscriptions run over the stack's
+# WebSocket API with the same token.
+
+query WhoAndWhat {{
+  me {{ sub groups }}
+  health {{ status }}
+  models {{ name current labels }}
+}}
+
+query Predict {{
+  predict(input: {{ model: "colours", image: "{_RED_PNG}" }}) {{
+    model version labels {{ label score }} timings {{ decodeMs inferenceMs }}
+  }}
+}}
+
+mutation SubmitJob {{
+  submitJob(input: {{ model: "colours", images: ["{_RED_PNG}"] }}) {{
+    job {{ id status }}
+  }}
+}}
+
+# Run this one first, then SubmitJob: each change of your jobs shows up here.
+subscription WatchMyJobs {{
+  jobsUpdated {{ id status progress {{ done total }} }}
+}}
+
+query MyJobs {{
+  jobs(first: 5) {{ edges {{ node {{ id status finishedAt results {{ labels {{ label }} }} }} }} }}
+}}
+"""
+_INITIAL_HEADERS = "React.useState(parameters.headers)"
 # Subscriptions go over the WebSocket API, whose token travels in connection_init's payload:
 # the page's headers (the dev token) become that payload too.
 _SUBSCRIPTION_URL = "        subscriptionUrl,\n"
@@ -57,11 +98,21 @@ class OfflineGraphiQL:
         if _SUBSCRIPTION_URL not in page:
             raise AssetError("the GraphiQL page no longer passes subscriptionUrl; update devstack")
         page = page.replace(_SUBSCRIPTION_URL, _WITH_CONNECTION_PARAMS, 1)
+        if not _EXAMPLE.search(page):
+            raise AssetError("the GraphiQL page no longer has EXAMPLE_QUERY; update devstack")
+        example = EXAMPLE.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+        page = _EXAMPLE.sub(lambda _: f"const EXAMPLE_QUERY = `{example}`;", page, count=1)
         if self.token:
-            if _DEFAULT_HEADERS not in page:
-                raise AssetError("the GraphiQL page no longer sets defaultHeaders; update devstack")
+            if _DEFAULT_HEADERS not in page or _INITIAL_HEADERS not in page:
+                raise AssetError("the GraphiQL page no longer sets its headers; update devstack")
             headers = json.dumps({"Authorization": f"Bearer {self.token}"})
             page = page.replace(_DEFAULT_HEADERS, f"const defaultHeaders = {headers};")
+            # Shown in the Headers tab (and sent from there, over HTTP and in the WebSocket's
+            # connection_init alike), so that whom the page acts as is in sight and editable.
+            shown = json.dumps(json.dumps({"Authorization": f"Bearer {self.token}"}, indent=2))
+            page = page.replace(
+                _INITIAL_HEADERS, f"React.useState(parameters.headers || {shown})", 1
+            )
         return page
 
     def asset(self, url_path: str) -> tuple[bytes, str] | None:

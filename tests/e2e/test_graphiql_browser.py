@@ -109,3 +109,24 @@ def test_graphiql_runs_a_subscription_over_the_websocket_api(
     assert job_id in result.inner_text()
     assert sockets == [stack.api.replace("http://", "ws://") + "/graphql"]
     page.close()
+
+
+def test_graphiql_opens_on_this_apis_example_acting_as_the_dev_user(
+    browser: object, stack: RunningStack
+) -> None:
+    """No query in the URL: the first tab is the example, and its first operation runs with
+    the token the Headers tab shows."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{stack.api}/graphql", wait_until="networkidle")
+    page.wait_for_selector(".graphiql-execute-button", timeout=30_000)
+    editor = page.locator(".graphiql-query-editor")
+    editor.get_by_text("query WhoAndWhat").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Headers").click()
+    headers = page.locator(".graphiql-editor-tool")
+    headers.get_by_text("Bearer", exact=False).first.wait_for(timeout=30_000)
+    page.click(".graphiql-execute-button")  # several operations: it asks which
+    page.get_by_role("menuitem", name="WhoAndWhat").click()
+    result = page.locator(".graphiql-response")
+    result.get_by_text('"OK"').wait_for(timeout=30_000)
+    assert '"admins"' in result.inner_text()  # the dev user's group
+    page.close()
