@@ -107,7 +107,6 @@ class DynamoConnectionStore:
             id=connection_id,
             connected_at=record.connected_at or datetime.fromtimestamp(0, UTC),
             caller=caller,
-            subscriptions=int(record.subscriptions or 0),
         )
 
     def acknowledge(self, connection_id: str, caller: Caller, now: datetime) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
@@ -55,7 +55,7 @@ class Listener:
     operation_name: str | None
     opened: Subscription | None = None
     job: DomainJob | None = None
-    refusal: Close | None = field(default=None)
+    refusal: Close | None = None
 
     def open_job(self, job_id: str) -> None:
         self._open(job_topic(job_id), None)

@@ -92,7 +92,6 @@ class Connection:
     connected_at: datetime
     # Set by an accepted connection_init: who the connection acts as.
     caller: Caller | None = None
-    subscriptions: int = 0
 
     @property
     def acknowledged(self) -> bool:

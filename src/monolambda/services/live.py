@@ -147,11 +147,11 @@ class LiveService:
         changes = list(jobs)
         found = self._subscriptions_of(changes)
         for job in changes:
-            terminal = job.status.terminal
+            terminal, topics = job.status.terminal, topics_of(job.id)
             mine = [
                 s
                 for s in found.get(job.owner, ())
-                if s.topic in topics_of(job.id)
+                if s.topic in topics
                 and s.wants(job.status.value, job.updated_at, terminal=terminal)
             ]
             subscribers += len(mine)
