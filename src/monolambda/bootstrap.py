@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from monolambda.api.lambda_http import HttpRoute
     from monolambda.api.live_operations import LiveOperations
     from monolambda.api.schema import MonolambdaSchema
+    from monolambda.api.trusted_documents import TrustedDocuments
     from monolambda.api.websocket import WebSocketRoute
     from monolambda.domain.webhooks import CallbackPolicy
     from monolambda.services import Services
@@ -135,6 +136,7 @@ def http() -> HttpRoute:
         app = build_app(
             _schema(),
             services(),
+            _trusted_documents(),
             graphiql=config.graphiql,
             anonymous_access=config.anonymous_access,
         )
@@ -241,6 +243,7 @@ def reset() -> None:
         http,
         websocket,
         _schema,
+        _trusted_documents,
         _live,
         _live_operations,
         _connection_store,
@@ -266,7 +269,15 @@ def _schema() -> MonolambdaSchema:
     with _long_lived():
         from monolambda.api.schema import build_schema  # noqa: PLC0415
 
-        return build_schema(settings())
+        return build_schema(settings(), _trusted_documents().texts)
+
+
+@cache
+def _trusted_documents() -> TrustedDocuments:
+    """The clients' operations by hash (api.trusted_documents), for HTTP and WebSocket."""
+    from monolambda.api.trusted_documents import TrustedDocuments  # noqa: PLC0415
+
+    return TrustedDocuments.load(only=settings().trusted_documents_only)
 
 
 def _live_settings() -> LiveSettings:
@@ -320,7 +331,7 @@ def _live_operations() -> LiveOperations:
     with _long_lived():
         from monolambda.api.live_operations import LiveOperations  # noqa: PLC0415
 
-        return LiveOperations(_schema(), services(), _live())
+        return LiveOperations(_schema(), services(), _live(), _trusted_documents())
 
 
 def _publish(images: list[Mapping[str, Any]], context: object) -> None:

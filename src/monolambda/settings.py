@@ -135,6 +135,9 @@ class Settings:
     # Off in prod: a document that fails validation gets one message naming nothing of the
     # schema (the details are logged under the request id).
     validation_messages: bool
+    # Refuse every document that is not one of the clients' trusted documents
+    # (api.trusted_documents), before it is parsed. Off by default; the prod example turns it on.
+    trusted_documents_only: bool
     # True on a stack deployed without an authorizer: requests act as the anonymous caller.
     anonymous_access: bool
     max_body_bytes: int
@@ -195,6 +198,7 @@ class Settings:
             graphiql=_bool(env, "GRAPHIQL", default=dev),
             field_suggestions=_bool(env, "GRAPHQL_FIELD_SUGGESTIONS", default=dev),
             validation_messages=_bool(env, "GRAPHQL_VALIDATION_MESSAGES", default=dev),
+            trusted_documents_only=_bool(env, "TRUSTED_DOCUMENTS_ONLY", default=False),
             anonymous_access=_bool(env, "ANONYMOUS_ACCESS", default=False),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", LAMBDA_SYNC_PAYLOAD_BYTES, minimum=1024),
             memory_mb=_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, minimum=0) or None,

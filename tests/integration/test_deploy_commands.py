@@ -102,7 +102,7 @@ def test_seed_models_names_a_missing_stack_in_one_line(deployed: dict[str, str])
         (
             ["prod", "x86_64"],
             "--parameter-overrides Environment=prod AuthEnabled=true "
-            "LogLevel=INFO Architecture=x86_64",
+            "LogLevel=INFO TrustedDocumentsOnly=true Architecture=x86_64",
         ),
         (["dev", "arm64"], "Environment=dev AuthEnabled=true LogLevel=DEBUG Architecture=arm64"),
     ],

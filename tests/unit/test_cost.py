@@ -110,12 +110,14 @@ def test_batched_operations_share_one_budget() -> None:
     # operations (GRAPHQL_MAX_BATCH) is one request, with one budget.
     from monolambda.api.app import build_app  # noqa: PLC0415
     from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
+    from monolambda.api.trusted_documents import TrustedDocuments  # noqa: PLC0415
     from tests.support.apigw import FakeLambdaContext, http_api_event, response_json  # noqa: PLC0415
 
     predictions = prediction_service(images=PillowImages())
     app = build_app(
         make_schema(GRAPHQL_MAX_BATCH="2"),
         make_services(predictions=predictions, work=WorkLimits()),
+        TrustedDocuments({}, only=False),
         graphiql=False,
         anonymous_access=False,
     )

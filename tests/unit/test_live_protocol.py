@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from monolambda.api.live_operations import LiveOperations
+from monolambda.api.trusted_documents import TrustedDocuments
 from monolambda.api.websocket import WebSocketRoute
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job, JobStatus
@@ -94,7 +95,14 @@ class Socket:
 
 
 class Stack:
-    def __init__(self, *, tokens: bool = True, limit: int = 20, env: str = "dev") -> None:
+    def __init__(
+        self,
+        *,
+        tokens: bool = True,
+        limit: int = 20,
+        env: str = "dev",
+        trusted: TrustedDocuments | None = None,
+    ) -> None:
         self.jobs = FakeJobStore()
         self.job_service = job_service(self.jobs)
         self.store = FakeConnectionStore()
@@ -106,7 +114,10 @@ class Stack:
             limits=LiveLimits(max_subscriptions=limit),
         )
         self.operations = LiveOperations(
-            make_schema(APP_ENV=env), make_services(jobs=self.job_service), self.live
+            make_schema(APP_ENV=env),
+            make_services(jobs=self.job_service),
+            self.live,
+            trusted or TrustedDocuments({}, only=False),
         )
         self.route = WebSocketRoute(live=lambda: self.live, operations=lambda: self.operations)
 
@@ -439,4 +450,40 @@ def test_prod_masks_a_subscriptions_errors_as_over_http() -> None:
     assert "requestId" in guess[0]["extensions"]
     assert intro[0]["message"] == "Introspection is off on this API"
     assert which[0]["extensions"]["code"] == "BAD_REQUEST"  # as over HTTP (a 400 there)
+    assert not socket.closed
+
+
+def test_a_subscription_named_by_its_hash_is_watched_and_others_refused() -> None:
+    from monolambda.api.trusted_documents import sha256_of  # noqa: PLC0415
+
+    trusted = TrustedDocuments({sha256_of(WATCH): WATCH}, only=True)
+    stack = Stack(trusted=trusted)
+    job_id = submit(stack.job_service).job.id
+    socket = stack.socket("c1")
+    socket.init()
+    named = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(WATCH)}}}
+    socket.send({"id": "w", "type": "subscribe", "payload": {**named, "variables": {"id": job_id}}})
+    socket.send(
+        {
+            "id": "d",
+            "type": "subscribe",
+            "payload": {"documentId": f"sha256:{sha256_of(WATCH)}", "variables": {"id": job_id}},
+        }
+    )
+    socket.subscribe("t", "{ health { status } }")  # a text not in the manifest
+    socket.send({"id": "u", "type": "subscribe", "payload": {"documentId": f"sha256:{'0' * 64}"}})
+    stack.change(job_id, status=JobStatus.SUCCEEDED)
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for message in socket.received:
+        by_id.setdefault(message.get("id", ""), []).append(message)
+    for watcher in ("w", "d"):
+        statuses = [m["payload"]["data"]["jobUpdated"]["status"] for m in by_id[watcher][:-1]]
+        assert statuses == ["QUEUED", "SUCCEEDED"]
+        assert by_id[watcher][-1]["type"] == "complete"
+    assert [(m["type"], m["payload"][0]["extensions"]["code"]) for m in by_id["t"]] == [
+        ("error", "TRUSTED_DOCUMENTS_ONLY")
+    ]
+    assert [(m["type"], m["payload"][0]["extensions"]["code"]) for m in by_id["u"]] == [
+        ("error", "PERSISTED_QUERY_NOT_FOUND")
+    ]
     assert not socket.closed

@@ -16,6 +16,7 @@ import pytest
 
 from monolambda.api.app import MAX_ANSWER_BYTES, build_app, carried_bytes
 from monolambda.api.lambda_http import HttpRoute
+from monolambda.api.trusted_documents import TrustedDocuments
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import ItemResult, Job, JobInputs, JobStatus
 from monolambda.domain.models import RankedLabel
@@ -151,6 +152,7 @@ def test_an_answer_over_the_byte_limit_is_refused_not_failed_by_lambda() -> None
     app = build_app(
         make_schema(),
         make_services(predictions=predictions),
+        TrustedDocuments({}, only=False),
         graphiql=False,
         anonymous_access=False,
     )

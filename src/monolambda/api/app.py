@@ -18,6 +18,11 @@ from strawberry.types import ExecutionResult
 
 from monolambda.api.context import Context, context_for, request_id_for
 from monolambda.api.errors import MASKED_MESSAGE, error_body
+from monolambda.api.trusted_documents import (
+    BAD_REQUEST,
+    DocumentRefusedError,
+    TrustedDocuments,
+)
 from monolambda.domain.errors import ErrorCode
 from monolambda.logs import logger
 from monolambda.services import Services
@@ -42,17 +47,24 @@ class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view; HTTP-level refusals are JSON with a code, like GraphQL errors."""
 
     def __init__(
-        self, schema: BaseSchema, services: Services, *, graphiql: bool, anonymous_access: bool
+        self,
+        schema: BaseSchema,
+        services: Services,
+        trusted: TrustedDocuments,
+        *,
+        graphiql: bool,
+        anonymous_access: bool,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
-            # Queries over GET are cacheable by intermediaries and exempt from CORS preflight;
-            # this API is called by its own clients over POST only.
-            allow_queries_via_get=False,
+            # A query named by its hash may come by GET (a cacheable URL); a text never does
+            # (parse_query_params), and Strawberry runs no mutation from a GET.
+            allow_queries_via_get=True,
             multipart_uploads_enabled=False,
         )
         self._services = services
+        self._trusted = trusted
         self._anonymous_access = anonymous_access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,6 +75,11 @@ class GraphQLView(GraphQL[Context, None]):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as e:
             response = http_error(e.status_code, e.reason, _CODES.get(e.status_code, "BAD_REQUEST"))
+        except DocumentRefusedError as e:
+            # Not a document this API runs: a GraphQL error (Apollo's and urql's persisted
+            # links read PERSISTED_QUERY_NOT_FOUND from it), a malformed name a 400.
+            status = 400 if e.code == BAD_REQUEST else 200
+            response = http_error(status, str(e), e.code, _request_id(scope))
         size = carried_bytes(response.body)
         if size > MAX_ANSWER_BYTES:
             # The estimate made before execution (api.response_size) let it through: strings
@@ -105,17 +122,67 @@ class GraphQLView(GraphQL[Context, None]):
                 }
         return response
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that names a document by hash is a query, whatever it accepts (curl: */*).
+        params = request.query_params
+        return (
+            "documentId" not in params
+            and "extensions" not in params
+            and super().should_render_graphql_ide(request)
+        )
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET's parameters: only a document named by its hash runs from a URL."""
+        request: dict[str, Any] = dict(params)
+        for key in ("variables", "extensions"):
+            if request.get(key):
+                request[key] = _json_object(request[key], key)
+        if request.get("query") is not None or (
+            request.get("documentId") is None
+            and not isinstance((request.get("extensions") or {}).get("persistedQuery"), dict)
+        ):
+            raise HTTPException(
+                405,
+                "GET takes a document named by its hash (documentId=sha256:..., or "
+                "extensions.persistedQuery); send a document's text by POST",
+            )
+        return self._with_trusted_query(request)
+
     def decode_json(self, data: str | bytes) -> object:
-        try:
-            decoded = json.loads(data)
-        except RecursionError:
-            raise HTTPException(400, "The request body is nested too deeply") from None
-        except ValueError:
-            # Not JSON, or JSON Python will not read (an integer of over 4,300 digits).
-            raise HTTPException(400, "Unable to parse request body as JSON") from None
-        if not isinstance(decoded, dict | list):
-            raise HTTPException(400, "The request body must be a JSON object")
-        return decoded
+        """A POST's body (never anything else: parse_query_params decodes a GET's)."""
+        decoded = _json_body(data)
+        if isinstance(decoded, list):
+            return [self._with_trusted_query(r) if isinstance(r, dict) else r for r in decoded]
+        return self._with_trusted_query(decoded)
+
+    def _with_trusted_query(self, request: dict[str, Any]) -> dict[str, Any]:
+        query = self._trusted.query_of(request)
+        if query is not None:
+            request["query"] = query
+        return request
+
+
+def _json_body(data: str | bytes) -> dict[str, Any] | list[Any]:
+    try:
+        decoded = json.loads(data)
+    except RecursionError:
+        raise HTTPException(400, "The request body is nested too deeply") from None
+    except ValueError:
+        # Not JSON, or JSON Python will not read (an integer of over 4,300 digits).
+        raise HTTPException(400, "Unable to parse request body as JSON") from None
+    if not isinstance(decoded, dict | list):
+        raise HTTPException(400, "The request body must be a JSON object")
+    return decoded
+
+
+def _json_object(text: str, name: str) -> dict[str, Any]:
+    try:
+        decoded = json.loads(text)
+    except (RecursionError, ValueError):
+        raise HTTPException(400, f"The {name} parameter is not JSON") from None
+    if not isinstance(decoded, dict):
+        raise HTTPException(400, f"The {name} parameter must be a JSON object")
+    return decoded
 
 
 def carried_bytes(body: bytes | memoryview) -> int:
@@ -163,8 +230,13 @@ def is_graphql_path(path: str) -> bool:
 
 
 def build_app(
-    schema: BaseSchema, services: Services, *, graphiql: bool, anonymous_access: bool
+    schema: BaseSchema,
+    services: Services,
+    trusted: TrustedDocuments,
+    *,
+    graphiql: bool,
+    anonymous_access: bool,
 ) -> GraphQLPaths:
     return GraphQLPaths(
-        GraphQLView(schema, services, graphiql=graphiql, anonymous_access=anonymous_access)
+        GraphQLView(schema, services, trusted, graphiql=graphiql, anonymous_access=anonymous_access)
     )

@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType
 from monolambda.api.context import Context
 from monolambda.api.job_types import Job
 from monolambda.api.schema import MonolambdaSchema
+from monolambda.api.trusted_documents import DocumentRefusedError, TrustedDocuments
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job as DomainJob
@@ -41,6 +42,13 @@ from monolambda.services.live import LiveService
 
 _OVER_A_SOCKET = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 _EVENTS_ONLY = (OperationType.SUBSCRIPTION,)
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
 
 
 @dataclass
@@ -89,10 +97,17 @@ class Listener:
 
 
 class LiveOperations:
-    def __init__(self, schema: MonolambdaSchema, services: Services, live: LiveService) -> None:
+    def __init__(
+        self,
+        schema: MonolambdaSchema,
+        services: Services,
+        live: LiveService,
+        trusted: TrustedDocuments,
+    ) -> None:
         self._schema = schema
         self._services = services
         self._live = live
+        self._trusted = trusted
 
     # --- a `subscribe` message -------------------------------------------------------------
     def subscribe(
@@ -101,16 +116,11 @@ class LiveOperations:
         """Runs the operation: a query or mutation answers `next` and `complete`; a
         subscription answers its first state, if it has one, and stays open. A Close when
         the connection must end instead (the id is in use)."""
-        query = payload.get("query")
-        variables = payload.get("variables")
-        operation_name = payload.get("operationName")
-        if not isinstance(query, str) or not isinstance(variables, dict | None):
-            return Close(4400, "Invalid subscribe payload")
-        if not isinstance(operation_name, str | None):
-            return Close(4400, "Invalid subscribe payload")
-        listener = Listener(
-            self._live, connection, message_id, query, variables, operation_name or None
-        )
+        request = self._request(connection.id, message_id, payload)
+        if not isinstance(request, _Request):
+            return request
+        query, variables, operation_name = request.query, request.variables, request.operation_name
+        listener = Listener(self._live, connection, message_id, query, variables, operation_name)
         context = self._context(connection.caller, request_id, listener)
         result = asyncio.run(self._first_result(query, variables, operation_name, context))
         if listener.refusal is not None:
@@ -139,6 +149,28 @@ class LiveOperations:
         else:
             send(connection.id, _next(message_id, result))
         return None
+
+    def _request(
+        self, connection_id: str, message_id: str, payload: Mapping[str, Any]
+    ) -> _Request | Close | None:
+        """The payload's document (a trusted one's text when it names one by hash), variables
+        and operation name; or a Close, or None once a refusal was sent."""
+        try:
+            query = self._trusted.query_of(payload)
+        except DocumentRefusedError as refused:
+            error = {"message": str(refused), "extensions": {"code": refused.code}}
+            self._live.send(
+                connection_id,
+                {"id": message_id, "type": MessageType.ERROR.value, "payload": [error]},
+            )
+            return None
+        variables = payload.get("variables")
+        operation_name = payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(variables, dict | None):
+            return Close(4400, "Invalid subscribe payload")
+        if not isinstance(operation_name, str | None):
+            return Close(4400, "Invalid subscribe payload")
+        return _Request(query, variables, operation_name or None)
 
     async def _first_result(
         self,

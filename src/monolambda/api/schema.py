@@ -235,7 +235,9 @@ class Subscription:
 class MonolambdaSchema(strawberry.Schema):
     """Strawberry's schema with our operation guard (limits, caches) and error policy."""
 
-    def __init__(self, *, settings: Settings, **kwargs: Any) -> None:
+    def __init__(
+        self, *, settings: Settings, trusted: frozenset[str] = frozenset(), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._detailed_errors = settings.validation_messages
         self._guard = OperationGuard(
@@ -244,6 +246,7 @@ class MonolambdaSchema(strawberry.Schema):
             sizes=ResponseSizes(self._schema, list_sizes(settings)),
             introspection=settings.introspection,
             validation_messages=settings.validation_messages,
+            trusted=trusted,
         )
 
     def _warn_for_federation_directives(self) -> None:
@@ -311,7 +314,8 @@ def list_sizes(settings: Settings) -> dict[str, ListSize]:
     }
 
 
-def build_schema(settings: Settings) -> MonolambdaSchema:
+def build_schema(settings: Settings, trusted: frozenset[str] = frozenset()) -> MonolambdaSchema:
+    """The schema; `trusted` are the texts of the clients' documents (api.trusted_documents)."""
     limits = settings.limits
     config = StrawberryConfig(
         disable_field_suggestions=not settings.field_suggestions,
@@ -319,6 +323,7 @@ def build_schema(settings: Settings) -> MonolambdaSchema:
     )
     return MonolambdaSchema(
         settings=settings,
+        trusted=trusted,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
