@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
+.PHONY: help venv web web-types web-check dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -23,7 +23,10 @@ help:
 	@echo "            API's preprocessing (EVAL_MODEL=build/models/digits/1 for another version)"
 	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min;"
 	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
-	@echo "make test   ruff, mypy, template lint, pytest (sets itself up)"
+	@echo "make test   ruff, mypy, the web client's types, template lint, pytest (sets itself up)"
+	@echo "make web    build the browser client into web/dist (make dev serves it at /)"
+	@echo "make web-types  after a change to schema.graphql or web/src/graphql: the client's"
+	@echo "            types and the trusted-documents manifest the function ships"
 	@echo "make bench  start-up, validation, prediction, cost, local-stack, job and live-update benchmarks"
 	@echo "            (ONLY=startup runs bench/startup.py alone; ARGS for its options)"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
@@ -36,10 +39,29 @@ help:
 venv:
 	@scripts/bootstrap.sh
 
+# The browser client (web/): built into web/dist when a source is newer than the build.
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+  web/vite.config.ts web/tsconfig.json web/package-lock.json
+web/dist/index.html: $(WEB_SOURCES) | venv
+	npm run --prefix web --silent build
+web: web/dist/index.html
+
+# After changing schema.graphql or web/src/graphql/*.graphql: the client's types and the
+# trusted-documents manifest, copied into the function (src/monolambda/api/).
+web-types: venv
+	npm run --prefix web --silent codegen
+	cp web/src/gql/persisted-documents.json src/monolambda/api/trusted-documents.json
+
+# In `make test`: the operations are valid against schema.graphql and their generated types
+# are current (codegen --check), and the client type-checks.
+web-check: venv
+	npm run --prefix web --silent codegen:check
+	npm run --prefix web --silent typecheck
+
 PORT ?= 3000
 # The stack's state (signing key, logs, stack.json); another one runs a second stack beside.
 STATE_DIR ?= .dev
-dev: venv
+dev: venv web
 	$(PY) -m devstack --port $(PORT) --state-dir $(STATE_DIR) $(ARGS)
 
 MODEL ?= digits
@@ -69,7 +91,7 @@ USER ?= alice
 token: venv
 	@$(PY) -m devstack.tokens $(USER) --groups "$(GROUPS)" --state-dir $(STATE_DIR)
 
-test: venv lint typecheck template-lint pytest
+test: venv lint typecheck web-check template-lint pytest
 
 lint:
 	$(BIN)/ruff check .
@@ -83,7 +105,7 @@ template-lint:
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 
-pytest:
+pytest: web
 	@scripts/install-browser.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -20,6 +20,7 @@ from devstack.graphiql import ASSET_PREFIX, OfflineGraphiQL
 from devstack.lambda_runtime import LocalFunction
 from devstack.local import LOCAL_ACCOUNT
 from devstack.template import Cors, LocalTemplate, Route
+from devstack.web import WebClient
 
 # Bodies API Gateway hands over as text; anything else arrives base64-encoded.
 _TEXT_TYPES = ("text/", "application/json", "application/graphql", "application/xml", "+json")
@@ -47,8 +48,9 @@ class Gateway:
         *,
         authorizers: dict[str, JwtVerifier] | None = None,
         graphiql: OfflineGraphiQL | None = None,
-        extra_routes: dict[tuple[str, str], Any] | None = None,
+        extra_routes: dict[tuple[str, str], Callable[[bytes], Answer]] | None = None,
         dev_origins: tuple[str, ...] = (),
+        web: WebClient | None = None,
     ) -> None:
         """`dev_origins`: origins allowed besides the template's CORS configuration
         (`http://localhost:*` matches any port), for a dev stack's own page and local apps."""
@@ -56,9 +58,11 @@ class Gateway:
         self.functions = functions
         self.authorizers = authorizers or {}
         self.graphiql = graphiql
-        # (method, path) -> callable() -> Answer: the stack's own endpoints (/_devstack/...)
+        # (method, path) -> callable(body) -> Answer: the stack's own endpoints (/_devstack/...)
         self.extra_routes = extra_routes or {}
         self.dev_origins = dev_origins
+        # The browser client at / (web/dist), where no API route is.
+        self.web = web
 
     def route(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
@@ -73,13 +77,14 @@ class Gateway:
             if preflight is not None:
                 return preflight
         if (method, url.path) in self.extra_routes:
-            endpoint: Callable[[], Answer] = self.extra_routes[(method, url.path)]
-            return endpoint
+            endpoint = self.extra_routes[(method, url.path)]
+            return lambda: endpoint(body)
         if method == "GET" and url.path.startswith(ASSET_PREFIX) and self.graphiql is not None:
             return self._asset(self.graphiql, url.path)
         found = self.template.route_for(method, url.path)
         if found is None:
-            return _json_answer(404, {"message": "Not Found"})
+            page = self.web.answer(url.path) if self.web and method in ("GET", "HEAD") else None
+            return page or _json_answer(404, {"message": "Not Found"})
         route, path_params = found
         claims: dict[str, str] | None = None
         for name in route.authorizers:

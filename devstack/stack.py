@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from devstack.standins import (
 )
 from devstack.state import STATE_FILE, StackState, already_running, running_stack
 from devstack.template import Function, LocalTemplate, load
+from devstack.web import SIGN_IN_PATH, WEB_DIST, WebClient
 from devstack.websocket_gateway import WebSocketGateway
 
 DEFAULT_OVERRIDES = {"Environment": "dev"}
@@ -95,6 +97,8 @@ class Stack:
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
         self.token = ""
+        # The local user pool: a user name -> an ID token (None: no authorizer, or --aws).
+        self._mint: Callable[[str], str] | None = None
         # New each start: a webhook's POST (the function's, to a loopback callback in dev)
         # and a page's script can reach /_devstack/..., but neither can read the state dir.
         self.control_key = secrets.token_urlsafe(32)
@@ -142,6 +146,7 @@ class Stack:
                 key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
                 if template.authorizers:  # no authorizer: nothing to sign in to
                     self.token = auth.mint("dev", groups=["admins"], key=key)
+                    self._mint = partial(auth.mint, key=key)
                 self._jwks = auth.jwks(key)
                 # The function checks a WebSocket's token itself, with the local user pool's
                 # keys, as on AWS with the pool's published ones.
@@ -156,6 +161,7 @@ class Stack:
                     )
                     for name, a in template.authorizers.items()
                 }
+            web = WebClient(WEB_DIST, mint=self._mint)
             gateway = Gateway(
                 template,
                 self.functions,
@@ -168,7 +174,9 @@ class Stack:
                     ("POST", "/_devstack/reset"): self._reset_answer,
                     ("POST", "/_devstack/tick"): self._tick_answer,
                     ("GET", JWKS_PATH): self._jwks_answer,
+                    ("POST", SIGN_IN_PATH): web.sign_in,
                 },
+                web=web,
             )
             websockets = (
                 WebSocketGateway(
@@ -390,16 +398,16 @@ class Stack:
         # Learned when the table is made, and again after every reset.
         return lambda: names.learned.get((table, "StreamArn"))
 
-    def _tick_answer(self) -> Answer:
+    def _tick_answer(self, _body: bytes = b"") -> Answer:
         """Every schedule once, now (tests and operators need not wait for the rate)."""
         answers = {t.schedule.logical_id: t.tick() for t in self.tickers}
         return 200, [("content-type", "application/json")], json.dumps(answers).encode()
 
-    def _jwks_answer(self) -> Answer:
+    def _jwks_answer(self, _body: bytes = b"") -> Answer:
         """The local user pool's public keys, as Cognito publishes a pool's."""
         return 200, [("content-type", "application/json")], json.dumps(self._jwks).encode()
 
-    def _reset_answer(self) -> Answer:
+    def _reset_answer(self, _body: bytes = b"") -> Answer:
         if self.resources is None:  # never wipe a deployed stack's data
             return 409, [("content-type", "application/json")], b'{"reset": false}'
         self.resources.reset()

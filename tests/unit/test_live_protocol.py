@@ -467,7 +467,12 @@ def test_a_subscription_named_by_its_hash_is_watched_and_others_refused() -> Non
         {
             "id": "d",
             "type": "subscribe",
-            "payload": {"documentId": f"sha256:{sha256_of(WATCH)}", "variables": {"id": job_id}},
+            # As graphql-ws sends it (its query must be a string): the empty one is none.
+            "payload": {
+                "query": "",
+                "documentId": f"sha256:{sha256_of(WATCH)}",
+                "variables": {"id": job_id},
+            },
         }
     )
     socket.subscribe("t", "{ health { status } }")  # a text not in the manifest

@@ -88,11 +88,18 @@ def test_a_query_by_hash_may_come_by_get_a_mutation_never() -> None:
 
 
 def test_an_unknown_hash_is_the_code_persisted_links_retry_on() -> None:
-    status, body = call(route(only=False), http_api_event({"extensions": apollo("{ x }")}))
+    unknown = "{ version { version } }"
+    status, body = call(route(only=False), http_api_event({"extensions": apollo(unknown)}))
     assert status == 200
     assert body["errors"][0]["message"] == "PersistedQueryNotFound"
     assert code_of(body) == "PERSISTED_QUERY_NOT_FOUND"
     assert body["errors"][0]["extensions"]["requestId"] == "req-td"
+    # The link's second try sends the text (printed its own way) with the hash: it runs as
+    # a text does.
+    retry = {"query": unknown.replace(" ", "  "), "extensions": apollo(unknown)}
+    status, body = call(route(only=False), http_api_event(retry))
+    assert body == {"data": {"version": {"version": "9.9.9"}}}
+    assert code_of(call(route(only=True), http_api_event(retry))[1]) == "TRUSTED_DOCUMENTS_ONLY"
 
 
 @pytest.mark.parametrize(
@@ -106,7 +113,7 @@ def test_an_unknown_hash_is_the_code_persisted_links_retry_on() -> None:
         {"extensions": {"persistedQuery": {"version": 2, "sha256Hash": sha256_of(HEALTH)}}},
         {"extensions": {"persistedQuery": {"version": 1}}},
         {"extensions": {"persistedQuery": "yes"}},
-        # A text and a hash that are not of each other.
+        # A trusted document's hash with another text.
         {"query": "{ health { status } }", "extensions": apollo(HEALTH)},
     ],
 )
@@ -162,9 +169,12 @@ def test_a_trusted_document_is_checked_once_per_container() -> None:
 
 def test_a_manifest_whose_hash_is_not_its_document_is_refused(tmp_path: Path) -> None:
     manifest = tmp_path / "m.json"
-    manifest.write_text(json.dumps({sha256_of(HEALTH): REPORT}))
-    with pytest.raises(ManifestError, match="not the SHA-256"):
-        TrustedDocuments.load(manifest, only=True)
+    manifest.write_text(json.dumps({f"sha256:{sha256_of(HEALTH)}": HEALTH}))
+    assert len(TrustedDocuments.load(manifest, only=True)) == 1
+    for wrong in ({f"sha256:{sha256_of(HEALTH)}": REPORT}, {sha256_of(HEALTH): HEALTH}):
+        manifest.write_text(json.dumps(wrong))
+        with pytest.raises(ManifestError, match="not the SHA-256"):
+            TrustedDocuments.load(manifest, only=True)
     manifest.write_text("[]")
     with pytest.raises(ManifestError):
         TrustedDocuments.load(manifest, only=True)

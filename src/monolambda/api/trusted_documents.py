@@ -1,7 +1,8 @@
 """Trusted documents: the operations this API's own clients send, known by their SHA-256.
 
-The manifest (`trusted-documents.json` beside this module, written from `web/`'s `.graphql`
-files by `make web-types`) maps each document's hash to its text. A request may name a
+The manifest (`trusted-documents.json` beside this module: `make web-types` copies it from
+GraphQL Code Generator's output for `web/src/graphql/*.graphql`) maps each document's hash to
+its text. A request may name a
 document instead of sending it, in either form clients use:
 
 - Apollo's `extensions: {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}`
@@ -54,14 +55,18 @@ class TrustedDocuments:
 
     @classmethod
     def load(cls, path: Path = MANIFEST, *, only: bool) -> TrustedDocuments:
-        """The manifest at `path`; a hash that is not its document's fails loudly."""
+        """The manifest at `path` (GraphQL Code Generator's persisted-documents.json: each
+        key "sha256:" and its document's hash); a key that is not its document's fails."""
         manifest = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
             raise ManifestError(f"{path}: not an object of sha256 -> document")
-        for digest, text in manifest.items():
-            if not isinstance(text, str) or digest != sha256_of(text):
-                raise ManifestError(f"{path}: {digest[:16]}... is not the SHA-256 of its document")
-        return cls(manifest, only=only)
+        documents = {}
+        for key, text in manifest.items():
+            digest = key.removeprefix(_DOCUMENT_ID_PREFIX)
+            if not isinstance(text, str) or key != _DOCUMENT_ID_PREFIX + sha256_of(text):
+                raise ManifestError(f"{path}: {key[:24]}... is not the SHA-256 of its document")
+            documents[digest] = text
+        return cls(documents, only=only)
 
     @property
     def texts(self) -> frozenset[str]:
@@ -77,15 +82,22 @@ class TrustedDocuments:
         query = request.get("query")
         named = _named_hash(request)
         if named is not None:
+            if query == "":
+                # graphql-ws sends no subscribe without a string `query`: with a hash named,
+                # an empty one is no text (urql's subscriptionExchange sends that).
+                query = None
             text = self._documents.get(named)
-            if text is None:
+            if text is None and query is None:
                 raise DocumentRefusedError(_NOT_FOUND_MESSAGE, PERSISTED_QUERY_NOT_FOUND)
-            if query is not None and query != text:
-                raise DocumentRefusedError(
-                    "the request sends a document and names a different one by its hash",
-                    BAD_REQUEST,
-                )
-            return text
+            if text is not None:
+                if query is not None and query != text:
+                    raise DocumentRefusedError(
+                        "the request sends a document and names a different one by its hash",
+                        BAD_REQUEST,
+                    )
+                return text
+            # A persisted link's second try after PersistedQueryNotFound: the text (as the
+            # client prints it, so not necessarily of that hash), which runs as any text does.
         if not isinstance(query, str):
             return None
         if self.only:

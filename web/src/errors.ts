@@ -1,0 +1,49 @@
+// An error as a person reads it: a sentence, and the request id to quote when reporting it.
+import type { CombinedError } from "@urql/core";
+
+export interface Problem {
+  sentence: string;
+  requestId?: string;
+  code?: string;
+}
+
+const BY_CODE: Record<string, string> = {
+  UNAUTHENTICATED: "You are signed out or your session expired. Sign in again.",
+  FORBIDDEN: "You are not allowed to do that.",
+  RATE_LIMITED: "Too many requests just now. Wait a moment and try again.",
+  UNAVAILABLE: "The service is busy or a part of it is away. Try again shortly.",
+  INTERNAL: "Something went wrong on our side.",
+  PERSISTED_QUERY_NOT_FOUND: "This page is newer than the API it talks to. Reload the page.",
+  TRUSTED_DOCUMENTS_ONLY: "This page is newer than the API it talks to. Reload the page.",
+};
+
+export function problemOf(error: CombinedError | Error | unknown): Problem {
+  if (isCombined(error)) {
+    const first = error.graphQLErrors[0];
+    if (first) {
+      const code = typeof first.extensions?.code === "string" ? first.extensions.code : undefined;
+      const requestId =
+        typeof first.extensions?.requestId === "string" ? first.extensions.requestId : undefined;
+      // BAD_USER_INPUT and NOT_FOUND messages are written for the caller; others by code.
+      const sentence =
+        (code && BY_CODE[code]) || sentenceOf(first.message) || "The request failed.";
+      return { sentence, requestId, code };
+    }
+    if (error.networkError) {
+      return { sentence: "The API could not be reached. Check your connection and try again." };
+    }
+  }
+  if (error instanceof Error) return { sentence: sentenceOf(error.message) };
+  return { sentence: "Something went wrong." };
+}
+
+function isCombined(error: unknown): error is CombinedError {
+  return typeof error === "object" && error !== null && "graphQLErrors" in error;
+}
+
+function sentenceOf(message: string): string {
+  const text = message.trim();
+  if (!text) return "";
+  const capital = text[0]!.toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
