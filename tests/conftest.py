@@ -12,8 +12,9 @@ from tests.support.network import guard_connections
 
 guard_connections()
 
-# The local stack's fixtures (app_stack, fixture_stack, stack, resources_stack).
-pytest_plugins = ["tests.support.stack", "tests.support.in_process"]
+# The local stack's fixtures (app_stack, fixture_stack, stack, resources_stack), the function
+# in this process (function), and headless Chromium (browser).
+pytest_plugins = ["tests.support.stack", "tests.support.in_process", "tests.support.browser"]
 
 Invoke = Callable[..., dict[str, Any]]
 

@@ -4,9 +4,6 @@ runs a subscription over the local WebSocket API."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -16,35 +13,6 @@ from tests.support.stack import RunningStack, gql
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As the machine's notes advise: no background networking, which this closed network refuses.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(
-                "chromium is missing in CI: scripts/install-browser.sh should have installed it"
-            )
-        pytest.skip("chromium is not installed (scripts/install-browser.sh needs root)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def test_graphiql_runs_health_offline(browser: object, stack: RunningStack) -> None:

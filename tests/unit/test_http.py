@@ -387,3 +387,13 @@ def test_text_answers_are_not_base64_encoded(invoke: Invoke) -> None:
         response = invoke(event)
         assert response["statusCode"] == 200
         assert response["isBase64Encoded"] is False
+
+
+def test_every_answer_with_errors_names_its_request_id(invoke: Invoke) -> None:
+    # A user quotes it (the browser client shows it under any error); the log is searched by it.
+    bad_image = {"query": '{ predict(input: {image: "bm90IGFuIGltYWdl"}) { model } }'}
+    body = response_json(invoke(http_api_event(bad_image, claims=ALICE), request_id="r-42"))
+    assert body["errors"][0]["extensions"]["code"] in {"BAD_USER_INPUT", "UNAVAILABLE"}
+    assert body["extensions"] == {"requestId": "r-42"}
+    fine = response_json(invoke(http_api_event(HEALTH), request_id="r-43"))
+    assert "extensions" not in fine

@@ -20,6 +20,7 @@ from monolambda.api.trusted_documents import (
     sha256_of,
 )
 from tests.support.apigw import FakeLambdaContext, http_api_event, response_json
+from tests.support.processes import ROOT
 from tests.support.schema import make_schema, make_services
 
 HEALTH = "query Health { health { status } }"
@@ -180,11 +181,6 @@ def test_a_manifest_whose_hash_is_not_its_document_is_refused(tmp_path: Path) ->
         TrustedDocuments.load(manifest, only=True)
 
 
-def test_the_shipped_manifest_loads() -> None:
-    trusted = TrustedDocuments.load(MANIFEST, only=True)
-    assert len(trusted) == len(json.loads(MANIFEST.read_text()))
-
-
 def test_caller_is_irrelevant_to_the_refusal() -> None:
     # Refused before the caller is read: the same answer signed in or not.
     app = route(only=True)
@@ -192,3 +188,19 @@ def test_caller_is_irrelevant_to_the_refusal() -> None:
     anonymous = call(app, http_api_event({"query": "{ me { sub } }"}))
     assert signed_in[1]["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENTS_ONLY"
     assert anonymous[1]["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENTS_ONLY"
+
+
+def test_the_shipped_manifest_is_the_web_clients_and_passes_prods_guard() -> None:
+    """What `make web-types` copies: the function runs exactly the client's operations, and
+    each passes prod's limits and validation (a trusted document is refused by nothing)."""
+    client = ROOT / "web" / "src" / "gql" / "persisted-documents.json"
+    assert json.loads(MANIFEST.read_text()) == json.loads(client.read_text()), (
+        "run `make web-types`"
+    )
+    guard = make_schema(APP_ENV="prod").guard
+    trusted = TrustedDocuments.load(MANIFEST, only=True)
+    assert len(trusted) >= 8
+    for text in trusted.texts:
+        checked = guard.check(text)
+        assert checked.schema_errors == [], text
+        assert checked.limit_errors == [], text

@@ -62,11 +62,12 @@ function SignedInApp(props: { config: AppConfig; session: SignedIn; onSignOut: (
 
 function Workspace() {
   const [session] = useQuery({ query: SessionDocument });
-  const [submitted, setSubmitted] = useState<JobRowFragment[]>([]);
+  const [known, setKnown] = useState<JobRowFragment[]>([]);
+  const remember = (job: JobRowFragment) => setKnown((jobs) => [job, ...jobs.filter((j) => j.id !== job.id)]);
   if (session.error) {
     return (
       <main>
-        <ProblemNotice problem={problemOf(session.error)} />
+        <ProblemNotice problem={problemOf(session.error, session.extensions)} />
       </main>
     );
   }
@@ -76,8 +77,8 @@ function Workspace() {
   return (
     <main class="workspace">
       <Predict models={models} />
-      <Batch model={batchModel} onSubmitted={(job) => setSubmitted((jobs) => [job, ...jobs])} />
-      <Jobs submitted={submitted} />
+      <Batch model={batchModel} onSubmitted={remember} />
+      <Jobs known={known} onChanged={remember} />
     </main>
   );
 }

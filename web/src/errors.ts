@@ -7,6 +7,16 @@ export interface Problem {
   code?: string;
 }
 
+/** A failed answer, thrown on by code that awaits several (an upload, then a job). */
+export class AnswerError extends Error {
+  constructor(
+    readonly error: CombinedError | undefined,
+    readonly extensions?: Record<string, unknown>,
+  ) {
+    super(error?.message ?? "The API gave no answer.");
+  }
+}
+
 const BY_CODE: Record<string, string> = {
   UNAUTHENTICATED: "You are signed out or your session expired. Sign in again.",
   FORBIDDEN: "You are not allowed to do that.",
@@ -17,13 +27,18 @@ const BY_CODE: Record<string, string> = {
   TRUSTED_DOCUMENTS_ONLY: "This page is newer than the API it talks to. Reload the page.",
 };
 
-export function problemOf(error: CombinedError | Error | unknown): Problem {
+/** `extensions`: the answer's own (the API names its request id there under any error). */
+export function problemOf(
+  error: CombinedError | Error | unknown,
+  extensions?: Record<string, unknown>,
+): Problem {
+  if (error instanceof AnswerError) return problemOf(error.error ?? new Error(error.message), error.extensions);
   if (isCombined(error)) {
     const first = error.graphQLErrors[0];
     if (first) {
       const code = typeof first.extensions?.code === "string" ? first.extensions.code : undefined;
-      const requestId =
-        typeof first.extensions?.requestId === "string" ? first.extensions.requestId : undefined;
+      const id = first.extensions?.requestId ?? extensions?.requestId;
+      const requestId = typeof id === "string" ? id : undefined;
       // BAD_USER_INPUT and NOT_FOUND messages are written for the caller; others by code.
       const sentence =
         (code && BY_CODE[code]) || sentenceOf(first.message) || "The request failed.";

@@ -111,15 +111,18 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        errors = cast("list[dict[str, Any]]", response.get("errors") or [])
+        if not errors:
+            return response
+        request_id = _request_id(request.scope)
         # Errors normally get their code from MonolambdaSchema's error policy; one raised where
         # it cannot see it arrives here without a code: treat it as ours.
-        for error in cast("list[dict[str, Any]]", response.get("errors") or []):
+        for error in errors:
             if "code" not in (error.get("extensions") or {}):
                 error["message"] = MASKED_MESSAGE
-                error["extensions"] = {
-                    "code": "INTERNAL",
-                    "requestId": _request_id(request.scope),
-                }
+                error["extensions"] = {"code": "INTERNAL", "requestId": request_id}
+        # Whatever went wrong, the id a user quotes to support (and the log is searched by).
+        response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
         return response
 
     def should_render_graphql_ide(self, request: Any) -> bool:

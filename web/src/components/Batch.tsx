@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { useClient } from "@urql/preact";
 import { CreateUploadDocument, SubmitJobDocument, type JobRowFragment } from "../gql/graphql";
-import { problemOf, type Problem } from "../errors";
+import { AnswerError, problemOf, type Problem } from "../errors";
 import { ProblemNotice } from "./Problem";
 import { DropZone } from "./DropZone";
 
@@ -17,7 +17,7 @@ export function Batch({ model, onSubmitted }: { model: string; onSubmitted: (job
     const answer = await client
       .mutation(CreateUploadDocument, { contentType: file.type, size: file.size })
       .toPromise();
-    if (answer.error || !answer.data) throw answer.error ?? new Error("no upload form");
+    if (answer.error || !answer.data) throw new AnswerError(answer.error, answer.extensions);
     const { url, key, fields } = answer.data.createUpload;
     const form = new FormData();
     for (const field of fields) form.append(field.name, field.value);
@@ -39,7 +39,7 @@ export function Batch({ model, onSubmitted }: { model: string; onSubmitted: (job
       }
       setStatus("Submitting the job…");
       const answer = await client.mutation(SubmitJobDocument, { input: { model, s3Keys: keys } }).toPromise();
-      if (answer.error || !answer.data) throw answer.error;
+      if (answer.error || !answer.data) throw new AnswerError(answer.error, answer.extensions);
       onSubmitted(answer.data.submitJob.job);
       setStatus(`Job submitted for ${files.length} image${files.length === 1 ? "" : "s"}.`);
     } catch (error) {

@@ -14,8 +14,9 @@ import { ProblemNotice } from "./Problem";
 const OPEN = new Set(["QUEUED", "RUNNING"]);
 type Results = NonNullable<JobResultsQuery["job"]["results"]>;
 
-/** The caller's jobs: the latest 20, then every change pushed over the WebSocket API. */
-export function Jobs({ submitted }: { submitted: JobRowFragment[] }) {
+/** The caller's jobs: the latest 20, then every change pushed over the WebSocket API (and
+ * what this page's own mutations answered, at once). */
+export function Jobs({ known, onChanged }: { known: JobRowFragment[]; onChanged: (job: JobRowFragment) => void }) {
   const [listed] = useQuery({ query: JobsDocument, variables: { first: 20 } });
   const [live] = useSubscription({ query: JobsUpdatedDocument }, (known: Map<string, JobRowFragment> = new Map(), event) => {
     const next = new Map(known);
@@ -24,10 +25,10 @@ export function Jobs({ submitted }: { submitted: JobRowFragment[] }) {
   });
   const rows = new Map<string, JobRowFragment>();
   for (const edge of listed.data?.jobs.edges ?? []) rows.set(edge.node.id, edge.node);
-  for (const job of submitted) if (!rows.has(job.id) || newer(job, rows.get(job.id)!)) rows.set(job.id, job);
+  for (const job of known) if (!rows.has(job.id) || newer(job, rows.get(job.id)!)) rows.set(job.id, job);
   for (const job of live.data?.values() ?? []) if (!rows.has(job.id) || newer(job, rows.get(job.id)!)) rows.set(job.id, job);
   const jobs = [...rows.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  const problem = listed.error ? problemOf(listed.error) : live.error ? problemOf(live.error) : null;
+  const problem = listed.error ? problemOf(listed.error, listed.extensions) : live.error ? problemOf(live.error) : null;
 
   return (
     <section class="panel jobs" aria-labelledby="jobs-title">
@@ -37,7 +38,7 @@ export function Jobs({ submitted }: { submitted: JobRowFragment[] }) {
       {!listed.fetching && jobs.length === 0 && <p class="hint">No jobs yet. Submit a batch above.</p>}
       <ul class="job-list">
         {jobs.map((job) => (
-          <JobItem key={job.id} job={job} />
+          <JobItem key={job.id} job={job} onChanged={onChanged} />
         ))}
       </ul>
     </section>
@@ -51,7 +52,7 @@ function newer(a: JobRowFragment, b: JobRowFragment): boolean {
   return !OPEN.has(a.status) || a.updatedAt >= b.updatedAt;
 }
 
-function JobItem({ job }: { job: JobRowFragment }) {
+function JobItem({ job, onChanged }: { job: JobRowFragment; onChanged: (job: JobRowFragment) => void }) {
   const client = useClient();
   const [problem, setProblem] = useState<Problem | null>(null);
   const [results, setResults] = useState<Results | null>(null);
@@ -62,14 +63,15 @@ function JobItem({ job }: { job: JobRowFragment }) {
     setBusy(true);
     const answer = await client.mutation(CancelJobDocument, { id: job.id }).toPromise();
     setBusy(false);
-    setProblem(answer.error ? problemOf(answer.error) : null);
+    setProblem(answer.error ? problemOf(answer.error, answer.extensions) : null);
+    if (answer.data) onChanged(answer.data.cancelJob);
   }
 
   async function show() {
     setBusy(true);
     const answer = await client.query(JobResultsDocument, { id: job.id }).toPromise();
     setBusy(false);
-    if (answer.error || !answer.data) return setProblem(problemOf(answer.error));
+    if (answer.error || !answer.data) return setProblem(problemOf(answer.error, answer.extensions));
     setResults(answer.data.job.results ?? []);
   }
 
@@ -105,14 +107,14 @@ function JobItem({ job }: { job: JobRowFragment }) {
       </div>
       <ProblemNotice problem={problem} />
       {results && (
-        <ol class="results" aria-label={`Results of job ${short}`}>
+        <ul class="results" aria-label={`Results of job ${short}`}>
           {results.map((r) => (
             <li key={r.index}>
               Image {r.index + 1}:{" "}
               {r.error ? r.error.message : r.labels.map((l) => `${l.label} (${(l.score * 100).toFixed(0)} %)`).join(", ")}
             </li>
           ))}
-        </ol>
+        </ul>
       )}
     </li>
   );

@@ -71,7 +71,7 @@ export function Predict({ models }: { models: { name: string; description: strin
     setBusy(false);
     if (answer.error || !answer.data) {
       setResult(null);
-      setProblem(problemOf(answer.error));
+      setProblem(problemOf(answer.error, answer.extensions));
       return;
     }
     setResult(answer.data.predict);
