@@ -136,3 +136,25 @@ def test_no_web_origin_is_allowed_unless_named(monkeypatch: pytest.MonkeyPatch) 
         "allowHeaders": ["authorization", "content-type"],
         "maxAge": 600,
     }
+
+
+def test_the_hosted_sign_in_needs_a_domain_and_callback_urls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The browser client signs in through the user pool's hosted UI (code flow with PKCE),
+    which sends users back to the client's own URLs only."""
+    assert _template()["Resources"]["UserPoolDomain"]["Condition"] == "HasHostedSignIn"
+    plain = _transformed(monkeypatch)["Resources"]
+    assert "AllowedOAuthFlows" not in plain["UserPoolClient"]["Properties"]
+    no_urls = _transformed(monkeypatch, AuthDomainPrefix="monolambda-test")["Resources"]
+    assert "AllowedOAuthFlows" not in no_urls["UserPoolClient"]["Properties"]
+    hosted = _transformed(
+        monkeypatch, AuthDomainPrefix="monolambda-test", WebCallbackUrls="https://app.example.com/"
+    )["Resources"]
+    assert hosted["UserPoolDomain"]["Properties"]["Domain"] == "monolambda-test"
+    client = hosted["UserPoolClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["CallbackURLs"] == ["https://app.example.com/"]
+    assert client["LogoutURLs"] == ["https://app.example.com/"]
+    assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
