@@ -27,7 +27,7 @@ help:
 	@echo "make web    build the browser client into web/dist (make dev serves it at /)"
 	@echo "make web-types  after a change to schema.graphql or web/src/graphql: the client's"
 	@echo "            types and the trusted-documents manifest the function ships"
-	@echo "make bench  start-up, validation, prediction, cost, local-stack, job and live-update benchmarks"
+	@echo "make bench  start-up, validation, prediction, cost, local-stack, job, live-update and web benchmarks"
 	@echo "            (ONLY=startup runs bench/startup.py alone; ARGS for its options)"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
 	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"

@@ -436,6 +436,11 @@ class Stack:
             f" {api}/{w.stage}/@connections)"
             for w in template.websocket_apis
         ]
+        built = (WEB_DIST / "index.html").exists()
+        lines.append(
+            f"  WEB   {api}/  -> the browser client"
+            + (" (web/dist)" if built else " (not built: `make web`)")
+        )
         lines += [f"  {line}" for line in created]
         lines += [
             f"  SQS -> {m.function}: {m.queue} "
@@ -481,8 +486,8 @@ class Stack:
         else:
             lines.append("  no authorizer (AuthEnabled=false): requests are the anonymous caller")
         lines.append(
-            f"ready in {seconds:.1f} s: GraphQL at {api}/graphql (GraphiQL in a browser); "
-            "Ctrl-C stops"
+            f"ready in {seconds:.1f} s: the app at {api}/, GraphQL at {api}/graphql (GraphiQL "
+            "in a browser); Ctrl-C stops"
         )
         return lines
 

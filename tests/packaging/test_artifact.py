@@ -105,3 +105,6 @@ def test_the_artifact_holds_runtime_code_only_compiled(artifact: Path) -> None:
     ]
     assert missing == []
     assert (artifact / "monolambda" / "build_info.json").exists()
+    # The clients' trusted documents ship with the function (api.trusted_documents).
+    shipped = artifact / "monolambda" / "api" / "trusted-documents.json"
+    assert shipped.read_bytes() == (ROOT / "src/monolambda/api/trusted-documents.json").read_bytes()

@@ -130,6 +130,7 @@ def test_a_malformed_name_is_a_bad_request(request_body: dict[str, Any]) -> None
         "{ health { status } }",
         "{ health { status ",  # a syntax error is never reached: nothing is parsed
         "{" * 5_000,
+        "{ health \ud800 }",  # a lone surrogate, as JSON can carry one
         "query Health { health { status } }\n",  # not byte for byte a trusted document
     ],
 )
