@@ -14,7 +14,8 @@ export SAM_CLI_TELEMETRY := 0
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
 	@echo "            moto (SQS, S3, SSM), the SQS and stream mappings, S3 notifications and the"
-	@echo "            schedule, all to the one function (sets itself up; ARGS=--help)"
+	@echo "            schedule, all to the one function, and the browser client on"
+	@echo "            http://127.0.0.1:3000/ (sets itself up; ARGS=--help)"
 	@echo "make token  a JWT for the local authorizer: make token USER=bob GROUPS=admins"
 	@echo "            (STATE_DIR=.dev: the stack whose key signs it, for make dev/token/predict)"
 	@echo "make predict IMAGE=samples/seven.png [MODEL=digits]  classify a file with the running stack"

@@ -18,8 +18,8 @@ type Results = NonNullable<JobResultsQuery["job"]["results"]>;
  * what this page's own mutations answered, at once). */
 export function Jobs({ known, onChanged }: { known: JobRowFragment[]; onChanged: (job: JobRowFragment) => void }) {
   const [listed] = useQuery({ query: JobsDocument, variables: { first: 20 } });
-  const [live] = useSubscription({ query: JobsUpdatedDocument }, (known: Map<string, JobRowFragment> = new Map(), event) => {
-    const next = new Map(known);
+  const [live] = useSubscription({ query: JobsUpdatedDocument }, (seen: Map<string, JobRowFragment> = new Map(), event) => {
+    const next = new Map(seen);
     next.set(event.jobsUpdated.id, event.jobsUpdated);
     return next;
   });
