@@ -67,7 +67,7 @@ class WebClient:
         """A token from the local user pool for the user name the page sends."""
         try:
             username = json.loads(body).get("username", "")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             username = ""
         if self.mint is None:
             return _json(404, {"message": "this stack's API has no authorizer: no sign-in"})

@@ -54,7 +54,10 @@ def test_sign_in_mints_a_token_the_api_accepts(stack: RunningStack) -> None:
     assert answer == (200, {"data": {"me": {"groups": [], "anonymous": False}}})
 
 
-@pytest.mark.parametrize("body", [{"username": ""}, {"username": "a b"}, {"username": 7}, []])
+@pytest.mark.parametrize(
+    "body",
+    [{"username": ""}, {"username": "a b"}, {"username": 7}, [], {"username": "x" * 65}],
+)
 def test_sign_in_refuses_what_is_not_a_user_name(stack: RunningStack, body: object) -> None:
     status, answer = sign_in(stack, body)
     assert status == 400
@@ -79,3 +82,8 @@ def test_a_document_named_by_its_hash_over_http(stack: RunningStack) -> None:
     status, _, raw = http(f"{stack.api}/graphql?documentId={quote(session)}")
     assert status == 200
     assert json.loads(raw)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_sign_in_answers_a_body_nested_too_deep(stack: RunningStack) -> None:
+    status, _, _ = http(f"{stack.api}{SIGN_IN_PATH}", data=b"[" * 100_000, headers=JSON)
+    assert status == 400
