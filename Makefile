@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
+.PHONY: help venv web web-types web-check deploy-template dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -31,7 +31,9 @@ help:
 	@echo "make bench  start-up, validation, prediction, cost, local-stack, job, live-update and web benchmarks"
 	@echo "            (ONLY=startup runs bench/startup.py alone; ARGS for its options)"
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
-	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64)"
+	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64, PARAMS=\"Name=Value ...\","
+	@echo "            CONFIRM=no for no changeset prompt), then the stack's secrets and models"
+	@echo "make deploy-template  the template with its language extensions resolved (ENV, PARAMS)"
 	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
 	@echo "make schema write schema.graphql from the code, listing each change as breaking,"
@@ -133,8 +135,18 @@ bench: venv
 	  echo "== bench/$$name.py"; $(PY) bench/$$name.py $(ARGS) || exit 1; \
 	done
 
+# PARAMS="Name=Value ..." over the environment's parameter_overrides; CONFIRM=no (or no
+# terminal) deploys without showing the changeset for confirmation (scripts/deploy.py).
+PARAMS ?=
+CONFIRM ?= auto
 deploy: build
-	scripts/deploy.sh $(or $(ENV),dev) $(ARCH)
+	$(PY) scripts/deploy.py deploy $(or $(ENV),dev) --arch "$(ARCH)" --params "$(PARAMS)" \
+	  --confirm $(CONFIRM)
+
+# The template with AWS::LanguageExtensions resolved for ENV, ARCH and PARAMS, for
+# CloudFormation implementations that do not run that transform (build/template.resolved.json).
+deploy-template: venv
+	$(PY) scripts/deploy.py template $(or $(ENV),dev) --arch "$(ARCH)" --params "$(PARAMS)"
 
 seed-models: venv
 	$(PY) -m devstack.seed --config-env $(or $(ENV),dev)

@@ -1,5 +1,7 @@
-"""External finding: `make build` / `make deploy` could not choose the architecture, and a
-deployed stack's bucket started empty with nothing documented to put the bundled models in it.
+"""External findings: `make build` / `make deploy` could not choose the architecture, and a
+deployed stack's bucket started empty with nothing documented to put the bundled models in it;
+`make deploy` aborted without a terminal (the changeset's confirmation), so the steps after
+it never ran, and took no parameters beyond the architecture.
 
 Here "AWS" is a moto server holding the project's stack (its bucket and model parameters, as
 CloudFormation created them), reached through the standard environment as a user's AWS is."""
@@ -11,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import boto3
@@ -19,7 +22,8 @@ import pytest
 from devstack.template import load
 from tests.support.processes import ROOT, free_port, start, stop
 
-STACK = "monolambda-seeded"
+# samconfig.toml's dev stack, so that `--config-env dev` finds it.
+STACK = "monolambda-dev"
 
 
 def client(service: Literal["cloudformation", "s3", "ssm"], env: dict[str, str]) -> Any:
@@ -96,39 +100,119 @@ def test_seed_models_names_a_missing_stack_in_one_line(deployed: dict[str, str])
     assert result.stderr.startswith("error: cannot read the deployed stack 'monolambda-prod'")
 
 
-@pytest.mark.parametrize(
-    ("arguments", "expected"),
-    [
-        (
-            ["prod", "x86_64"],
-            "--parameter-overrides Environment=prod AuthEnabled=true "
-            "LogLevel=INFO TrustedDocumentsOnly=true Architecture=x86_64",
-        ),
-        (["dev", "arm64"], "Environment=dev AuthEnabled=true LogLevel=DEBUG Architecture=arm64"),
-    ],
-)
-def test_deploy_passes_the_architecture_with_the_environments_overrides(
-    arguments: list[str], expected: str
+def deploy(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """scripts/deploy.py as make runs it, with no terminal (stdin is not one)."""
+    return subprocess.run(
+        [sys.executable, "scripts/deploy.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_deploy_merges_params_over_the_environments_overrides() -> None:
+    result = deploy(
+        "deploy",
+        "prod",
+        "--arch",
+        "x86_64",
+        "--params",
+        "LogLevel=DEBUG WebOrigins=https://a.example,https://b.example",
+        env={"DRY_RUN": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    sam, secrets, seed = result.stdout.splitlines()
+    assert sam == (
+        "sam deploy --config-env prod --parameter-overrides Environment=prod AuthEnabled=true "
+        "LogLevel=DEBUG TrustedDocumentsOnly=true WebOrigins=https://a.example,https://b.example "
+        "Architecture=x86_64 --no-confirm-changeset --no-fail-on-empty-changeset"
+    )
+    assert secrets == "python -m devstack.secrets --config-env prod"
+    assert seed == "python -m devstack.seed --config-env prod"
+    # Asked to confirm, it shows the changeset (a terminal's default).
+    confirmed = deploy("deploy", "dev", "--confirm", "yes", env={"DRY_RUN": "1"})
+    assert "--no-confirm-changeset" not in confirmed.stdout
+
+
+@pytest.mark.parametrize("params", ["LogLevel", "1x=2", "a='unclosed"])
+def test_deploy_names_a_malformed_parameter(params: str) -> None:
+    result = deploy("deploy", "dev", "--params", params, env={"DRY_RUN": "1"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert deploy("deploy", "staging", env={"DRY_RUN": "1"}).stderr.startswith(
+        "error: samconfig.toml has no environment 'staging'"
+    )
+
+
+def fake_sam(tmp_path: Path, exit_code: int) -> dict[str, str]:
+    """A sam that records its arguments and exits as told (no AWS is reached)."""
+    script = tmp_path / "sam"
+    script.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "sam-args"}\nexit {exit_code}\n')
+    script.chmod(0o755)
+    return {"SAM": str(script)}
+
+
+def test_a_failed_deploy_runs_nothing_after_it(deployed: dict[str, str], tmp_path: Path) -> None:
+    result = deploy("deploy", "dev", env={**deployed, **fake_sam(tmp_path, 3)})
+    assert result.returncode == 3
+    assert "the steps after it did not run" in result.stderr
+    names = client("ssm", deployed).describe_parameters()["Parameters"]
+    assert not any("/secrets/" in p["Name"] for p in names)
+
+
+def test_a_deploy_makes_the_stacks_secrets_and_seeds_its_models(
+    deployed: dict[str, str], tmp_path: Path
 ) -> None:
+    result = deploy("deploy", "dev", env={**deployed, **fake_sam(tmp_path, 0)})
+    assert result.returncode == 0, result.stderr
+    assert (
+        "--no-confirm-changeset --no-fail-on-empty-changeset" in (tmp_path / "sam-args").read_text()
+    )
+    ssm = client("ssm", deployed)
+    made = {p["Name"] for p in ssm.describe_parameters()["Parameters"]}
+    assert {f"/{STACK}/secrets/cursor-key", f"/{STACK}/secrets/webhook-key"} <= made
+    s3 = client("s3", deployed)
+    (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert "models/digits/2/model.onnx" in keys
+
+
+def test_the_resolved_template_has_no_language_extensions_left(tmp_path: Path) -> None:
+    out = tmp_path / "resolved.json"
+    result = deploy(
+        "template",
+        "prod",
+        "--params",
+        "AuthDomainPrefix=monolambda-x WebCallbackUrls=https://app.example.com/",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    template = json.loads(out.read_text())
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    text = json.dumps(template)
+    assert "Fn::If" not in text
+    assert "AWS::LanguageExtensions" not in text
+    client_properties = template["Resources"]["UserPoolClient"]["Properties"]
+    assert client_properties["CallbackURLs"] == ["https://app.example.com/"]
+    code = Path(template["Resources"]["MonolambdaFunction"]["Properties"]["CodeUri"])
+    assert (out.parent / code).resolve() == (ROOT / "src").resolve()
+
+
+def test_make_build_and_deploy_take_the_architecture_and_params() -> None:
     out = subprocess.run(
-        ["scripts/deploy.sh", *arguments],
+        ["make", "-n", "deploy", "ENV=prod", "ARCH=x86_64", "PARAMS=LogLevel=DEBUG", "CONFIRM=no"],
         cwd=ROOT,
-        env={**os.environ, "DRY_RUN": "1"},
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
-    assert out.startswith(f"sam deploy --config-env {arguments[0]} ")
-    assert expected in out
-
-
-def test_make_build_and_deploy_take_the_architecture() -> None:
-    out = subprocess.run(
-        ["make", "-n", "deploy", "ENV=prod", "ARCH=x86_64"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    ).stdout.replace("\\\n  ", "")
     assert "scripts/build.sh .aws-sam/build x86_64" in out
-    assert "scripts/deploy.sh prod x86_64" in out
+    assert (
+        'scripts/deploy.py deploy prod --arch "x86_64" --params "LogLevel=DEBUG" --confirm no'
+        in out
+    )
