@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check deploy-template dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
+.PHONY: help venv web web-types web-check deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -35,6 +35,10 @@ help:
 	@echo "            CONFIRM=no for no changeset prompt), then the stack's secrets and models"
 	@echo "make deploy-template  the template with its language extensions resolved (ENV, PARAMS)"
 	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
+	@echo "make destroy ENV=dev CONFIRM_STACK=monolambda-dev  empty the stack's bucket, delete its"
+	@echo "            secrets, then the stack"
+	@echo "make user ENV=dev EMAIL=a@example.com [GROUPS=admins]  a user of a deployed stack's pool"
+	@echo "make login ENV=dev EMAIL=a@example.com  (PASSWORD=...) its token for the API (dev only)"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
 	@echo "make schema write schema.graphql from the code, listing each change as breaking,"
 	@echo "            dangerous or safe (a breaking one is not written: ARGS=--allow-breaking)"
@@ -147,6 +151,22 @@ deploy: build
 # CloudFormation implementations that do not run that transform (build/template.resolved.json).
 deploy-template: venv
 	$(PY) scripts/deploy.py template $(or $(ENV),dev) --arch "$(ARCH)" --params "$(PARAMS)"
+
+# Empties what the stack owns (its data bucket, its secrets), then deletes it; only with
+# CONFIRM_STACK naming the stack (devstack/teardown.py).
+CONFIRM_STACK ?=
+destroy: venv
+	$(PY) -m devstack.teardown --config-env $(or $(ENV),dev) --confirm "$(CONFIRM_STACK)"
+
+# A user of a deployed stack's user pool, and a token for the API (devstack/users.py):
+# make user ENV=dev EMAIL=you@example.com [GROUPS=admins]; PASSWORD=... make login ENV=dev EMAIL=...
+EMAIL ?=
+user: venv
+	@test -n "$(EMAIL)" || { echo "usage: make user ENV=dev EMAIL=you@example.com [GROUPS=admins]"; exit 2; }
+	@$(PY) -m devstack.users add "$(EMAIL)" --groups "$(GROUPS)" --config-env $(or $(ENV),dev)
+login: venv
+	@test -n "$(EMAIL)" || { echo "usage: PASSWORD=... make login ENV=dev EMAIL=you@example.com"; exit 2; }
+	@$(PY) -m devstack.users token "$(EMAIL)" --config-env $(or $(ENV),dev)
 
 seed-models: venv
 	$(PY) -m devstack.seed --config-env $(or $(ENV),dev)

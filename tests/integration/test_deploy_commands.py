@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import boto3
+import jwt
 import pytest
 
 from devstack.template import load
@@ -216,3 +217,104 @@ def test_make_build_and_deploy_take_the_architecture_and_params() -> None:
         'scripts/deploy.py deploy prod --arch "x86_64" --params "LogLevel=DEBUG" --confirm no'
         in out
     )
+
+
+def teardown(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devstack.teardown", "--config-env", "dev", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_destroy_empties_the_bucket_deletes_the_secrets_then_the_stack(
+    deployed: dict[str, str],
+) -> None:
+    """External finding: `sam delete` left both SecureStrings, and a bucket with objects in it
+    fails a stack's deletion on AWS."""
+    assert seed_models(deployed, "--stack", STACK).returncode == 0
+    made = subprocess.run(
+        [sys.executable, "-m", "devstack.secrets", "--stack", STACK],
+        cwd=ROOT,
+        env={**os.environ, **deployed},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "(made)" in made.stdout
+    refused = teardown(deployed, "--confirm", "monolambda-prod")
+    assert refused.returncode == 2
+    assert "CONFIRM_STACK=monolambda-dev" in refused.stderr
+    assert client("cloudformation", deployed).describe_stacks(StackName=STACK)["Stacks"]
+
+    result = teardown(deployed, "--confirm", STACK)
+    assert result.returncode == 0, result.stderr
+    assert "objects and versions deleted" in result.stdout
+    assert result.stdout.count("(deleted)") == 2
+    ssm = client("ssm", deployed)
+    assert not any("/secrets/" in p["Name"] for p in ssm.describe_parameters()["Parameters"])
+    stacks = client("cloudformation", deployed).list_stacks()["StackSummaries"]
+    assert {s["StackStatus"] for s in stacks if s["StackName"] == STACK} == {"DELETE_COMPLETE"}
+
+
+def users(env: dict[str, str], *args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devstack.users", *args, "--stack", "monolambda-users"],
+        cwd=ROOT,
+        env={**os.environ, **env, "PASSWORD": password},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_user_of_a_deployed_pool_and_its_token(deployed: dict[str, str]) -> None:
+    """External finding: a stack deployed with auth had no documented way to get a token (no
+    user, and a client that allowed SRP only)."""
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=deployed["AWS_ENDPOINT_URL"],
+        region_name=deployed["AWS_DEFAULT_REGION"],
+        aws_access_key_id="deployed",
+        aws_secret_access_key="deployed",
+    )
+    pool = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
+    app = cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="app",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    client("cloudformation", deployed).create_stack(
+        StackName="monolambda-users",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {
+                    "Marker": {
+                        "Type": "AWS::SSM::Parameter",
+                        "Properties": {"Name": "/users/marker", "Type": "String", "Value": "x"},
+                    }
+                },
+                "Outputs": {"UserPoolId": {"Value": pool}, "UserPoolClientId": {"Value": app}},
+            }
+        ),
+    )
+    made = users(deployed, "add", "ann@example.com", "--groups", "admins")
+    assert made.returncode == 0, made.stderr
+    password = made.stdout.split("password: ")[1].strip()
+    assert users(deployed, "token", "ann@example.com").returncode == 2  # no PASSWORD
+    signed_in = users(deployed, "token", "ann@example.com", password=password)
+    assert signed_in.returncode == 0, signed_in.stderr
+    claims = jwt.decode(signed_in.stdout.strip(), options={"verify_signature": False})
+    assert claims["aud"] == app
+    assert claims["token_use"] == "id"
+    assert claims["cognito:username"] == "ann@example.com"
+    wrong = users(deployed, "token", "ann@example.com", password="not-it-at-all-1A!")
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("error: ")
+    assert "Traceback" not in wrong.stderr

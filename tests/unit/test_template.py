@@ -157,4 +157,10 @@ def test_the_hosted_sign_in_needs_a_domain_and_callback_urls(
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
     assert client["CallbackURLs"] == ["https://app.example.com/"]
     assert client["LogoutURLs"] == ["https://app.example.com/"]
-    assert client["ExplicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    # The password flow (make login) in dev only; prod keeps SRP.
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    prod = _transformed(monkeypatch, Environment="prod")["Resources"]["UserPoolClient"]
+    assert prod["Properties"]["ExplicitAuthFlows"] == [
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
