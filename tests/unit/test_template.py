@@ -164,3 +164,42 @@ def test_the_hosted_sign_in_needs_a_domain_and_callback_urls(
         "ALLOW_USER_SRP_AUTH",
         "ALLOW_REFRESH_TOKEN_AUTH",
     ]
+
+
+def _statements(resources: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every IAM statement the deployed template grants: inline role policies and
+    AWS::IAM::Policy / ManagedPolicy documents, with the resource that holds each."""
+    found = []
+    for logical_id, resource in resources.items():
+        properties = resource.get("Properties") or {}
+        documents = []
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [p.get("PolicyDocument") for p in properties.get("Policies") or []]
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents.append(properties.get("PolicyDocument"))
+        for document in documents:
+            statements = (document or {}).get("Statement") or []
+            for statement in statements if isinstance(statements, list) else [statements]:
+                found.append((logical_id, statement))
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.mark.parametrize("auth", ["true", "false"])
+def test_no_policy_statement_grants_on_every_resource(
+    monkeypatch: pytest.MonkeyPatch, auth: str
+) -> None:
+    """Least privilege, checked over what SAM makes of the template: no statement names "*"
+    as its resource (none of this function's actions needs it)."""
+    resources = _transformed(monkeypatch, AuthEnabled=auth)["Resources"]
+    statements = _statements(resources)
+    assert statements  # the function's role has its inline policies
+    wildcards = [
+        (logical_id, statement.get("Action"))
+        for logical_id, statement in statements
+        if "*" in _as_list(statement.get("Resource"))
+    ]
+    assert wildcards == []
