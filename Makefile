@@ -131,7 +131,7 @@ ARCH ?=
 build: venv
 	scripts/build.sh .aws-sam/build $(ARCH)
 
-BENCHES := startup validation predict amplification local_stack jobs job_fairness live web
+BENCHES := startup artifact validation predict amplification local_stack jobs job_fairness live web
 ONLY ?= $(BENCHES)
 bench: venv
 	@for name in $(ONLY); do \

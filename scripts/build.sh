@@ -19,6 +19,9 @@ artifact="$build_dir/MonolambdaFunction"
 # in as a dependency, and a second copy in /var/task would shadow the runtime's (30 MiB, and a
 # boto3/botocore pair nobody tested). The lock still pins the version the tests run against.
 rm -rf "$artifact"/botocore "$artifact"/botocore-*.dist-info
+# What no route imports or loads: tests, headers, stubs, tools, unused libraries (the script
+# says why each can go); Lambda allows 250 MiB unzipped, and this keeps it under 130.
+.venv/bin/python scripts/trim_artifact.py "$artifact"
 .venv/bin/python scripts/build_info.py "$artifact/monolambda/build_info.json"
 # Bytecode for the runtime's Python (3.13), whatever Python runs this script.
 "$python313" scripts/compile_artifact.py "$artifact"

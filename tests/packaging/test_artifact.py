@@ -1,5 +1,6 @@
-"""The deploy build (scripts/build.sh: sam build + build info + bytecode), for this machine's
-architecture, run in a fresh interpreter that sees nothing but the artifact and the stdlib."""
+"""The deploy build (scripts/build.sh: sam build, trimmed, build info, bytecode), for this
+machine's architecture, run in a fresh interpreter that sees nothing but the artifact, the
+stdlib and (where a route calls AWS) the SDK the Lambda runtime provides."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
+
+from tests.support.stack import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -49,6 +53,103 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout=600,
     )
     return build_dir / "MonolambdaFunction"
+
+
+# The Lambda runtime's own boto3, botocore and s3transfer (in /var/runtime there): the build
+# leaves them out of the artifact, so a route that calls AWS imports them from here.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer")
+MIB = 1024 * 1024
+
+# Every module of the function, then a predict, a job submitted and read back, and a
+# sweep, against the local stack: what onnxruntime, Pillow, numpy, PynamoDB and the SDK
+# must still do after the trim.
+ROUTES = """
+import base64, importlib, json, pkgutil, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import monolambda
+for module in pkgutil.walk_packages(monolambda.__path__, "monolambda."):
+    importlib.import_module(module.name)
+from monolambda.handler import handler
+class Context:
+    aws_request_id = "artifact-test"
+    function_name = "monolambda"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:monolambda"
+    def get_remaining_time_in_millis(self): return 29000
+def graphql(query, variables):
+    event = json.loads(sys.argv[3])
+    event["body"] = json.dumps({"query": query, "variables": variables})
+    return json.loads(handler(event, Context())["body"])
+image = base64.b64encode(open(sys.argv[4], "rb").read()).decode()
+predicted = graphql(
+    "query($i: PredictInput!) { predict(input: $i) { labels { label } } }",
+    {"i": {"model": "digits", "image": image}},
+)
+submitted = graphql(
+    "mutation($i: SubmitJobInput!) { submitJob(input: $i) { job { id } } }",
+    {"i": {"model": "digits", "images": [image]}},
+)
+job_id = submitted["data"]["submitJob"]["job"]["id"]
+read = graphql("query($id: ID!) { job(id: $id) { id status } }", {"id": job_id})
+swept = handler(json.loads(sys.argv[5]), Context())
+print(json.dumps({"predicted": predicted, "read": read, "swept": swept, "job": job_id}))
+"""
+
+
+@pytest.fixture(scope="module")
+def runtime_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    here = tmp_path_factory.mktemp("var-runtime")
+    site = Path(boto3.__file__).parents[1]
+    for name in RUNTIME_SDK:
+        (here / name).symlink_to(site / name)
+    return here
+
+
+def test_the_artifact_is_under_130_mib(artifact: Path) -> None:
+    size = sum(p.stat().st_size for p in artifact.rglob("*") if p.is_file())
+    assert size <= 130 * MIB, f"{size / MIB:.1f} MiB"
+    # What the trim takes out (scripts/trim_artifact.py) is not back.
+    for gone in ("google", "flatbuffers", "numpy/_core/tests", "onnxruntime/tools"):
+        assert not (artifact / gone).exists(), gone
+    assert not list(artifact.glob("onnxruntime/capi/libonnxruntime.so*"))
+
+
+def test_every_route_runs_from_the_artifact(
+    artifact: Path, runtime_sdk: Path, stack: RunningStack
+) -> None:
+    from tests.support.apigw import http_api_event, load_event  # noqa: PLC0415
+
+    function_env = json.loads((stack.state_dir / "function-env.json").read_text())
+    env = {**function_env["MonolambdaFunction"], "PATH": os.environ.get("PATH", "")}
+    event = http_api_event({"query": "{ __typename }"}, claims={"sub": "artifact-user"})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            ROUTES,
+            str(artifact),
+            str(runtime_sdk),
+            json.dumps(event),
+            str(ROOT / "samples" / "seven.png"),
+            json.dumps(load_event("schedule-sweep.json")),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["predicted"]["data"]["predict"]["labels"][0]["label"] == "7"
+    assert result["read"]["data"]["job"]["id"] == result["job"], result["read"]
+    assert "errors" not in result["read"]
+    # The sweep queried the open jobs (the one just submitted is not stale yet).
+    assert result["swept"]["failed"] == 0
+    assert result["swept"]["requeued"] == 0
 
 
 def test_the_artifact_answers_health_on_its_own(artifact: Path) -> None:
