@@ -3,8 +3,10 @@
 CloudFormation cannot delete a bucket that holds objects, and never made the SecureStrings
 (`make deploy` did), so `sam delete` alone fails on the bucket and leaves the secrets. This
 empties the data bucket (every object and version), deletes the SecureStrings the template's
-Metadata names, then deletes the stack and waits for it. It acts only when told the stack's
-name a second time (`--confirm NAME`), as a typed confirmation.
+Metadata names, then deletes the stack and waits for it. A prod stack keeps its users, jobs
+table and bucket (their DeletionPolicy is Retain there): the bucket is left as it is. It
+acts only when told the stack's name a second time (`--confirm NAME`), as a typed
+confirmation.
 
 python -m devstack.teardown [--config-env dev | --stack NAME] [--region R] --confirm NAME
 """
@@ -56,6 +58,15 @@ def delete_secrets(ssm: Any, names: list[str]) -> list[str]:
     return lines
 
 
+def deployed_environment(cloudformation: Any, stack: str) -> str:
+    """The Environment parameter the stack was deployed with (dev when it has none)."""
+    (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    for parameter in described.get("Parameters") or ():
+        if parameter["ParameterKey"] == "Environment":
+            return str(parameter["ParameterValue"])
+    return "dev"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.teardown", description=__doc__)
     add_stack_arguments(parser)
@@ -73,17 +84,27 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         import boto3  # noqa: PLC0415 - the caller's own AWS configuration
 
-        template = load(ROOT / "template.yaml", {}, {"Environment": "dev"})
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        environment = deployed_environment(cloudformation, stack)
+        template = load(ROOT / "template.yaml", {}, {"Environment": environment})
         names = deployed_names(template, stack, region)
         for logical_id, resource in template.resources.items():
-            if resource.type == "AWS::S3::Bucket":
-                bucket = names.physical_name(logical_id)
-                count = empty_bucket(boto3.client("s3", region_name=region), bucket)
-                print(f"bucket    {bucket}: {count} objects and versions deleted")
+            if resource.type != "AWS::S3::Bucket":
+                continue
+            bucket = names.physical_name(logical_id)
+            if resource.deletion_policy == "Retain":
+                # A prod stack keeps its data (template.yaml, DeletionPolicy): the bucket
+                # outlives the stack with everything in it.
+                print(f"bucket    {bucket}: kept with its objects ({environment}: Retain)")
+                continue
+            count = empty_bucket(boto3.client("s3", region_name=region), bucket)
+            print(f"bucket    {bucket}: {count} objects and versions deleted")
+        for logical_id, resource in template.resources.items():
+            if resource.deletion_policy == "Retain" and resource.type != "AWS::S3::Bucket":
+                print(f"kept      {logical_id} ({resource.type}; {environment}: Retain)")
         secrets = [str(names.resolve(declared)) for declared in template.secure_parameters]
         for line in delete_secrets(boto3.client("ssm", region_name=region), secrets):
             print(line)
-        cloudformation = boto3.client("cloudformation", region_name=region)
         cloudformation.delete_stack(StackName=stack)
         cloudformation.get_waiter("stack_delete_complete").wait(
             StackName=stack, WaiterConfig={"Delay": 5, "MaxAttempts": 360}

@@ -79,6 +79,8 @@ class Resource:
     logical_id: str
     type: str
     properties: dict[str, Any]
+    # What CloudFormation does with it when the stack is deleted (Retain: it stays).
+    deletion_policy: str = "Delete"
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,12 @@ def load(
     except Exception as e:
         raise TemplateError(f"{path}: SAM cannot translate it: {e}") from e
     resources = {
-        logical_id: Resource(logical_id, resource["Type"], dict(resource.get("Properties") or {}))
+        logical_id: Resource(
+            logical_id,
+            resource["Type"],
+            dict(resource.get("Properties") or {}),
+            str(resource.get("DeletionPolicy") or "Delete"),
+        )
         for logical_id, resource in output["Resources"].items()
     }
     functions = {

@@ -129,8 +129,9 @@ def test_deploy_merges_params_over_the_environments_overrides() -> None:
     sam, secrets, seed = result.stdout.splitlines()
     assert sam == (
         "sam deploy --config-env prod --parameter-overrides Environment=prod AuthEnabled=true "
-        "LogLevel=DEBUG TrustedDocumentsOnly=true WebOrigins=https://a.example,https://b.example "
-        "Architecture=x86_64 --no-confirm-changeset --no-fail-on-empty-changeset"
+        "LogLevel=DEBUG TrustedDocumentsOnly=true Tracing=Active LogRetentionDays=90 "
+        "WebOrigins=https://a.example,https://b.example Architecture=x86_64 "
+        "--no-confirm-changeset --no-fail-on-empty-changeset"
     )
     assert secrets == "python -m devstack.secrets --config-env prod"
     assert seed == "python -m devstack.seed --config-env prod"
@@ -260,6 +261,59 @@ def test_destroy_empties_the_bucket_deletes_the_secrets_then_the_stack(
     assert not any("/secrets/" in p["Name"] for p in ssm.describe_parameters()["Parameters"])
     stacks = client("cloudformation", deployed).list_stacks()["StackSummaries"]
     assert {s["StackStatus"] for s in stacks if s["StackName"] == STACK} == {"DELETE_COMPLETE"}
+
+
+PROD_STACK = ("--stack", "monolambda-prod")
+
+
+def test_destroy_keeps_a_prod_stacks_data(deployed: dict[str, str]) -> None:
+    """In prod the bucket's DeletionPolicy is Retain (template.yaml): make destroy leaves it
+    and its objects, and says so."""
+    template = load(ROOT / "template.yaml", {}, {"Environment": "prod"})
+    (bucket_resource,) = [r for r in template.resources.values() if r.type == "AWS::S3::Bucket"]
+    assert bucket_resource.deletion_policy == "Retain"
+    body = {
+        "Parameters": {"Environment": {"Type": "String"}},
+        "Resources": {
+            bucket_resource.logical_id: {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "Properties": {"BucketName": bucket_resource.properties["BucketName"]},
+            }
+        },
+    }
+    cloudformation = client("cloudformation", deployed)
+    cloudformation.create_stack(
+        StackName="monolambda-prod",
+        TemplateBody=json.dumps(body, default=str),
+        Parameters=[{"ParameterKey": "Environment", "ParameterValue": "prod"}],
+    )
+    assert seed_models(deployed, "--stack", "monolambda-prod").returncode == 0
+    s3 = client("s3", deployed)
+    (bucket,) = [
+        b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].endswith(_suffix(deployed))
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "devstack.teardown", *PROD_STACK, "--confirm", "monolambda-prod"],
+        cwd=ROOT,
+        env={**os.environ, **deployed},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"bucket    {bucket}: kept with its objects (prod: Retain)" in result.stdout
+    assert "kept      JobsTable" in result.stdout
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] > 0
+
+
+def _suffix(env: dict[str, str]) -> str:
+    """The prod stack's bucket suffix: the last part of its stack id."""
+    (described,) = client("cloudformation", env).describe_stacks(StackName="monolambda-prod")[
+        "Stacks"
+    ]
+    return str(described["StackId"]).split("/")[2].split("-")[4]
 
 
 def users(env: dict[str, str], *args: str, password: str = "") -> subprocess.CompletedProcess[str]:

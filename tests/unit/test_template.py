@@ -3,37 +3,12 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
-from samtranslator.translator.transform import transform
 
-from devstack.template import resolve_conditions
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _template() -> dict[str, Any]:
-    template, matches = decode(str(ROOT / "template.yaml"))
-    assert not matches, matches
-    assert template is not None
-    return dict(template)
-
-
-class _NoManagedPolicies:
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def _transformed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str, Any]:
-    """The CloudFormation that AWS would deploy for these parameter values."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    template = resolve_conditions(_template(), parameters)
-    template["Resources"]["MonolambdaFunction"]["Properties"]["CodeUri"] = "s3://bucket/key.zip"
-    result: dict[str, Any] = transform(template, parameters, _NoManagedPolicies())
-    return result
+from tests.support.sam_template import template as _template
+from tests.support.sam_template import transformed as _transformed
 
 
 def test_function_runtime_and_handler() -> None:
