@@ -25,7 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from monolambda.domain.jobs import JobMessage, MessageKind
 from monolambda.domain.ports import JobQueue
-from monolambda.logs import logger
+from monolambda.logs import log_context, logger
 from monolambda.services.job_runner import JobRunner, RetryLaterError
 from monolambda.services.webhooks import WebhookService
 
@@ -82,23 +82,24 @@ class SqsWorker:
                 extra={"message_id": record.message_id, "receives": receives, "reason": str(e)},
             )
             raise MalformedMessageError(str(e)) from None
-        context = {
-            "message_id": record.message_id,
-            "job_id": message.job_id,
-            "correlation_id": message.correlation_id,
-            "receives": receives,
-        }
-        try:
-            outcome = self._run(message, record, receives, time_left)
-        except RetryLaterError as e:
-            log.info(f"not done now, retried: {e}", extra=context)
-            self._back_off(record, receives)
-            raise
-        except Exception:
-            log.exception("job attempt failed", extra=context)
-            self._back_off(record, receives)
-            raise
-        log.info("job message done", extra={**context, "outcome": outcome})
+        # Every line logged while the job runs (the runner's, the webhook's) names it and the
+        # request that submitted it.
+        with log_context(
+            job_id=message.job_id,
+            correlation_id=message.correlation_id,
+            message_id=record.message_id,
+        ):
+            try:
+                outcome = self._run(message, record, receives, time_left)
+            except RetryLaterError as e:
+                log.info(f"not done now, retried: {e}", extra={"receives": receives})
+                self._back_off(record, receives)
+                raise
+            except Exception:
+                log.exception("job attempt failed", extra={"receives": receives})
+                self._back_off(record, receives)
+                raise
+            log.info("job message done", extra={"receives": receives, "outcome": outcome})
         return outcome
 
     def _run(

@@ -25,7 +25,7 @@ from typing import Any
 
 from monolambda.domain.jobs import TERMINAL, JobMessage, JobStatus, MessageKind
 from monolambda.domain.ports import JobQueue
-from monolambda.logs import logger
+from monolambda.logs import log_context, logger
 
 # Publishes the new images of changed jobs (in stream order) as live updates.
 Publish = Callable[[list[Mapping[str, Any]], object], None]
@@ -56,11 +56,7 @@ class StreamTrigger:
             for sequence, message in to_send:
                 if message.job_id in not_sent:
                     failed.append(sequence)
-            if not_sent:
-                logger().warning(
-                    "some job messages were not sent; the stream will deliver them again",
-                    extra={"jobs": sorted(not_sent)},
-                )
+                _log_sent(message, sent=message.job_id not in not_sent)
         if self._publish is not None:  # after the job messages, which come first
             # The stream delivers a failed record and every one after it again: those are
             # published when they come back, not twice.
@@ -80,6 +76,18 @@ class StreamTrigger:
             publish(changed, context)
         except Exception:  # noqa: BLE001 - live updates never fail the outbox (module doc)
             logger().exception("live updates were not published", extra={"jobs": len(changed)})
+
+
+def _log_sent(message: JobMessage, *, sent: bool) -> None:
+    """One line per job message, with the job's id and the id of the request that made it."""
+    with log_context(job_id=message.job_id, correlation_id=message.correlation_id):
+        if sent:
+            logger().info("job message sent", extra={"kind": message.kind.value})
+        else:
+            logger().warning(
+                "a job message was not sent; the stream will deliver its record again",
+                extra={"kind": message.kind.value},
+            )
 
 
 def _sequence(record: Mapping[str, Any]) -> str:

@@ -37,7 +37,12 @@ class UploadTrigger:
             outcomes[start.outcome] += 1
             logger().info(
                 "job upload",
-                extra={"outcome": start.outcome, "key": key, "job_id": start.job_id},
+                extra={
+                    "outcome": start.outcome,
+                    "key": key,
+                    "job_id": start.job_id,
+                    "correlation_id": invocation,
+                },
             )
         return dict(outcomes)
 
