@@ -57,8 +57,12 @@ BASELINE_CACHED = BASELINE.replace(
 # Runs in the child: imports the handler, answers one request, reports timings as JSON.
 CHILD = textwrap.dedent(
     """
-    import json, sys, time
+    import json, os, sys, time
     started = time.perf_counter()
+    # The function's own lines (its EMF metrics) go where Lambda's stdout would, not into
+    # this protocol: "ready", then the figures.
+    report = os.fdopen(os.dup(1), "w")
+    sys.stdout = open(os.devnull, "w")
     module, attribute, query, requests = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     event = json.loads(sys.argv[5])
     if query:
@@ -81,7 +85,7 @@ CHILD = textwrap.dedent(
     heavy = [m for m in ("strawberry", "starlette", "mangum", "boto3", "numpy") if m in sys.modules]
     cold_ms = (time.perf_counter() - started) * 1000
     cold_cpu_ms = time.process_time() * 1000  # CPU since the process began: no steal, no waits
-    sys.stdout.write("ready\\n"); sys.stdout.flush()
+    report.write("ready\\n"); report.flush()
     samples = []
     for _ in range(requests):
         t = time.perf_counter_ns()
@@ -89,14 +93,15 @@ CHILD = textwrap.dedent(
         samples.append(time.perf_counter_ns() - t)
     samples.sort()
     import resource
-    print(json.dumps({
+    report.write(json.dumps({
         "cold_in_process_ms": cold_ms,
         "cold_cpu_ms": cold_cpu_ms,
         "p50_us": samples[len(samples) // 2] / 1000,
         "p99_us": samples[int(len(samples) * 0.99)] / 1000,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "heavy": heavy,
-    }))
+    }) + "\\n")
+    report.flush()
     """
 )
 
@@ -142,8 +147,22 @@ CASES = {
     "baseline hello": ("bench_baseline", "handler", "{ hello }"),
     "cached hello": ("bench_baseline_cached", "handler", "{ hello }"),
     "ours health": ("monolambda.handler", "handler", "{ health { status } }"),
+    "ours health, no metrics": ("monolambda.handler", "handler", "{ health { status } }"),
+    "ours health, traced": ("monolambda.handler", "handler", "{ health { status } }"),
     "ours version": ("monolambda.handler", "handler", "{ version { version } }"),
     "ours SQS route": ("monolambda.handler", "handler", None),
+}
+# Observability against none: ours writes its EMF metrics by default; "no metrics" turns them
+# off, "traced" adds X-Ray subsegments for a sampled invocation (to a UDP port on 127.0.0.1
+# that nothing reads: the function's cost is the same).
+CASE_ENV = {
+    "ours health, no metrics": {"POWERTOOLS_METRICS_DISABLED": "true"},
+    "ours health, traced": {
+        "TRACING": "Active",
+        "_X_AMZN_TRACE_ID": "Root=1-67a0c3b1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;"
+        "Sampled=1",
+        "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+    },
 }
 
 
@@ -165,6 +184,7 @@ def run_once(
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
         "PYTHONDONTWRITEBYTECODE": "1",  # never time a run that is busy writing .pyc files
         "PYTHONHASHSEED": "0",  # the same hashing every run: instruction counts repeat
+        **CASE_ENV.get(case, {}),
     }
     event = EVENT if query is not None else SQS_EVENT
     started = time.perf_counter()
@@ -253,7 +273,7 @@ def main() -> None:
     print(f"python {python}, {args.runs} interleaved runs, {args.requests} warm requests each")
     print()
     columns = ("cold ms", "x base", "cpu ms", "x base", "p50 us", "x base", "p99 us", "p99/p50")
-    header = f"{'case':<16} " + " ".join(f"{c:>8}" for c in columns) + "  RSS MiB  loaded"
+    header = f"{'case':<24} " + " ".join(f"{c:>8}" for c in columns) + "  RSS MiB  loaded"
     print(header)
     print("-" * len(header))
     for case in CASES:
@@ -272,7 +292,7 @@ def main() -> None:
         loaded = sorted({m for r in results[case] for m in r["heavy"]})
         rss = median(case, "rss_mib")
         print(
-            f"{case:<16} "
+            f"{case:<24} "
             + " ".join(f"{c:>8}" for c in cells)
             + f"  {rss:7.1f}  "
             + ",".join(loaded)
@@ -283,7 +303,7 @@ def main() -> None:
         print("instructions executed by a process from start to its first response and exit")
         print("(valgrind's callgrind: the same count on a busy machine as on an idle one)")
         for case, count in instructions.items():
-            print(f"{case:<16} {count / 1e6:9.1f} M   {count / base_count:.3f}x base")
+            print(f"{case:<24} {count / 1e6:9.1f} M   {count / base_count:.3f}x base")
     sqs = median("ours SQS route", "cold_ms") / median("ours health", "cold_ms")
     print()
     print(f"SQS (worker) route cold start / {{ health }} cold start: {sqs:.2f}")

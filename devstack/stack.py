@@ -32,6 +32,7 @@ from devstack.graphiql import OfflineGraphiQL
 from devstack.http_server import GatewayApp, LocalServer
 from devstack.lambda_runtime import LocalFunction
 from devstack.local import DEFAULT_STATE_DIR, LOCAL_REGION, ROOT
+from devstack.metrics_view import MetricsView
 from devstack.names import LocalNames, deployed_names
 from devstack.resources import Endpoints, LocalResources
 from devstack.seed import seed
@@ -52,6 +53,7 @@ DEFAULT_OVERRIDES = {"Environment": "dev"}
 DEV_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
 # The local user pool's public keys (GET, no key needed: they are public).
 JWKS_PATH = "/_devstack/jwks.json"
+METRICS_PATH = "/_devstack/metrics"
 
 
 class AlreadyRunningError(PrerequisiteError):
@@ -93,6 +95,8 @@ class Stack:
         self.functions: dict[str, LocalFunction] = {}
         self.pollers: list[Poller] = []
         self.tickers: list[Ticker] = []
+        # What the function's metrics say (GET /_devstack/metrics).
+        self.metrics = MetricsView()
         self.resources: LocalResources | None = None
         self.server: LocalServer | None = None
         self.endpoints: Endpoints | None = None
@@ -127,6 +131,7 @@ class Stack:
                 names.api_base = api  # the sockets are held here, whatever the stack
                 created = [f"using the deployed stack {self.options.aws_stack}"]
                 self._start_functions(template, names, None)
+                self._watch_metrics()
                 verifiers = {
                     name: auth.jwks_verifier(
                         str(names.resolve(a.issuer)), [str(x) for x in names.resolve(a.audience)]
@@ -152,6 +157,7 @@ class Stack:
                 # keys, as on AWS with the pool's published ones.
                 self._local_environment = {"JWT_JWKS_URL": f"{api}{JWKS_PATH}"}
                 self._start_functions(template, names, endpoints)
+                self._watch_metrics()
                 self._write_sam_local_env(template, names, endpoints)
                 verifiers = {
                     name: auth.verifier(
@@ -174,6 +180,7 @@ class Stack:
                     ("POST", "/_devstack/reset"): self._reset_answer,
                     ("POST", "/_devstack/tick"): self._tick_answer,
                     ("GET", JWKS_PATH): self._jwks_answer,
+                    ("GET", METRICS_PATH): self.metrics.answer,
                     ("POST", SIGN_IN_PATH): web.sign_in,
                 },
                 web=web,
@@ -283,6 +290,15 @@ class Stack:
                 memory_mb=int(names.resolve(function.memory_mb)),
                 timeout_s=int(names.resolve(function.timeout_s)),
             )
+
+    def _watch_metrics(self) -> None:
+        """The function's EMF documents, handed over in-process as it writes them (when the
+        function is this project's: its metrics module is the one the handler imports)."""
+        try:
+            from monolambda import metrics  # noqa: PLC0415
+        except ImportError:
+            return
+        metrics.observe(self.metrics.take)
 
     def _local_for(self, declared: dict[str, str]) -> dict[str, str]:
         """What the stack adds to a function's environment: where the local user pool's keys
@@ -411,6 +427,7 @@ class Stack:
         if self.resources is None:  # never wipe a deployed stack's data
             return 409, [("content-type", "application/json")], b'{"reset": false}'
         self.resources.reset()
+        self.metrics.reset()
         if self.template is not None and self.endpoints is not None and self._names is not None:
             seed(self.template, self._names, self.endpoints.client("s3"))
         return 200, [("content-type", "application/json")], b'{"reset": true}'
@@ -441,6 +458,7 @@ class Stack:
             f"  WEB   {api}/  -> the browser client"
             + (" (web/dist)" if built else " (not built: `make web`)")
         )
+        lines.append(f"  METRICS {api}{METRICS_PATH}  (the function's EMF metrics, summed)")
         lines += [f"  {line}" for line in created]
         lines += [
             f"  SQS -> {m.function}: {m.queue} "

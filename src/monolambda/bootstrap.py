@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from monolambda import __version__
 from monolambda.domain.about import BuildInfo
 from monolambda.settings import JobSettings, LiveSettings, ModelSettings, Settings, load
+from monolambda.tracing import traced
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SSMProvider
@@ -262,6 +263,21 @@ def reset() -> None:
         part.cache_clear()
 
 
+def forget_connections() -> None:
+    """After a SnapStart restore (monolambda.snapstart): the routes stay built, their
+    connections are made again on first use (SDK clients, PynamoDB's per model)."""
+    from monolambda.adapters import aws  # noqa: PLC0415
+
+    aws.forget_clients()
+    for module in ("monolambda.adapters.dynamo_jobs", "monolambda.adapters.dynamo_connections"):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            for record in ("JobRecord", "ConnectionRecord"):
+                model = getattr(loaded, record, None)
+                if model is not None:
+                    model._connection = None  # PynamoDB's per-model connection
+
+
 # --- the parts the routes share, each made on first use -------------------------------------
 @cache
 def _schema() -> MonolambdaSchema:
@@ -390,7 +406,7 @@ def _registry() -> S3ModelRegistry:
     from monolambda.adapters.s3_models import S3ModelRegistry  # noqa: PLC0415
 
     models = _model_settings()
-    return S3ModelRegistry(
+    registry = S3ModelRegistry(
         s3=lambda: aws.client("s3"),
         ssm=lambda: aws.client("ssm"),
         bucket=models.bucket,
@@ -399,6 +415,7 @@ def _registry() -> S3ModelRegistry:
         pointer_max_age_s=models.pointer_max_age_s,
         files=ModelFileCache(Path(models.cache_dir), models.cache_mb * 1024 * 1024),
     )
+    return traced(registry, "ModelRegistry", "aws")
 
 
 @cache
@@ -406,7 +423,8 @@ def _uploads() -> S3Uploads:
     from monolambda.adapters import aws  # noqa: PLC0415
     from monolambda.adapters.s3_uploads import S3Uploads  # noqa: PLC0415
 
-    return S3Uploads(s3=lambda: aws.client("s3"), bucket=_model_settings().bucket)
+    uploads = S3Uploads(s3=lambda: aws.client("s3"), bucket=_model_settings().bucket)
+    return traced(uploads, "Uploads", "aws")
 
 
 @cache
@@ -414,7 +432,8 @@ def _results() -> S3Results:
     from monolambda.adapters import aws  # noqa: PLC0415
     from monolambda.adapters.s3_results import S3Results  # noqa: PLC0415
 
-    return S3Results(s3=lambda: aws.client("s3"), bucket=_model_settings().bucket)
+    results = S3Results(s3=lambda: aws.client("s3"), bucket=_model_settings().bucket)
+    return traced(results, "Results", "aws")
 
 
 @cache
@@ -422,7 +441,7 @@ def _job_store() -> DynamoJobStore:
     # PynamoDB and botocore, not boto3: reading a job pays for the table's client alone.
     from monolambda.adapters.dynamo_jobs import DynamoJobStore  # noqa: PLC0415
 
-    return DynamoJobStore(_job_settings().table)
+    return traced(DynamoJobStore(_job_settings().table), "JobStore", "aws")
 
 
 @cache
@@ -430,7 +449,8 @@ def _job_queue() -> SqsJobQueue:
     from monolambda.adapters import aws  # noqa: PLC0415
     from monolambda.adapters.sqs_jobs import SqsJobQueue  # noqa: PLC0415
 
-    return SqsJobQueue(sqs=lambda: aws.client("sqs"), queue_url=_job_settings().queue_url)
+    queue = SqsJobQueue(sqs=lambda: aws.client("sqs"), queue_url=_job_settings().queue_url)
+    return traced(queue, "JobQueue", "aws")
 
 
 @cache
@@ -472,8 +492,11 @@ def _build_predictions() -> PredictionService:
     aws.session()  # boto3's import, now rather than at the first client
     return PredictionService(
         registry=_registry(),
-        images=PillowImages(max_pixels=min(config.work.max_pixels, PillowImages.MAX_PIXELS)),
-        inference=OnnxInference(config.memory_mb),
+        images=traced(
+            PillowImages(max_pixels=min(config.work.max_pixels, PillowImages.MAX_PIXELS)),
+            "Images",
+        ),
+        inference=traced(OnnxInference(config.memory_mb), "Inference"),
         uploads=_uploads(),
         default_model=_model_settings().default_model,
     )
@@ -498,7 +521,7 @@ def _build_webhooks() -> WebhookService:
     from monolambda.services.webhooks import WebhookService  # noqa: PLC0415
 
     policy = _callback_policy()
-    sender = CheckedHttpSender(policy)
+    sender = traced(CheckedHttpSender(policy), "WebhookSender", "remote")
     return WebhookService(
         store=_job_store(),
         sender=lambda: sender,

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from monolambda import metrics
 from monolambda.domain.jobs import JobMessage, MessageKind
 from monolambda.domain.ports import JobQueue
 from monolambda.logs import log_context, logger
@@ -81,6 +82,7 @@ class SqsWorker:
                 "not a job message: it fails alone (dead-lettered after its last delivery)",
                 extra={"message_id": record.message_id, "receives": receives, "reason": str(e)},
             )
+            self._count_failure("MalformedMessages", receives)
             raise MalformedMessageError(str(e)) from None
         # Every line logged while the job runs (the runner's, the webhook's) names it and the
         # request that submitted it.
@@ -93,14 +95,26 @@ class SqsWorker:
                 outcome = self._run(message, record, receives, time_left)
             except RetryLaterError as e:
                 log.info(f"not done now, retried: {e}", extra={"receives": receives})
+                self._count_failure("JobAttemptsRetried", receives)
                 self._back_off(record, receives)
                 raise
             except Exception:
                 log.exception("job attempt failed", extra={"receives": receives})
+                self._count_failure("JobAttemptsFailed", receives)
                 self._back_off(record, receives)
                 raise
             log.info("job message done", extra={"receives": receives, "outcome": outcome})
+        if message.kind is MessageKind.WEBHOOK:
+            metrics.count("Webhooks", outcome=outcome)
+        else:
+            metrics.count("JobAttempts", outcome=outcome)
         return outcome
+
+    def _count_failure(self, name: str, receives: int) -> None:
+        metrics.count(name)
+        # Not deleted on its last delivery: the queue moves it to the dead letters.
+        if receives >= self._runner.settings.max_receives:
+            metrics.count("DeadLetterSends")
 
     def _run(
         self,

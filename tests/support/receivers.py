@@ -41,6 +41,7 @@ def receiver(
     *,
     location: str | None = None,
     tls: ssl.SSLContext | None = None,
+    port: int = 0,
 ) -> Iterator[Receiver]:
     state = Receiver(port=0, statuses=list(statuses or [200]), location=location)
     lock = threading.Lock()
@@ -60,7 +61,7 @@ def receiver(
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]

@@ -35,7 +35,7 @@ def test_a_lone_surrogate_reaches_the_log_escaped() -> None:
     lines = run.stdout.decode("utf-8").splitlines()  # strict: the log is valid UTF-8
     assert "RESPONSE 200" in lines[-1]
     records = [json.loads(line) for line in lines if line.startswith("{")]
-    (report,) = [r for r in records if r["message"] == "client error reported"]
+    (report,) = [r for r in records if r.get("message") == "client error reported"]
     assert report["client_error"] == "broke \ud800 here, caf\u00e9"
     assert report["request_id"] == "rid-surrogate"
     # Readable non-ASCII stays as it is; only the surrogate is escaped.

@@ -142,3 +142,31 @@ def test_the_outputs_an_operator_needs() -> None:
         "WebConfig",
         "AuthDomainUrl",
     } <= set(outputs)
+
+
+def test_snapstart_snapshots_a_version_that_every_trigger_invokes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plain = deployed(monkeypatch)
+    assert "SnapStart" not in _function(plain)
+    assert not _of_type(plain, "AWS::Lambda::Alias")
+    resources = deployed(monkeypatch, SnapStart="PublishedVersions")
+    assert _function(resources)["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    (alias_id,) = _of_type(resources, "AWS::Lambda::Alias")
+    alias = {"Ref": alias_id}
+    for mapping in _of_type(resources, "AWS::Lambda::EventSourceMapping").values():
+        assert mapping["Properties"]["FunctionName"] == alias
+    notification = resources["DataBucket"]["Properties"]["NotificationConfiguration"]
+    assert notification["LambdaConfigurations"][0]["Function"] == alias
+    for permission in ("UploadNotificationPermission", "WebSocketInvokePermission"):
+        assert resources[permission]["Properties"]["FunctionName"] == alias, permission
+    uri = resources["WebSocketIntegration"]["Properties"]["IntegrationUri"]
+    assert alias_id in str(uri)
+    # SAM's own events (the HTTP API's routes, the schedule) invoke the alias too.
+    invoked = [
+        str(p["Properties"]["FunctionName"])
+        for p in _of_type(resources, "AWS::Lambda::Permission").values()
+    ]
+    assert all(alias_id in f for f in invoked), invoked
+    rule = next(iter(_of_type(resources, "AWS::Events::Rule").values()))
+    assert alias_id in str(rule["Properties"]["Targets"])

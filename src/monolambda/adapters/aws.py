@@ -61,3 +61,11 @@ def _client(service: str) -> Any:
         # checks refuse it too: devstack.post_policy).
         config = config.merge(Config(signature_version="s3v4"))
     return session().client(service, config=config)
+
+
+def forget_clients() -> None:
+    """Every client (and its connection pool) made again on next use: after a SnapStart
+    restore, no copy of the snapshot shares another's."""
+    with _lock:
+        _client.cache_clear()
+        _management_client.cache_clear()

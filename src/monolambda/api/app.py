@@ -16,6 +16,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.base import BaseSchema
 from strawberry.types import ExecutionResult
 
+from monolambda import metrics
 from monolambda.api.context import Context, context_for, request_id_for
 from monolambda.api.errors import MASKED_MESSAGE, error_body
 from monolambda.api.trusted_documents import (
@@ -74,10 +75,13 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as e:
-            response = http_error(e.status_code, e.reason, _CODES.get(e.status_code, "BAD_REQUEST"))
+            code = _CODES.get(e.status_code, "BAD_REQUEST")
+            metrics.note_outcome(code)
+            response = http_error(e.status_code, e.reason, code)
         except DocumentRefusedError as e:
             # Not a document this API runs: a GraphQL error (Apollo's and urql's persisted
             # links read PERSISTED_QUERY_NOT_FOUND from it), a malformed name a 400.
+            metrics.note_outcome(e.code)
             status = 400 if e.code == BAD_REQUEST else 200
             response = http_error(status, str(e), e.code, _request_id(scope))
         size = carried_bytes(response.body)

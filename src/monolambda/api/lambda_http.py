@@ -19,6 +19,7 @@ from typing import Any
 from mangum import Mangum
 from mangum.types import ASGI
 
+from monolambda import metrics
 from monolambda.api.context import CONTENT_TYPE_ASSUMED
 from monolambda.api.errors import error_body
 
@@ -117,6 +118,7 @@ def _assume_json(event: dict[str, Any]) -> dict[str, Any]:
 def _refusal(
     event: Mapping[str, Any], status: int, message: str, code: str = "BAD_REQUEST"
 ) -> dict[str, Any]:
+    metrics.note_outcome(code)
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": {"content-type": "application/json"},

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -36,6 +37,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from monolambda import metrics
 from monolambda.api.costly_fields import CostlyFields
 from monolambda.api.errors import (
     MAX_MESSAGE_CHARS,
@@ -125,6 +127,13 @@ class OperationGuard:
         )
         self._trusted = trusted
         self._trusted_checks: dict[str, CheckedDocument] = {}
+        # What a request's metrics may name as its operation (metrics: bounded dimensions).
+        self._root_fields = frozenset(
+            name
+            for root in (schema.query_type, schema.mutation_type, schema.subscription_type)
+            if root is not None
+            for name in root.fields
+        )
 
     def check(self, query: str) -> CheckedDocument:
         """Parses, measures and validates a query text once (bench/validation.py times it)."""
@@ -148,6 +157,8 @@ class OperationGuard:
         if checked is None:
             return
         operation = _operation(checked.operations, operation_name)
+        if operation is not None:
+            metrics.note_operation(_root_field(operation, self._root_fields))
         if getattr(context.context, "read_only", False) and operation is not None:
             kind = OperationType(operation.operation.value)
             if kind is not OperationType.QUERY:
@@ -283,6 +294,18 @@ class OperationGuard:
                     )
                 )
         return errors
+
+
+def _root_field(operation: OperationDefinitionNode, root_fields: frozenset[str]) -> str:
+    """The operation's first root field, as metrics name it: one of the schema's, or
+    "introspection", or "other" (a fragment at the root, say)."""
+    first = operation.selection_set.selections[0] if operation.selection_set.selections else None
+    if not isinstance(first, FieldNode):
+        return "other"
+    name = first.name.value
+    if name.startswith("__"):
+        return "introspection"
+    return name if name in root_fields else "other"
 
 
 def _needs_a_socket(operation: OperationDefinitionNode, context: ExecutionContext) -> bool:

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from monolambda import metrics
 from monolambda.api.context import Context
 from monolambda.api.costly_fields import COSTLY
 from monolambda.api.errors import log_unexpected, request_id_of, shape
@@ -285,6 +286,7 @@ class MonolambdaSchema(strawberry.Schema):
         if result.errors:
             request_id = request_id_of(context)
             shaped = [shape(e, request_id, detailed=self._detailed_errors) for e in result.errors]
+            metrics.note_outcome(str((shaped[0].extensions or {}).get("code", "INTERNAL")))
             if not self._detailed_errors:
                 # How many times one masked message repeats would say how many fields of an
                 # input were wrong: once is enough.

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from monolambda import metrics
 from monolambda.domain.budget import WorkBudget
 from monolambda.domain.errors import (
     BadUserInputError,
@@ -225,6 +226,8 @@ class PredictionService:
         finished = time.perf_counter()
         decode_ms = (decoded - started) * 1000 / len(images)
         inference_ms = (finished - decoded) * 1000 / len(images)
+        metrics.milliseconds("PredictLatency", (finished - started) * 1000, model=manifest.name)
+        metrics.count("ImagesClassified", len(images), model=manifest.name)
         return [
             Prediction(
                 model=manifest.name,

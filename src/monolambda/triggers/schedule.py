@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from monolambda import metrics
 from monolambda.logs import logger
 
 if TYPE_CHECKING:
@@ -17,6 +18,9 @@ class ScheduleTrigger:
         self._sweeper = sweeper
 
     def __call__(self, event: Mapping[str, Any], context: object) -> dict[str, object]:
-        summary = self._sweeper().sweep().summary()
+        swept = self._sweeper().sweep()
+        summary = swept.summary()
         logger().info("sweep", extra={"tick": event.get("time"), **summary})
+        metrics.count("SweeperRequeued", len(swept.requeued))
+        metrics.count("SweeperFailed", len(swept.failed))
         return summary

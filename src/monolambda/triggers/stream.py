@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from monolambda import metrics
 from monolambda.domain.jobs import TERMINAL, JobMessage, JobStatus, MessageKind
 from monolambda.domain.ports import JobQueue
 from monolambda.logs import log_context, logger
@@ -43,6 +44,7 @@ class StreamTrigger:
         for record in records:
             change = record.get("dynamodb") or {}
             sequence = str(change.get("SequenceNumber", ""))
+            _count(record)
             try:
                 message = _message(record)
             except (KeyError, TypeError, ValueError):
@@ -76,6 +78,21 @@ class StreamTrigger:
             publish(changed, context)
         except Exception:  # noqa: BLE001 - live updates never fail the outbox (module doc)
             logger().exception("live updates were not published", extra={"jobs": len(changed)})
+
+
+def _count(record: Mapping[str, Any]) -> None:
+    """Jobs submitted (a new item) and finished, by status (a change into a terminal state):
+    the table's stream sees each once (again only when a failed batch is retried)."""
+    change = record.get("dynamodb") or {}
+    new, old = change.get("NewImage"), change.get("OldImage")
+    if not isinstance(new, Mapping):
+        return
+    if record.get("eventName") == "INSERT":
+        metrics.count("JobsSubmitted")
+        return
+    status = _string(new, "status")
+    if status in TERMINAL and _string(old or {}, "status") not in TERMINAL:
+        metrics.count("JobsFinished", status=status)
 
 
 def _log_sent(message: JobMessage, *, sent: bool) -> None:

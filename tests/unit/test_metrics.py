@@ -1,0 +1,125 @@
+"""The function's metrics: one EMF document per set of dimensions, written as an invocation
+ends, with dimensions from bounded sets only (a document's names never become one)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from monolambda import metrics
+from monolambda.triggers.stream import StreamTrigger
+from tests.conftest import Invoke
+from tests.support.apigw import http_api_event
+from tests.support.job_fakes import FakeQueue
+from tests.support.records import job_image, stream_record
+
+
+def documents(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+
+
+def values(out: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Each metric written, by name and dimensions (service left out), summed."""
+    found: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for document in documents(out):
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "monolambda"
+        (names,) = directive["Dimensions"]
+        dimensions = tuple(sorted((n, document[n]) for n in names if n != "service"))
+        for metric in directive["Metrics"]:
+            value = document[metric["Name"]]
+            total = sum(value) if isinstance(value, list) else value
+            key = (metric["Name"], dimensions)
+            found[key] = found.get(key, 0) + total
+    return found
+
+
+def request(invoke: Invoke, body: dict[str, Any]) -> None:
+    invoke(http_api_event(body, claims={"sub": "alice"}))
+
+
+def test_a_request_counts_its_operation_and_outcome(
+    invoke: Invoke, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    request(invoke, {"query": "query Mine { health { status } }"})
+    written = values(capsys.readouterr().out)
+    key = ("Requests", (("operation", "health"), ("outcome", "ok"), ("route", "http")))
+    assert written[key] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "operation", "outcome"),
+    [
+        # No jobs table is configured here: the resolver's own code.
+        ('{ job(id: "nope") { id } }', "job", "UNAVAILABLE"),
+        ("{ health { nosuchfield } }", "health", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ attackerChosenName123 }", "other", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ __schema { queryType { name } } }", "introspection", "ok"),
+        ("{ health {", "none", "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+def test_dimensions_come_from_bounded_sets(
+    invoke: Invoke,
+    capsys: pytest.CaptureFixture[str],
+    query: str,
+    operation: str,
+    outcome: str,
+) -> None:
+    capsys.readouterr()
+    request(invoke, {"query": query})
+    written = values(capsys.readouterr().out)
+    requests = {k[1]: v for k, v in written.items() if k[0] == "Requests"}
+    assert requests == {(("operation", operation), ("outcome", outcome), ("route", "http")): 1}
+
+
+def test_a_refused_body_counts_its_code(invoke: Invoke, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    invoke(http_api_event("not json", headers={"content-type": "application/json"}))
+    written = values(capsys.readouterr().out)
+    assert [k for k in written if k[0] == "Requests"] == [
+        ("Requests", (("operation", "none"), ("outcome", "BAD_REQUEST"), ("route", "http")))
+    ]
+
+
+def test_the_first_invocation_counts_a_cold_start(
+    invoke: Invoke, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(metrics._state, "cold", True)  # as in a new container
+    capsys.readouterr()
+    request(invoke, {"query": "{ health { status } }"})
+    request(invoke, {"query": "{ health { status } }"})
+    written = values(capsys.readouterr().out)
+    assert written[("ColdStart", (("route", "http"),))] == 1
+
+
+def test_disabled_metrics_write_nothing(
+    invoke: Invoke, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    capsys.readouterr()
+    request(invoke, {"query": "{ health { status } }"})
+    assert documents(capsys.readouterr().out) == []
+
+
+def test_the_outbox_counts_jobs_submitted_and_finished_by_status(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    records = [
+        stream_record("INSERT", job_image(), None, "1"),
+        stream_record("MODIFY", job_image("RUNNING"), job_image("QUEUED"), "2"),
+        stream_record("MODIFY", job_image("SUCCEEDED"), job_image("RUNNING"), "3"),
+        # A later change of a finished job (its webhook's record): not finished again.
+        stream_record("MODIFY", job_image("SUCCEEDED"), job_image("SUCCEEDED"), "4"),
+        stream_record("MODIFY", job_image("CANCELLED"), job_image("QUEUED"), "5"),
+    ]
+    capsys.readouterr()
+    with metrics.invocation("dynamodb-stream"):
+        StreamTrigger(queue=FakeQueue)({"Records": records}, None)
+    written = values(capsys.readouterr().out)
+    assert written[("JobsSubmitted", ())] == 1
+    assert written[("JobsFinished", (("status", "SUCCEEDED"),))] == 1
+    assert written[("JobsFinished", (("status", "CANCELLED"),))] == 1
+    assert not any(k[0] == "Requests" for k in written)
