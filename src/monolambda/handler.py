@@ -73,5 +73,8 @@ def handler(event: Any, context: Any) -> Any:
             f"monolambda has no route for {kind or 'this'} event ({describe(event)})"
         )
     name = _METRIC_ROUTES.get(kind, kind.value)
-    with metrics.invocation(name), tracing.subsegment(name, annotations={"route": name}):
-        return route(event, context)
+    with metrics.invocation(name):
+        if not tracing.active():
+            return route(event, context)
+        with tracing.subsegment(name, annotations={"route": name}):
+            return route(event, context)

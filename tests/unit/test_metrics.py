@@ -93,6 +93,9 @@ def test_the_first_invocation_counts_a_cold_start(
     request(invoke, {"query": "{ health { status } }"})
     written = values(capsys.readouterr().out)
     assert written[("ColdStart", (("route", "http"),))] == 1
+    # The second document is the first's shape with its own value (metrics._document).
+    key = ("Requests", (("operation", "health"), ("outcome", "ok"), ("route", "http")))
+    assert written[key] == 2
 
 
 def test_disabled_metrics_write_nothing(
@@ -123,3 +126,31 @@ def test_the_outbox_counts_jobs_submitted_and_finished_by_status(
     assert written[("JobsFinished", (("status", "SUCCEEDED"),))] == 1
     assert written[("JobsFinished", (("status", "CANCELLED"),))] == 1
     assert not any(k[0] == "Requests" for k in written)
+
+
+def test_a_line_is_what_powertools_writes_for_the_same_set() -> None:
+    """Each shape's line is made by Powertools' provider once and then filled in: every
+    line, the first or a later one, reads as the provider's own document."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (  # noqa: PLC0415
+        AmazonCloudWatchEMFProvider,
+    )
+
+    key = (("model", "digits"),)
+    values = {("PredictLatency", "Milliseconds"): [3.25, 1.5], ("ImagesClassified", "Count"): [2.0]}
+    provider = AmazonCloudWatchEMFProvider(namespace="monolambda", service="monolambda")
+    for (name, unit), numbers in values.items():
+        for number in numbers:
+            provider.add_metric(name=name, unit=unit, value=number)
+    provider.add_dimension(name="model", value="digits")
+    expected = normal(dict(provider.serialize_metric_set()))
+    for _ in range(2):  # the shape's first line, then one from its template
+        written = normal(json.loads(metrics._line("monolambda", key, values)))
+        assert written == expected
+
+
+def normal(document: dict[str, Any]) -> dict[str, Any]:
+    """Without its timestamp, the metrics' declarations in name order."""
+    assert isinstance(document["_aws"].pop("Timestamp"), int)
+    for directive in document["_aws"]["CloudWatchMetrics"]:
+        directive["Metrics"].sort(key=lambda metric: metric["Name"])
+    return document
