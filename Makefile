@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
+.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -40,6 +40,8 @@ help:
 	@echo "make user ENV=dev EMAIL=a@example.com [GROUPS=admins]  a user of a deployed stack's pool"
 	@echo "make login ENV=dev EMAIL=a@example.com  (PASSWORD=...) its token for the API (dev only)"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
+	@echo "make metrics-templates  after a change to monolambda.metrics.METRICS or Powertools:"
+	@echo "            each metric's EMF line as Powertools writes it (src/monolambda/emf-templates.json)"
 	@echo "make schema write schema.graphql from the code, listing each change as breaking,"
 	@echo "            dangerous or safe (a breaking one is not written: ARGS=--allow-breaking)"
 
@@ -118,6 +120,9 @@ pytest: web
 
 schema: venv
 	$(PY) scripts/schema_contract.py $(ARGS)
+
+metrics-templates: venv
+	$(PY) scripts/emf_templates.py
 
 lock: venv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.13 \

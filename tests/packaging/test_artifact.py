@@ -209,3 +209,6 @@ def test_the_artifact_holds_runtime_code_only_compiled(artifact: Path) -> None:
     # The clients' trusted documents ship with the function (api.trusted_documents).
     shipped = artifact / "monolambda" / "api" / "trusted-documents.json"
     assert shipped.read_bytes() == (ROOT / "src/monolambda/api/trusted-documents.json").read_bytes()
+    # So are the metrics' EMF lines (monolambda.metrics).
+    lines = artifact / "monolambda" / "emf-templates.json"
+    assert lines.read_bytes() == (ROOT / "src/monolambda/emf-templates.json").read_bytes()

@@ -3,16 +3,21 @@ ends, with dimensions from bounded sets only (a document's names never become on
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 from typing import Any
 
 import pytest
 
 from monolambda import metrics
 from monolambda.triggers.stream import StreamTrigger
+from scripts import emf_templates
 from tests.conftest import Invoke
 from tests.support.apigw import http_api_event
 from tests.support.job_fakes import FakeQueue
+from tests.support.processes import ROOT
 from tests.support.records import job_image, stream_record
 
 
@@ -128,29 +133,45 @@ def test_the_outbox_counts_jobs_submitted_and_finished_by_status(
     assert not any(k[0] == "Requests" for k in written)
 
 
-def test_a_line_is_what_powertools_writes_for_the_same_set() -> None:
-    """Each shape's line is made by Powertools' provider once and then filled in: every
-    line, the first or a later one, reads as the provider's own document."""
+def test_the_shipped_lines_are_what_powertools_writes_today() -> None:
+    """emf-templates.json holds Powertools' document of each declared metric: a change of
+    Powertools' format, or of METRICS, fails here until `make metrics-templates`."""
+    assert json.loads(metrics.TEMPLATES_FILE.read_text()) == emf_templates.templates()
+
+
+@pytest.mark.parametrize("name", sorted(metrics.METRICS))
+def test_a_written_line_reads_as_the_providers_own_document(name: str) -> None:
     from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (  # noqa: PLC0415
         AmazonCloudWatchEMFProvider,
     )
 
-    key = (("model", "digits"),)
-    values = {("PredictLatency", "Milliseconds"): [3.25, 1.5], ("ImagesClassified", "Count"): [2.0]}
+    unit, dimensions = metrics.METRICS[name]
+    labels = {d: f'{d}-value "quoted" {{braced}}' for d in dimensions}
     provider = AmazonCloudWatchEMFProvider(namespace="monolambda", service="monolambda")
-    for (name, unit), numbers in values.items():
-        for number in numbers:
-            provider.add_metric(name=name, unit=unit, value=number)
-    provider.add_dimension(name="model", value="digits")
-    expected = normal(dict(provider.serialize_metric_set()))
-    for _ in range(2):  # the shape's first line, then one from its template
-        written = normal(json.loads(metrics._line("monolambda", key, values)))
-        assert written == expected
+    for value in (3.25, 1.5):
+        provider.add_metric(name=name, unit=unit, value=value)
+    for dimension, label in labels.items():
+        provider.add_dimension(name=dimension, value=label)
+    expected: dict[str, Any] = dict(provider.serialize_metric_set())
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        metrics._flush([(name, 3.25, labels), (name, 1.5, labels)])
+    (line,) = out.getvalue().splitlines()
+    written = json.loads(line)
+    assert isinstance(written["_aws"].pop("Timestamp"), int)
+    expected["_aws"].pop("Timestamp")
+    assert written == expected
 
 
-def normal(document: dict[str, Any]) -> dict[str, Any]:
-    """Without its timestamp, the metrics' declarations in name order."""
-    assert isinstance(document["_aws"].pop("Timestamp"), int)
-    for directive in document["_aws"]["CloudWatchMetrics"]:
-        directive["Metrics"].sort(key=lambda metric: metric["Name"])
-    return document
+def test_every_metric_the_code_writes_is_declared() -> None:
+    """Each `metrics.count("...")` and `metrics.milliseconds("...")` in the function (and the
+    worker's `_count_failure("...")`, a count) names a metric of METRICS with that unit: an
+    undeclared one would not be written."""
+    call = re.compile(r'(metrics\.count|metrics\.milliseconds|_count_failure)\(\s*"(\w+)"')
+    found = set()
+    for path in (ROOT / "src" / "monolambda").rglob("*.py"):
+        for function, name in call.findall(path.read_text()):
+            found.add(name)
+            unit = "Milliseconds" if function.endswith("milliseconds") else "Count"
+            assert metrics.METRICS[name][0] == unit, (path, name)
+    assert found | {"Requests", "ColdStart"} == set(metrics.METRICS)
