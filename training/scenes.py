@@ -1,9 +1,11 @@
 """MNIST samples made into pictures as people make them, for evaluation and for training.
 
 A sample is 28 x 28 values 0..1, ink high. `SCENES` are the evaluation's fixed ways of drawing
-one: the issue's three (dark on white RGB) and more the model should read. `as_drawn` is
-training's random way: any canvas, place and scale, slant, stroke width, polarity, colours,
-anti-aliased or binary, transparent paper, sometimes a JPEG.
+one: the issue's three (dark on white RGB), more the model should read, and phone photos of a
+digit written on paper. `as_drawn` is training's random way: any canvas, place and scale,
+slant, stroke width, polarity, colours, anti-aliased or binary, transparent paper, sometimes
+a JPEG, and one time in five a photo (`as_photographed`: light, tint, blur, rotation,
+perspective, sensor noise, each at random).
 """
 
 from __future__ import annotations
@@ -127,7 +129,110 @@ def binary(sample: Sample, rng: Rng) -> Image.Image:
     return drawn(ink.point(lambda v: 255 if v >= 128 else 0), (280, 280), (0, 0)).convert("1")
 
 
-Scene = Callable[[Sample, Rng], Image.Image]
+def photographed(
+    sample: Sample,
+    rng: Rng,
+    *,
+    canvas: tuple[int, int] = (640, 480),
+    tallest: tuple[int, int] = (100, 180),
+    light: bool = True,
+    tint: bool = True,
+    blur: bool = True,
+    rotation: bool = True,
+    perspective: bool = False,
+    noise: bool = True,
+) -> bytes:
+    """A digit written dark on grey paper and photographed with a phone: 640 x 480, the digit
+    100-180 px tall somewhere on it, grey ink; light falling off across the page, a warm
+    tint, a little blur, a small rotation, sensor noise of a few grey levels, then JPEG.
+    Each property can be left out, to see which one a model fails on; training also varies
+    the canvas, the digit's size and the camera's angle (perspective)."""
+    width, height = canvas
+    ink = ink_of(sample).resize((112, 112), Image.Resampling.BICUBIC)
+    if rotation:
+        ink = ink.rotate(float(rng.uniform(-8, 8)), Image.Resampling.BILINEAR, expand=True)
+    if perspective:
+        ink = _tilted(ink, rng)
+    glyph = _scaled(ink, int(rng.integers(tallest[0], tallest[1] + 1)))
+    alpha = Image.new("L", canvas, 0)
+    alpha.paste(glyph, _placed(glyph, canvas, rng))
+    cover = np.asarray(alpha, dtype=np.float32) / 255
+    paper, pen = float(rng.uniform(150, 205)), float(rng.uniform(25, 85))
+    grey = paper * (1 - cover) + pen * cover
+    if light:  # brighter towards one side of the page, by 15-35 % from edge to edge
+        angle, strength = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.15, 0.35))
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        across = ((xs - width / 2) / width) * np.cos(angle) + ((ys - height / 2) / height) * np.sin(
+            angle
+        )
+        grey = grey * (1 + strength * across)
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    if tint:  # warm light: blue and green a little darker
+        rgb *= np.array([1.0, float(rng.uniform(0.9, 0.97)), float(rng.uniform(0.78, 0.9))])
+    picture = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
+    if blur:
+        picture = picture.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.6, 1.4))))
+    if noise:  # the sensor's: a few grey levels, every pixel and channel its own
+        noisy = np.asarray(picture, dtype=np.float32)
+        noisy += rng.normal(0, float(rng.uniform(2.5, 6)), noisy.shape).astype(np.float32)
+        picture = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=int(rng.integers(75, 93)))
+    return buffer.getvalue()
+
+
+def _tilted(ink: Image.Image, rng: Rng) -> Image.Image:
+    """The page seen a little from one side: each corner moved by up to 12 % of the side."""
+    w, h = ink.size
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+    moved = corners + rng.uniform(-0.12, 0.12, (4, 2)) * np.array([w, h])
+    # The 8 coefficients that take each output corner (moved) back to its input corner.
+    rows = []
+    for (x, y), (u, v) in zip(moved, corners, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    coefficients = np.linalg.solve(np.array(rows), corners.ravel())
+    side = (int(moved[:, 0].max()) + 1, int(moved[:, 1].max()) + 1)
+    tilted = ink.transform(
+        side, Image.Transform.PERSPECTIVE, tuple(coefficients), Image.Resampling.BILINEAR
+    )
+    box = tilted.getbbox()
+    return tilted.crop(box) if box else ink
+
+
+def as_photographed(sample: Sample, rng: Rng) -> bytes:
+    """Training's random photo: any canvas, the digit anywhere at any size, and every
+    property of a phone's picture, each at random strength or left out."""
+    width, height = int(rng.integers(160, 801)), int(rng.integers(120, 601))
+    top = max(20, int(min(width, height) * 0.9))
+    return photographed(
+        sample,
+        rng,
+        canvas=(width, height),
+        tallest=(max(14, top // 6), top),
+        light=rng.random() < 0.8,
+        tint=rng.random() < 0.6,
+        blur=rng.random() < 0.7,
+        rotation=rng.random() < 0.8,
+        perspective=rng.random() < 0.5,
+        noise=rng.random() < 0.9,
+    )
+
+
+def phone_photo(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng)
+
+
+def photo_noise_only(sample: Sample, rng: Rng) -> bytes:
+    """Grey paper and sensor noise, nothing else of a photo (the property that failed)."""
+    return photographed(sample, rng, light=False, tint=False, blur=False, rotation=False)
+
+
+def photo_without_noise(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, noise=False)
+
+
+Scene = Callable[[Sample, Rng], Image.Image | bytes]
 # The issue's figures first; the rest are reported beside them.
 SCENES: dict[str, Scene] = {
     "28x28": at_28,
@@ -138,8 +243,12 @@ SCENES: dict[str, Scene] = {
     "thick marker": thick_marker,
     "transparent canvas": transparent_canvas,
     "binary": binary,
+    "phone photo": phone_photo,
+    "photo: noise only": photo_noise_only,
+    "photo: all but noise": photo_without_noise,
 }
 FIGURES = ("28x28", "280x280", "480x320 canvas")
+PHOTOS = ("phone photo", "photo: noise only", "photo: all but noise")
 
 
 # Training's random drawing -------------------------------------------------------------------
@@ -179,7 +288,10 @@ def _slanted(ink: Image.Image, rng: Rng) -> Image.Image:
 
 
 def as_drawn(sample: Sample, rng: Rng) -> bytes:
-    """The sample drawn at random as a person might, encoded as the API would receive it."""
+    """The sample drawn at random as a person might (one time in five, written on paper and
+    photographed), encoded as the API would receive it."""
+    if rng.random() < 0.2:
+        return as_photographed(sample, rng)
     ink = _slanted(ink_of(sample).resize((112, 112), Image.Resampling.BICUBIC), rng)
     if rng.random() < 0.5:
         ink = _restroked(ink, int(rng.integers(-5, 12)))
@@ -207,3 +319,8 @@ def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **({"quality": 85} if fmt == "JPEG" else {}))
     return buffer.getvalue()
+
+
+def as_sent(picture: Image.Image | bytes) -> bytes:
+    """What a scene made, as the API receives it: a photo's own JPEG, else the picture as PNG."""
+    return picture if isinstance(picture, bytes) else encoded(picture)

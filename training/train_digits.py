@@ -93,7 +93,7 @@ def drawn_set(digits: mnist.Digits, count: int, seed: int, workers: int) -> np.n
 
 def scene_set(digits: mnist.Digits, scene: str, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    pictures = [scenes.encoded(scenes.SCENES[scene](s, rng)) for s in digits.images]
+    pictures = [scenes.as_sent(scenes.SCENES[scene](s, rng)) for s in digits.images]
     return np.asarray(PillowImages().prepare(pictures, spec()).array)
 
 

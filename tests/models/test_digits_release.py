@@ -80,3 +80,19 @@ def test_the_other_ways_people_draw(reserved: mnist.Digits) -> None:
     print(evaluate.report(RELEASE, results, len(every_third)))
     for result in results:
         assert result.accuracy >= OTHER_SCENES[result.scene], (result.scene, result.accuracy)
+
+
+# Phone photos of digits written on paper (training/scenes.py, `photographed`): the issue's
+# figure, 97 %, on every third reserved sample, for two seeds (where each digit lands, its
+# light, tint, blur, rotation and noise); and the property that once failed, alone.
+PHOTO = 0.97
+
+
+@pytest.mark.parametrize("seed", [evaluate.SEED, 7])
+def test_phone_photos(reserved: mnist.Digits, seed: int) -> None:
+    every_third = mnist.Digits(reserved.images[::3], reserved.labels[::3])
+    scenes_run = ["phone photo"] + (["photo: noise only"] if seed == evaluate.SEED else [])
+    results = evaluate.evaluate(RELEASE, scenes_run, every_third, seed=seed)
+    print(evaluate.report(RELEASE, results, len(every_third)))
+    for result in results:
+        assert result.accuracy >= PHOTO, (result.scene, result.accuracy, result.confusions())

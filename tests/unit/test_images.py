@@ -233,3 +233,57 @@ def test_a_transparent_canvas_is_paper_whatever_colour_the_strokes(
 def test_a_blank_page_is_an_empty_frame() -> None:
     for paper in (255, 0, 128):
         assert not frame(encode(Image.new("L", (200, 100), paper))).any()
+
+
+# A phone's picture of a digit (issue 21): light falling off across grey paper, and a sensor's
+# noise of a few grey levels; the "ink" a dark bar 60 x 16 px on 320 x 240.
+DIGIT = InputSpec(
+    name="image",
+    layout="NCHW",
+    width=28,
+    height=28,
+    colour="L",
+    background="auto",
+    fit="ink",
+    scale=1 / 255,
+    mean=(0.0,),
+    std=(1.0,),
+    ink_box=20,
+    centre="box",
+    contrast="stretch",
+)
+
+
+def photo(seed: int = 1) -> bytes:
+    rng = np.random.default_rng(seed)
+    _, xs = np.mgrid[0:240, 0:320].astype(np.float32)
+    page = 190 * (1 - 0.3 * (xs / 320 - 0.5))  # brighter on the left
+    page[100:160, 150:166] = 60  # the ink
+    page += rng.normal(0, 5, page.shape)
+    picture = Image.fromarray(np.clip(page, 0, 255).astype(np.uint8), "L")
+    return encode(picture, "JPEG", quality=85)
+
+
+def ink_columns(array: np.ndarray) -> int:
+    """How many of the 28 columns the fitted picture puts ink in."""
+    frame = array.reshape(28, 28)
+    return int(np.count_nonzero(frame.max(axis=0) > 0.5))
+
+
+def test_uneven_paper_finds_the_ink_in_a_photo() -> None:
+    """With `paper: uneven` the ink box is the bar's (16 x 60 scaled into the 20-pixel box:
+    about 5 columns wide); with `paper: flat` the darker half of the page is read as ink."""
+    uneven = prepare(photo(), dataclasses.replace(DIGIT, paper="uneven"))
+    assert 3 <= ink_columns(uneven) <= 8
+    # The old reading, kept for older manifests: the page's darker side is read as ink, the
+    # box is most of the page and the bar a sliver of it.
+    assert ink_columns(prepare(photo(), DIGIT)) <= 2
+
+
+def test_uneven_paper_leaves_a_drawing_as_it_was() -> None:
+    """A drawing's paper is flat and clean: both readings agree on it."""
+    page = np.full((240, 320), 255, np.float32)
+    page[100:160, 150:166] = 0
+    drawing = encode(Image.fromarray(page.astype(np.uint8), "L"), "PNG")
+    uneven = prepare(drawing, dataclasses.replace(DIGIT, paper="uneven"))
+    assert np.allclose(uneven, prepare(drawing, DIGIT), atol=1e-3)

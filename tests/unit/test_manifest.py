@@ -55,6 +55,7 @@ def test_a_valid_manifest() -> None:
         (("input", "ink_box"), 2.5, "input.ink_box"),
         (("input", "centre"), "middle", "input.centre"),
         (("input", "contrast"), "auto", "input.contrast"),
+        (("input", "paper"), "lit", "input.paper"),
     ],
 )
 def test_broken_manifests_say_what_is_wrong(
@@ -72,6 +73,7 @@ def test_broken_manifests_say_what_is_wrong(
 def test_how_a_digit_is_fitted_defaults_to_filling_the_frame() -> None:
     spec = ModelManifest.parse(VALID, name="m", version="1").input
     assert (spec.ink_box, spec.centre, spec.contrast) == (None, "box", "none")
+    assert spec.paper == "flat"  # what manifests before the field meant
     fitted = copy.deepcopy(VALID)
     fitted["input"] |= {"background": "auto", "ink_box": 2, "centre": "mass"}
     fitted["input"] |= {"contrast": "stretch"}

@@ -22,6 +22,9 @@ BACKGROUNDS = ("light", "dark", "auto", "any")
 FITS = ("stretch", "ink")  # "ink": crop to the ink's bounding box, centre it, then resize
 CENTRES = ("box", "mass")  # where a fitted digit's middle goes: its box's, or its ink's mass
 CONTRASTS = ("none", "stretch")  # "stretch": paper to 0 and the strongest ink to full scale
+# "flat": the paper's level is its edge's (a drawing, a scan); "uneven": fitted across the page
+# and the ink told from the paper's noise (a photo: light falling off, a sensor's noise).
+PAPERS = ("flat", "uneven")
 MAX_SIDE = 4096
 
 
@@ -49,6 +52,7 @@ class InputSpec:
     ink_box: int | None = None
     centre: str = "box"
     contrast: str = "none"
+    paper: str = "flat"
 
     @property
     def channels(self) -> int:
@@ -121,11 +125,9 @@ def _input(raw: Any) -> InputSpec:
         isinstance(ink_box, int) and 1 <= ink_box <= min(width, height)
     ):
         raise InvalidManifestError("input.ink_box must be an integer from 1 to the input's side")
-    centre, contrast = raw.get("centre", "box"), raw.get("contrast", "none")
-    if centre not in CENTRES:
-        raise InvalidManifestError(f"input.centre must be one of {', '.join(CENTRES)}")
-    if contrast not in CONTRASTS:
-        raise InvalidManifestError(f"input.contrast must be one of {', '.join(CONTRASTS)}")
+    centre = _choice(raw, "centre", CENTRES)
+    contrast = _choice(raw, "contrast", CONTRASTS)
+    paper = _choice(raw, "paper", PAPERS)
     return InputSpec(
         name=name,
         layout=str(layout),
@@ -138,9 +140,19 @@ def _input(raw: Any) -> InputSpec:
         mean=mean,
         std=std,
         ink_box=ink_box,
-        centre=str(centre),
-        contrast=str(contrast),
+        centre=centre,
+        contrast=contrast,
+        paper=paper,
     )
+
+
+def _choice(raw: Mapping[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed`; the first when the manifest leaves the field out (what manifests
+    written before it meant)."""
+    value = raw.get(field, allowed[0])
+    if value not in allowed:
+        raise InvalidManifestError(f"input.{field} must be one of {', '.join(allowed)}")
+    return str(value)
 
 
 def _side(raw: Mapping[str, Any], field: str) -> int:
