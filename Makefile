@@ -20,8 +20,9 @@ help:
 	@echo "            (STATE_DIR=.dev: the stack whose key signs it, for make dev/token/predict)"
 	@echo "make predict IMAGE=samples/seven.png [MODEL=digits]  classify a file with the running stack"
 	@echo "make models rebuild the bundled models into build/models (make dev does it once)"
-	@echo "make eval-digits  the digits model's top-1 on the reserved MNIST samples, through the"
-	@echo "            API's preprocessing (EVAL_MODEL=build/models/digits/1 for another version)"
+	@echo "make eval-digits  the digits model's top-1 on the reserved MNIST samples, drawn and"
+	@echo "            photographed, through the API's preprocessing (EVAL_MODEL=build/models/digits/1"
+	@echo "            for another version; ARGS='--seed 7 --seed 8' for other draws)"
 	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min;"
 	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
 	@echo "make test   ruff, mypy, the web client's types, template lint, pytest (sets itself up)"
@@ -85,7 +86,7 @@ models: venv
 
 EVAL_MODEL ?= models/digits/2
 eval-digits: venv
-	$(PY) -m training.evaluate --model $(EVAL_MODEL)
+	$(PY) -m training.evaluate --model $(EVAL_MODEL) $(ARGS)
 
 # PyTorch (the `train` extra) is too large for `make test`'s set-up: its own Python 3.11 venv
 # (the CPU wheel on hand is for 3.11), used only here. The result is committed.
