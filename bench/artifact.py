@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
 import json
 import os
 import platform
@@ -30,6 +31,7 @@ from typing import Any
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from local_stack import start, stop  # noqa: E402
+from startup import EVENT  # noqa: E402
 
 from scripts.trim_artifact import largest_parts  # noqa: E402
 
@@ -86,27 +88,11 @@ def runtime_sdk(into: Path) -> Path:
 
 
 def graphql_event(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = json.dumps({"query": query, "variables": variables or {}})
-    return {
-        "version": "2.0",
-        "routeKey": "POST /graphql",
-        "rawPath": "/graphql",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "api.example.com"},
-        "requestContext": {
-            "http": {
-                "method": "POST",
-                "path": "/graphql",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-            },
-            "requestId": "bench",
-            "stage": "$default",
-            "authorizer": {"jwt": {"claims": {"sub": "bench"}, "scopes": None}},
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    """bench/startup.py's HTTP API event, with this query and a caller's claims."""
+    event = copy.deepcopy(EVENT)
+    event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": "bench"}, "scopes": None}}
+    event["body"] = json.dumps({"query": query, "variables": variables or {}})
+    return event
 
 
 def cold_start(command: list[str], env: dict[str, str]) -> dict[str, float]:

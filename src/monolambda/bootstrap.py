@@ -263,19 +263,22 @@ def reset() -> None:
         part.cache_clear()
 
 
+_PYNAMODB_MODELS = {
+    "monolambda.adapters.dynamo_jobs": "JobRecord",
+    "monolambda.adapters.dynamo_connections": "ConnectionRecord",
+}
+
+
 def forget_connections() -> None:
     """After a SnapStart restore (monolambda.snapstart): the routes stay built, their
     connections are made again on first use (SDK clients, PynamoDB's per model)."""
     from monolambda.adapters import aws  # noqa: PLC0415
 
     aws.forget_clients()
-    for module in ("monolambda.adapters.dynamo_jobs", "monolambda.adapters.dynamo_connections"):
-        loaded = sys.modules.get(module)
-        if loaded is not None:
-            for record in ("JobRecord", "ConnectionRecord"):
-                model = getattr(loaded, record, None)
-                if model is not None:
-                    model._connection = None  # PynamoDB's per-model connection
+    # Only the models a route has imported (a restore must not import the others).
+    for module, model in _PYNAMODB_MODELS.items():
+        if module in sys.modules:
+            getattr(sys.modules[module], model)._connection = None  # PynamoDB's, per model
 
 
 # --- the parts the routes share, each made on first use -------------------------------------

@@ -220,9 +220,11 @@ def test_make_build_and_deploy_take_the_architecture_and_params() -> None:
     )
 
 
-def teardown(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def teardown(
+    env: dict[str, str], *args: str, which: tuple[str, ...] = ("--config-env", "dev")
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "devstack.teardown", "--config-env", "dev", *args],
+        [sys.executable, "-m", "devstack.teardown", *which, *args],
         cwd=ROOT,
         env={**os.environ, **env},
         capture_output=True,
@@ -290,30 +292,14 @@ def test_destroy_keeps_a_prod_stacks_data(deployed: dict[str, str]) -> None:
     )
     assert seed_models(deployed, "--stack", "monolambda-prod").returncode == 0
     s3 = client("s3", deployed)
-    (bucket,) = [
-        b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].endswith(_suffix(deployed))
-    ]
-    result = subprocess.run(
-        [sys.executable, "-m", "devstack.teardown", *PROD_STACK, "--confirm", "monolambda-prod"],
-        cwd=ROOT,
-        env={**os.environ, **deployed},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    bucket = cloudformation.describe_stack_resource(
+        StackName="monolambda-prod", LogicalResourceId=bucket_resource.logical_id
+    )["StackResourceDetail"]["PhysicalResourceId"]
+    result = teardown(deployed, "--confirm", "monolambda-prod", which=PROD_STACK)
     assert result.returncode == 0, result.stderr
     assert f"bucket    {bucket}: kept with its objects (prod: Retain)" in result.stdout
     assert "kept      JobsTable" in result.stdout
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] > 0
-
-
-def _suffix(env: dict[str, str]) -> str:
-    """The prod stack's bucket suffix: the last part of its stack id."""
-    (described,) = client("cloudformation", env).describe_stacks(StackName="monolambda-prod")[
-        "Stacks"
-    ]
-    return str(described["StackId"]).split("/")[2].split("-")[4]
 
 
 def users(env: dict[str, str], *args: str, password: str = "") -> subprocess.CompletedProcess[str]:
