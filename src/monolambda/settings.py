@@ -56,10 +56,16 @@ class GraphQLLimits:
     # 469 (its fragments count where spread and once standing alone).
     max_fields: int = 1_000
     # Values an answer could hold (each field of each object, lists at their longest or as
-    # long as `first:` asks), estimated before anything is read. A value is about 20 bytes of
-    # JSON (a label and its score, 37): 200,000 is about 4 MB, below Lambda's 6 MB response
-    # limit (whatever is answered is capped at 5 MiB too: api.app).
-    max_response_values: int = 200_000
+    # long as `first:` asks), estimated before anything is read. Executing costs about 6 us a
+    # value here (bench/answers.py): 80,000 is about half a second, and a page of 20 jobs
+    # with every label of 64 results each. The answer's bytes are estimated and bounded too.
+    max_response_values: int = 80_000
+    # Stored items an answer could read (api.response_size: a page of jobs reads one per job,
+    # and each field that needs a whole job reads it): bounds the time a read-only request
+    # can take, whatever its answer's size. 400 is a page of 100 jobs with their results, and
+    # a second page of summaries; with the values, the worst accepted read stays under a
+    # second here (bench/answers.py prints it).
+    max_store_reads: int = 400
     # Operations in one document (one runs; every one is validated, each costing a few
     # traversals): enough for a GraphiQL tab of saved queries.
     max_operations: int = 20
@@ -179,6 +185,9 @@ class Settings:
             max_fields=_int(env, "GRAPHQL_MAX_FIELDS", GraphQLLimits.max_fields, minimum=1),
             max_response_values=_int(
                 env, "GRAPHQL_MAX_RESPONSE_VALUES", GraphQLLimits.max_response_values, minimum=1
+            ),
+            max_store_reads=_int(
+                env, "GRAPHQL_MAX_STORE_READS", GraphQLLimits.max_store_reads, minimum=1
             ),
             max_operations=_int(
                 env, "GRAPHQL_MAX_OPERATIONS", GraphQLLimits.max_operations, minimum=1

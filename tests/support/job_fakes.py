@@ -47,7 +47,9 @@ class FakeJobStore:
 
     def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
         self.calls.append("get_many")
-        return {i: self.jobs[i] for i in job_ids if i in self.jobs}
+        return {
+            i: dataclasses.replace(self.jobs[i], inputs=None) for i in job_ids if i in self.jobs
+        }
 
     def page(
         self, owner: str, status: JobStatus | None, limit: int, after: PageKey | None

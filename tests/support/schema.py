@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import strawberry
@@ -66,6 +67,7 @@ def execute(
     request_id: str = "req-1",
     read_only: bool = False,
     operation_name: str | None = None,
+    max_answer_bytes: int | None = None,
 ) -> Any:
     services = services or make_services()
     context = Context(
@@ -75,6 +77,8 @@ def execute(
         budget=services.budget(),
         read_only=read_only,
     )
+    if max_answer_bytes is not None:
+        context = dataclasses.replace(context, max_answer_bytes=max_answer_bytes)
     # Asynchronously, as the ASGI view runs it (the job fields' DataLoader needs a loop).
     return asyncio.run(
         schema.execute(

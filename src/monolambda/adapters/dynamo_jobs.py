@@ -374,8 +374,15 @@ class DynamoJobStore:
                 return None
 
     def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
+        # Without the inline images: up to 256 KiB a job that no answer shows.
+        shown = [
+            a.attr_name for a in JobRecord.get_attributes().values() if a is not JobRecord.images
+        ]
         with _translated():
-            return {r.id: _job(r) for r in JobRecord.batch_get(list(job_ids))}
+            return {
+                r.id: _job(r, inputs=False)
+                for r in JobRecord.batch_get(list(job_ids), attributes_to_get=shown)
+            }
 
     def page(
         self, owner: str, status: JobStatus | None, limit: int, after: PageKey | None
@@ -465,7 +472,7 @@ def _record(job: Job) -> JobRecord:
     )
 
 
-def _job(record: JobRecord, *, complete: bool = True) -> Job:
+def _job(record: JobRecord, *, complete: bool = True, inputs: bool = True) -> Job:
     error = (
         JobError(record.error_code, record.error_message or "")
         if record.error_code is not None
@@ -489,7 +496,7 @@ def _job(record: JobRecord, *, complete: bool = True) -> Job:
             s3_keys=tuple(cast(list[str], record.s3_keys or [])),
             images=tuple(cast(list[bytes], record.images or [])),
         )
-        if complete
+        if complete and inputs
         else None,
         done=int(record.done or 0),
         attempts=int(record.attempts or 0),

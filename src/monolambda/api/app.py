@@ -24,7 +24,9 @@ from monolambda.api.trusted_documents import (
     DocumentRefusedError,
     TrustedDocuments,
 )
+from monolambda.domain.bounded_json import TooLargeError, dumps_within
 from monolambda.domain.errors import ErrorCode
+from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
 from monolambda.logs import logger
 from monolambda.services import Services
 
@@ -35,7 +37,7 @@ _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
 
 # An answer's bytes as Lambda carries them (its response is JSON around the body, so each
 # quote and backslash of the body costs one more): under its 6 MB limit with room to spare.
-MAX_ANSWER_BYTES = 5 * 1024 * 1024
+MAX_ANSWER_BYTES = MAX_HTTP_ANSWER_BYTES
 
 
 def http_error(
@@ -84,18 +86,20 @@ class GraphQLView(GraphQL[Context, None]):
             metrics.note_outcome(e.code)
             status = 400 if e.code == BAD_REQUEST else 200
             response = http_error(status, str(e), e.code, _request_id(scope))
-        size = carried_bytes(response.body)
-        if size > MAX_ANSWER_BYTES:
+        except TooLargeError as e:
             # The estimate made before execution (api.response_size) let it through: strings
-            # longer than their kind usually is. Refused rather than failed by Lambda.
+            # longer than their kind usually is. Serialising stopped at the limit; refused
+            # rather than failed by Lambda.
             request_id = _request_id(scope)
             logger().warning(
-                "answer over the size limit", extra={"request_id": request_id, "bytes": size}
+                "answer over the size limit",
+                extra={"request_id": request_id, "bytes_before_stopping": e.size},
             )
+            metrics.note_outcome(ErrorCode.BAD_USER_INPUT.value)
             response = http_error(
                 200,
-                f"the answer would be {size:,} bytes; at most {MAX_ANSWER_BYTES:,}. Ask for "
-                "fewer: jobs(first:), results(first:), fewer aliases",
+                f"the answer is over {MAX_ANSWER_BYTES:,} bytes. Ask for fewer: "
+                "jobs(first:), results(first:), fewer aliases",
                 ErrorCode.BAD_USER_INPUT.value,
                 request_id,
             )
@@ -128,6 +132,10 @@ class GraphQLView(GraphQL[Context, None]):
         # Whatever went wrong, the id a user quotes to support (and the log is searched by).
         response["extensions"] = {**(response.get("extensions") or {}), "requestId": request_id}
         return response
+
+    def encode_json(self, data: object) -> str:
+        """The answer, serialised no further than the byte limit (domain.bounded_json)."""
+        return dumps_within(data, MAX_ANSWER_BYTES, escaped=True)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET that names a document by hash is a query, whatever it accepts (curl: */*).
@@ -190,12 +198,6 @@ def _json_object(text: str, name: str) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise HTTPException(400, f"The {name} parameter must be a JSON object")
     return decoded
-
-
-def carried_bytes(body: bytes | memoryview) -> int:
-    """The body's size once escaped into Lambda's JSON response (quotes, backslashes)."""
-    data = bytes(body)
-    return len(data) + data.count(b'"') + data.count(b"\\")
 
 
 def _request_id(scope: Scope) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from monolambda.api.identity import caller_from_event
 from monolambda.domain.budget import WorkBudget
 from monolambda.domain.identity import ANONYMOUS, Caller
+from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
 from monolambda.services import Services
 
 # Event key set by the Lambda adapter when it had to assume a JSON body (no Content-Type).
@@ -31,6 +32,10 @@ class Context:
     # A WebSocket `subscribe` (api.live_operations.Listener): where a subscription field
     # opens its subscription. None over HTTP, which serves no subscription.
     live: Any = None
+    # The most an answer may be, in bytes, by the transport that carries it (a WebSocket
+    # message is smaller than an HTTP answer): the estimate made before execution is held
+    # to it (api.limits).
+    max_answer_bytes: int = MAX_HTTP_ANSWER_BYTES
 
 
 def context_for(

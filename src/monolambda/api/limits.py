@@ -47,13 +47,16 @@ from monolambda.api.errors import (
 from monolambda.api.live_fields import WEBSOCKET_ONLY
 from monolambda.api.operation_size import (
     CAP,
+    MAX_NAME_CHARS,
     fragment_sizes,
     longest_integer,
+    longest_name,
     selection_size,
 )
 from monolambda.api.response_size import Plan, ResponseSizes
 from monolambda.api.variables import variable_errors
 from monolambda.domain.errors import ErrorCode
+from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
 from monolambda.logs import logger
 from monolambda.settings import GraphQLLimits
 
@@ -174,7 +177,7 @@ class OperationGuard:
             # length, not after a million coercions.
             errors = variable_errors(context.variables, self.limits.max_list_items)
         if not errors and operation is not None and checked.plans:
-            errors = self._answer_errors(checked, operation, context.variables)
+            errors = self._answer_errors(checked, operation, context.variables, context.context)
         context.pre_execution_errors = errors
 
     def _answer_errors(
@@ -182,21 +185,35 @@ class OperationGuard:
         checked: CheckedDocument,
         operation: OperationDefinitionNode,
         variables: dict[str, Any] | None,
+        request: object,
     ) -> list[GraphQLError]:
-        """Before anything is read: an answer that could be too large is refused."""
+        """Before anything is read: an answer that could be too large, or too costly to
+        fetch, is refused."""
         plan = next(
             p for o, p in zip(checked.operations, checked.plans, strict=True) if o is operation
         )
-        values = plan.values(variables)
-        if values <= self.limits.max_response_values:
-            return []
+        cost = plan.cost(variables)
+        limits = self.limits
+        max_bytes: int = getattr(request, "max_answer_bytes", MAX_HTTP_ANSWER_BYTES)
+        over = []
+        if cost.values > limits.max_response_values:
+            over.append(
+                f"the answer could hold {cost.values:,} values; at most "
+                f"{limits.max_response_values:,}"
+            )
+        if cost.bytes > max_bytes:
+            over.append(f"the answer could be {cost.bytes:,} bytes; at most {max_bytes:,}")
+        if cost.reads > limits.max_store_reads:
+            over.append(
+                f"the answer could read {cost.reads:,} stored items; at most "
+                f"{limits.max_store_reads:,}"
+            )
         return [
             GraphQLError(
-                f"the answer could hold {values:,} values; at most "
-                f"{self.limits.max_response_values:,}. Ask for fewer: jobs(first:), "
-                "results(first:), fewer aliases",
+                f"{reason}. Ask for fewer: jobs(first:), results(first:), fewer aliases",
                 extensions={"code": ErrorCode.BAD_USER_INPUT.value},
             )
+            for reason in over
         ]
 
     def _errors(self, checked: CheckedDocument, request: object) -> list[GraphQLError]:
@@ -243,6 +260,16 @@ class OperationGuard:
         self, document: DocumentNode, operations: tuple[OperationDefinitionNode, ...]
     ) -> list[GraphQLError]:
         limits = self.limits
+        longest = longest_name(document)
+        if longest > MAX_NAME_CHARS:
+            # First and alone: a long alias repeated over a list would make the answer's keys
+            # its bulk, and every later check would walk the long names again.
+            return [
+                GraphQLError(
+                    f"a name of {longest:,} characters; names are at most {MAX_NAME_CHARS}",
+                    extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+                )
+            ]
         fragments = fragment_sizes(document)
         operation_sizes = [(o, selection_size(o.selection_set, fragments)) for o in operations]
         # Validation visits every definition, a fragment nobody spreads included.

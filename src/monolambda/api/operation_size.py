@@ -22,6 +22,8 @@ from graphql import (
     ListValueNode,
     ObjectValueNode,
     SelectionSetNode,
+    Token,
+    TokenKind,
 )
 
 from monolambda.api.document_walk import fragments_of
@@ -154,4 +156,24 @@ def longest_integer(document: DocumentNode) -> int:
             values.extend(value.values)
         elif isinstance(value, ObjectValueNode):
             values.extend(f.value for f in value.fields)
+    return longest
+
+
+# Names (fields, aliases, arguments, types, fragments, variables, operations, directives):
+# GraphQL's own are a few words; a long alias repeated over a list would make an answer's
+# keys its bulk.
+MAX_NAME_CHARS = 64
+
+
+def longest_name(document: DocumentNode) -> int:
+    """Characters of the document's longest name, from its tokens (a string's content is no
+    name, however it looks): one pass over at most the parser's token limit."""
+    if document.loc is None:
+        raise TypeError("a document parsed without its tokens cannot have its names measured")
+    longest = 0
+    token: Token | None = document.loc.start_token
+    while token is not None:
+        if token.kind is TokenKind.NAME:
+            longest = max(longest, len(token.value or ""))
+        token = token.next
     return longest

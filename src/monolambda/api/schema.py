@@ -33,7 +33,7 @@ from monolambda.api.prediction_types import (
     UploadPurpose,
     decode_image,
 )
-from monolambda.api.response_size import ListSize, ResponseSizes
+from monolambda.api.response_size import Declared, ListSize, Reads, ResponseSizes
 from monolambda.api.types import (
     CallerType,
     ClientErrorInput,
@@ -244,7 +244,7 @@ class MonolambdaSchema(strawberry.Schema):
         self._guard = OperationGuard(
             self._schema,
             settings.limits,
-            sizes=ResponseSizes(self._schema, list_sizes(settings)),
+            sizes=ResponseSizes(self._schema, declared_sizes(settings)),
             introspection=settings.introspection,
             validation_messages=settings.validation_messages,
             trusted=trusted,
@@ -295,25 +295,58 @@ class MonolambdaSchema(strawberry.Schema):
         return result
 
 
-def list_sizes(settings: Settings) -> dict[str, ListSize]:
-    """How long each list of the schema can be, for the answer's estimate (a test checks that
-    none is missing). Where the data has no bound of its own, a generous one is declared; the
-    answer's bytes are capped in any case."""
-    return {
-        "Query.models": ListSize(50),
-        "Query.predictBatch": ListSize(settings.work.max_images),
-        "Health.checks": ListSize(16),
-        "Caller.groups": ListSize(100),
-        "Model.versions": ListSize(100),
-        "Model.labels": ListSize(1_000),
-        "PredictionResult.labels": ListSize(MAX_TOP_K),
-        "Job.results": ListSize(
-            settings.jobs.max_images if settings.jobs else DEFAULT_JOB_IMAGES, "first"
-        ),
-        "ImageResult.labels": ListSize(MAX_TOP_K),
-        "JobConnection.edges": ListSize(MAX_PAGE, parent_argument="first"),
-        "Upload.fields": ListSize(16),
-    }
+def declared_sizes(settings: Settings) -> Declared:
+    """What the answer's estimate cannot read from the types (api.response_size): how long
+    each list can be (a test checks that none is missing; where the data has no bound of its
+    own, a generous one), the strings whose usual length differs from the default, and the
+    fields that read the job store. Whatever is answered is serialised within the byte limit
+    in any case."""
+    results = settings.jobs.max_images if settings.jobs else DEFAULT_JOB_IMAGES
+    return Declared(
+        lists={
+            "Query.models": ListSize(50),
+            "Query.predictBatch": ListSize(settings.work.max_images),
+            "Health.checks": ListSize(16),
+            "Caller.groups": ListSize(100),
+            "Model.versions": ListSize(100),
+            "Model.labels": ListSize(1_000),
+            "PredictionResult.labels": ListSize(MAX_TOP_K),
+            "Job.results": ListSize(results, "first"),
+            "ImageResult.labels": ListSize(MAX_TOP_K),
+            "JobConnection.edges": ListSize(MAX_PAGE, parent_argument="first"),
+            "Upload.fields": ListSize(16),
+        },
+        strings={
+            # A model's labels: a word or two ("7", "golden retriever").
+            "LabelScore.label": 24,
+            "Model.labels": 24,
+            "Model.versions": 8,
+            "Job.id": 36,  # a UUID
+            "Job.version": 8,
+            "Job.model": 32,
+            "JobEdge.cursor": 160,
+            "PageInfo.startCursor": 160,
+            "PageInfo.endCursor": 160,
+            "Job.resultUrl": 1_500,  # a presigned URL
+            "Job.callbackUrl": 256,
+            "Upload.url": 256,
+            "FormField.value": 1_500,  # the policy document, base64
+            "JobError.message": 256,
+            "DependencyCheck.detail": 128,
+        },
+        reads={
+            "Query.job": Reads(per_field=1),
+            "Subscription.jobUpdated": Reads(per_field=1),
+            # A page: one query, and one summary per job.
+            "Query.jobs": Reads(per_field=1),
+            "JobConnection.edges": Reads(per_item=1),
+            # A page's summary has none of these: each reads its whole job (a request's reads
+            # of one job are batched and shared, but each field is counted).
+            "Job.results": Reads(per_field=1),
+            "Job.callbackUrl": Reads(per_field=1),
+            "Job.webhook": Reads(per_field=1),
+        },
+    )
 
 
 def build_schema(settings: Settings, trusted: frozenset[str] = frozenset()) -> MonolambdaSchema:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import overload
 
 from monolambda.domain.models import RankedLabel
 from monolambda.domain.webhooks import WebhookState
@@ -118,13 +120,48 @@ class ItemResult:
         return cls(index=index, labels=ranked)
 
 
-def results_to_json(results: tuple[ItemResult, ...]) -> str:
+def results_to_json(results: Sequence[ItemResult]) -> str:
     return json.dumps([r.to_json() for r in results], separators=(",", ":"))
 
 
-def results_from_json(text: str) -> tuple[ItemResult, ...]:
-    loaded = json.loads(text)
-    return tuple(ItemResult.from_json(r) for r in loaded if isinstance(r, dict))
+def results_from_json(text: str) -> StoredResults:
+    return StoredResults(text)
+
+
+class StoredResults(Sequence[ItemResult]):
+    """A job's results as stored (compact JSON), each decoded when it is read: an answer that
+    shows two of a job's 64 results, 20 labels each, makes two results and 40 labels, not
+    1,344 objects."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, text: str) -> None:
+        loaded = json.loads(text)
+        self._items: list[dict[str, object]] = [r for r in loaded if isinstance(r, dict)]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[ItemResult, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> ItemResult | tuple[ItemResult, ...]:
+        if isinstance(index, slice):
+            return tuple(ItemResult.from_json(r) for r in self._items[index])
+        return ItemResult.from_json(self._items[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment] # equal to a tuple, but not a value to key by
+
+    def __repr__(self) -> str:
+        return f"StoredResults({len(self)} results)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +224,7 @@ class Job:
     idempotency_key: str | None = None
     error: JobError | None = None
     # The outcome: inline when small, else the key of an object in the results store.
-    results: tuple[ItemResult, ...] | None = None
+    results: Sequence[ItemResult] | None = None
     result_key: str | None = None
     # The worker holding a RUNNING job (its message id), and until when.
     lease_holder: str | None = None

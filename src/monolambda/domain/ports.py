@@ -92,7 +92,8 @@ class JobStore(Protocol):
     def get(self, job_id: str) -> Job | None: ...
 
     def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
-        """The jobs that exist among `job_ids`, in as few reads as the store allows."""
+        """The jobs that exist among `job_ids`, in as few reads as the store allows, as
+        their owners see them: everything but their inputs (Job.inputs is None)."""
         ...
 
     def page(

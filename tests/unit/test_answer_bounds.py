@@ -1,0 +1,334 @@
+"""Issue 26, findings 1 and 2: an answer's bytes (keys included) and the store reads it
+implies are estimated before anything is read, names are bounded, and serialising stops at
+the byte limit.
+
+Finding 1: `{ jobs(first: 100) { edges { node { results(first: 30) { labels { <100,000 x A>:
+score } } } } } }` (about 100 KB) was estimated by its values only; the answer was built and
+serialised whole (6 GB, 20 s) before its 3 GB were refused. Finding 2: fifteen aliases of a
+page of 100 jobs with two results each were inside every limit and took seconds: a request's
+store reads were not counted.
+"""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from monolambda.api.response_size import Cost
+from monolambda.domain.bounded_json import TooLargeError, dumps_within
+from monolambda.domain.identity import Caller
+from monolambda.domain.jobs import ItemResult, Job, JobInputs, JobStatus
+from monolambda.domain.models import RankedLabel
+from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
+from tests.support.job_fakes import FakeJobStore, job_service
+from tests.support.schema import execute, make_schema, make_services
+
+ALICE = Caller("alice")
+START = datetime(2026, 12, 1, tzinfo=UTC)
+LABEL = "x" * 24  # as long as a label is declared to be
+NAME_LIMIT = 64
+
+
+def finished_jobs(count: int, images: int, labels: int = 2) -> FakeJobStore:
+    store = FakeJobStore()
+    for n in range(count):
+        created = START + timedelta(seconds=n)
+        job_id = f"00000000-0000-4000-8000-{n:012d}"
+        store.jobs[job_id] = Job(
+            id=job_id,
+            owner="alice",
+            model="m",
+            version="2",
+            status=JobStatus.SUCCEEDED,
+            created_at=created,
+            updated_at=created,
+            expires_at=created + timedelta(days=30),
+            total=images,
+            top_k=labels,
+            correlation_id="c",
+            request_hash="h",
+            inputs=JobInputs(images=(b"x",) * images),
+            done=images,
+            results=tuple(
+                ItemResult(i, tuple(RankedLabel(LABEL, 0.5) for _ in range(labels)))
+                for i in range(images)
+            ),
+        )
+    return store
+
+
+def run(query: str, store: FakeJobStore, **options: Any) -> Any:
+    env = options.pop("env", {})
+    services = make_services(jobs=job_service(store))
+    return execute(make_schema(**env), query, caller=ALICE, services=services, **options)
+
+
+def codes(result: Any) -> list[str]:
+    return [e.extensions["code"] for e in result.errors or ()]
+
+
+def page(first: int | str, node: str, alias: str = "") -> str:
+    head = f"{alias}: " if alias else ""
+    return f"{head}jobs(first: {first}) {{ edges {{ node {{ {node} }} }} }}"
+
+
+# --- finding 1: names -------------------------------------------------------------------------
+def test_the_findings_long_alias_is_refused_for_its_length_before_anything_is_read() -> None:
+    store = finished_jobs(100, 64)
+    alias = "A" * 100_000
+    result = run(
+        "{ " + page(100, f"results(first: 30) {{ labels {{ {alias}: score }} }}") + " }", store
+    )
+    (error,) = result.errors
+    assert error.message == "a name of 100,000 characters; names are at most 64"
+    assert error.extensions["code"] == "BAD_USER_INPUT"
+    assert store.calls == []
+
+
+LONG = "N" * (NAME_LIMIT + 1)
+# Every place a name can stand, at one over the limit; the rest of each document is valid.
+NAMED_PLACES = {
+    "alias": f"{{ {LONG}: health {{ status }} }}",
+    "field": f"{{ health {{ {LONG} }} }}",
+    "argument": f"{{ health({LONG}: true) {{ status }} }}",
+    "variable": f"query(${LONG}: Boolean) {{ health(deep: ${LONG}) {{ status }} }}",
+    "operation": f"query {LONG} {{ health {{ status }} }}",
+    "fragment": f"{{ ...{LONG} }} fragment {LONG} on Query {{ health {{ status }} }}",
+    "type condition": f"{{ ... on {LONG} {{ health {{ status }} }} }}",
+    "directive": f"{{ health @{LONG} {{ status }} }}",
+    "enum value": f"{{ jobs(status: {LONG}) {{ pageInfo {{ hasNextPage }} }} }}",
+    "alias in a named fragment": (
+        f"{{ ...F }} fragment F on Query {{ {LONG}: health {{ status }} }}"
+    ),
+    "alias after __typename in an inline fragment": (
+        f"{{ __typename ... on Query {{ {LONG}: health {{ status }} }} }}"
+    ),
+    "alias in a fragment nobody spreads": (
+        f"{{ health {{ status }} }} fragment F on Query {{ {LONG}: health {{ status }} }}"
+    ),
+}
+
+
+@pytest.mark.parametrize("query", NAMED_PLACES.values(), ids=NAMED_PLACES.keys())
+def test_a_name_over_the_limit_is_refused_wherever_it_stands(query: str) -> None:
+    result = run(query, FakeJobStore())
+    assert [e.message for e in result.errors] == [
+        f"a name of {NAME_LIMIT + 1} characters; names are at most {NAME_LIMIT}"
+    ]
+
+
+def test_a_name_at_the_limit_is_taken() -> None:
+    name = "N" * NAME_LIMIT
+    result = run(f"query {name} {{ {name}: health {{ status }} }}", FakeJobStore())
+    assert result.errors is None
+    assert result.data == {name: {"status": "OK"}}
+
+
+def test_a_long_string_is_no_name() -> None:
+    """A string's content is one token of another kind: a long one is refused (or not) by
+    what takes it, never for its length as a name."""
+    result = run('{ job(id: "' + "a" * 10_000 + '") { id } }', FakeJobStore())
+    assert codes(result) == ["NOT_FOUND"]
+
+
+# --- finding 1: bytes -------------------------------------------------------------------------
+LABELS_AT = "results(first: 30) {{ labels {{ {key}: score }} }}"
+
+
+def test_the_estimate_counts_the_bytes_that_keys_add() -> None:
+    """Within the values bound (63,301) either way; the 64-character key makes 60,000 labels
+    5.7 MB of JSON, a one-character key 1.9 MB."""
+    store = finished_jobs(100, 64)
+    long_keys = run("{ " + page(100, LABELS_AT.format(key="K" * 64)) + " }", store)
+    (error,) = long_keys.errors
+    assert error.extensions["code"] == "BAD_USER_INPUT"
+    assert error.message.startswith("the answer could be 5,747,621 bytes")
+    assert f"bytes; at most {MAX_HTTP_ANSWER_BYTES:,}" in error.message
+    assert store.calls == []
+    short_keys = run("{ " + page(100, LABELS_AT.format(key="k")) + " }", store)
+    assert short_keys.errors is None
+
+
+HEAVY = page(100, LABELS_AT.format(key="K" * 64))
+WRAPPED = {
+    "inline fragment": f"{{ ... on Query {{ {HEAVY} }} }}",
+    "named fragment": f"{{ ...F }} fragment F on Query {{ {HEAVY} }}",
+    "after __typename": f"{{ __typename ... on Query {{ {HEAVY} }} }}",
+    "fragment inside the node": (
+        "{ jobs(first: 100) { edges { node { ...R } } } } "
+        f"fragment R on Job {{ {LABELS_AT.format(key='K' * 64)} }}"
+    ),
+    "fragments spreading fragments": (
+        "{ ...A } fragment A on Query { ...B } fragment B on Query { "
+        "jobs(first: 100) { edges { ... on JobEdge { node { ...C } } } } } "
+        f"fragment C on Job {{ {LABELS_AT.format(key='K' * 64)} }}"
+    ),
+}
+
+
+@pytest.mark.parametrize("query", WRAPPED.values(), ids=WRAPPED.keys())
+def test_the_byte_estimate_sees_through_fragments(query: str) -> None:
+    store = finished_jobs(1, 1)
+    result = run(query, store)
+    assert codes(result) == ["BAD_USER_INPUT"]
+    assert "the answer could be" in result.errors[0].message
+    assert store.calls == []
+
+
+def test_the_estimate_of_a_small_page_is_exact_arithmetic() -> None:
+    """Values: jobs, edges, and per job its node, id and status. Bytes: each key quoted with
+    its colon and comma, an object's braces, a list's brackets and each item's comma, an ID
+    of 36 characters in quotes, the longest JobStatus in quotes. Reads: the page's query and
+    one summary per job."""
+    guard = make_schema().guard
+    checked = guard.check("{ jobs(first: 2) { edges { node { id status } } } }")
+    (plan,) = checked.plans
+    assert plan.cost(None) == Cost(values=8, bytes=177, reads=3)
+
+
+def test_the_estimate_is_at_least_the_answer_and_not_far_above_it() -> None:
+    """Every list filled to its declared longest, every label as long as declared."""
+    store = finished_jobs(20, 16, labels=20)
+    query = "{ " + page(20, "id status results(first: 16) { index labels { label score } }") + " }"
+    (plan,) = make_schema().guard.check(query).plans
+    answer = run(query, store)
+    assert answer.errors is None
+    actual = len(json.dumps(answer.data, separators=(",", ":")))
+    estimate = plan.cost(None).bytes
+    assert actual <= estimate <= 2 * actual
+
+
+def test_the_estimate_reads_the_variables_for_bytes_and_reads() -> None:
+    query = "query($n: Int!) { jobs(first: $n) { edges { node { id results { index } } } } }"
+    (plan,) = make_schema().guard.check(query).plans
+    ten, hundred = plan.cost({"n": 10}), plan.cost({"n": 100})
+    assert hundred.reads == 1 + 100 + 100
+    assert ten.reads == 1 + 10 + 10
+    assert hundred.bytes > 9 * ten.bytes
+
+
+def test_the_byte_bound_is_the_transports() -> None:
+    """A WebSocket message is smaller than an HTTP answer: the same estimate, its own limit."""
+    store = finished_jobs(1, 1)
+    query = "{ " + page(40, "id results(first: 10) { index labels { label score } }") + " }"
+    assert run(query, store).errors is None
+    over = run(query, store, max_answer_bytes=128 * 1024)
+    assert codes(over) == ["BAD_USER_INPUT"]
+    assert over.errors[0].message.endswith(
+        "bytes; at most 131,072. Ask for fewer: jobs(first:), results(first:), fewer aliases"
+    )
+
+
+def test_each_bound_takes_its_limit_exactly() -> None:
+    query = "{ jobs(first: 2) { edges { node { id status } } } }"
+    store = finished_jobs(2, 1)
+    assert run(query, store, env={"GRAPHQL_MAX_RESPONSE_VALUES": "8"}).errors is None
+    assert codes(run(query, store, env={"GRAPHQL_MAX_RESPONSE_VALUES": "7"})) == ["BAD_USER_INPUT"]
+    assert run(query, store, env={"GRAPHQL_MAX_STORE_READS": "3"}).errors is None
+    assert codes(run(query, store, env={"GRAPHQL_MAX_STORE_READS": "2"})) == ["BAD_USER_INPUT"]
+    assert run(query, store, max_answer_bytes=177).errors is None
+    assert codes(run(query, store, max_answer_bytes=176)) == ["BAD_USER_INPUT"]
+
+
+# --- finding 2: store reads -------------------------------------------------------------------
+TWO_RESULTS = "id results(first: 2) { index labels { label score } }"
+
+
+def test_the_findings_fifteen_pages_are_refused_for_their_reads() -> None:
+    store = finished_jobs(100, 64)
+    aliases = " ".join(page(100, TWO_RESULTS, f"a{n}") for n in range(15))
+    result = run(f"{{ {aliases} }}", store)
+    messages = [e.message for e in result.errors]
+    assert (
+        "the answer could read 3,015 stored items; at most 400. Ask for fewer: jobs(first:), "
+        "results(first:), fewer aliases"
+    ) in messages
+    assert codes(result) == ["BAD_USER_INPUT"] * len(messages)
+    assert store.calls == []
+
+
+def test_a_page_with_its_results_is_within_the_reads() -> None:
+    store = finished_jobs(100, 4)
+    result = run("{ " + page(100, TWO_RESULTS) + " }", store)
+    assert result.errors is None
+    assert len(result.data["jobs"]["edges"]) == 100
+
+
+def test_reads_at_the_limit_are_taken_and_one_more_is_not() -> None:
+    """A page of 75 jobs whose results, callbackUrl and webhook each read the job (1 + 75 +
+    225), with a second page of summaries: 98 jobs make 400 reads, 99 make 401."""
+    whole = "results { index } callbackUrl webhook { status }"
+    store = finished_jobs(100, 1)
+    for second, refused in ((98, False), (99, True)):
+        query = "{ " + page(75, whole, "a") + " " + page(second, "id", "b") + " }"
+        (plan,) = make_schema().guard.check(query).plans
+        assert plan.cost(None).reads == 1 + 75 * 4 + 1 + second
+        assert bool(run(query, store).errors) is refused
+
+
+def test_reads_are_counted_through_fragments_and_variables() -> None:
+    query = (
+        "query($n: Int!) { ...F } fragment F on Query { "
+        + page("$n", "...R", "a")
+        + " "
+        + page("$n", "...R", "b")
+        + " } fragment R on Job { results(first: 1) { index } }"
+    )
+    store = finished_jobs(100, 1)
+    refused = run(query, store, variables={"n": 100})
+    assert any("stored items" in e.message for e in refused.errors)
+    assert store.calls == []
+    assert run(query, store, variables={"n": 99}).errors is None  # 2 x (1 + 99 + 99) = 398
+
+
+# --- finding 1: serialising stops at the limit ------------------------------------------------
+VALUES: list[Any] = [
+    {},
+    [],
+    {"a": [], "b": {}, "c": [{}], "d": [[]]},
+    {"data": {"health": {"status": "OK", "checks": [{"name": "x", "n": 1.5, "ok": True}]}}},
+    {"s": 'quote " backslash \\ newline \n tab \t nul \x00 é 😀', "n": None, "f": -1e-300},
+    [1, [2, [3, [4, {"deep": [5]}]]], "x"],
+    {"t": (1, 2, {"u": (3,)})},
+    {"k\u2028": "v\ud800"},  # a lone surrogate and a line separator, escaped as json does
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_json_within_a_limit_is_jsons_own(value: Any) -> None:
+    expected = json.dumps(value, separators=(",", ":"))
+    assert dumps_within(value, len(expected)) == expected
+    with pytest.raises(TooLargeError):
+        dumps_within(value, len(expected) - 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "carried"),
+    [({}, 2), ({"a": "b"}, 13), ("\\", 8), (["\\", {"q": '"'}], 27)],
+)
+def test_the_bytes_counted_are_those_lambda_carries(value: Any, carried: int) -> None:
+    """Lambda's response is JSON around the body: each quote and backslash costs one more."""
+    text = dumps_within(value, carried, escaped=True)
+    assert len(json.dumps(text)) - 2 == carried
+    with pytest.raises(TooLargeError):
+        dumps_within(value, carried - 1, escaped=True)
+
+
+def test_serialising_stops_at_the_first_item_past_the_limit() -> None:
+    item = {"label": "x" * 10_000, "score": 0.5}  # about 10 KB of JSON
+    answer = {"data": {"items": [dict(item) for _ in range(5_000)]}}  # about 50 MB
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLargeError) as refused:
+            dumps_within(answer, 1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    one_item = len(json.dumps(item))
+    assert 1_000_000 < refused.value.size <= 1_000_000 + one_item + 1
+    # What was kept: the limit and one item (and the list of parts), never the 50 MB.
+    assert peak < 3 * 1_000_000
