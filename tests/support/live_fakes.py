@@ -16,7 +16,9 @@ from typing import Any
 from monolambda.domain.errors import UnauthenticatedError
 from monolambda.domain.identity import Caller
 from monolambda.domain.live import (
+    MAX_MESSAGE_BYTES,
     Connection,
+    MessageRefusedError,
     Subscription,
     SubscriptionRefusedError,
     duplicate_subscriber,
@@ -72,12 +74,14 @@ class FakeConnectionStore:
 @dataclass
 class FakePoster:
     """Messages per connection, decoded. Connections in `gone` answer 410; those in
-    `broken` raise."""
+    `broken` raise; a message over API Gateway's 128 KiB is refused as the management API
+    refuses it (the adapter's MessageRefusedError)."""
 
     received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
     broken: set[str] = field(default_factory=set)
     closed: list[str] = field(default_factory=list)
+    refused: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def post(self, connection_id: str, data: bytes) -> bool:
@@ -85,6 +89,9 @@ class FakePoster:
             raise TimeoutError("the management API did not answer")
         if connection_id in self.gone:
             return False
+        if len(data) > MAX_MESSAGE_BYTES:
+            self.refused += 1
+            raise MessageRefusedError("PayloadTooLargeException")
         with self._lock:
             self.received.setdefault(connection_id, []).append(json.loads(data))
         return True

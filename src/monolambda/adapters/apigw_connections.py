@@ -8,7 +8,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from monolambda.domain.live import MessageRefusedError
+
 _GONE = 410
+_TOO_LARGE = 413
 
 
 class ManagementApiPoster:
@@ -21,6 +24,8 @@ class ManagementApiPoster:
         except ClientError as e:
             if _gone(e):
                 return False
+            if _too_large(e):
+                raise MessageRefusedError("the message is over the WebSocket API's limit") from e
             raise
         return True
 
@@ -37,3 +42,10 @@ def _gone(error: ClientError) -> bool:
     response: Any = error.response
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return bool(status == _GONE or response.get("Error", {}).get("Code") == "GoneException")
+
+
+def _too_large(error: ClientError) -> bool:
+    response: Any = error.response
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    code = response.get("Error", {}).get("Code")
+    return bool(status == _TOO_LARGE or code == "PayloadTooLargeException")

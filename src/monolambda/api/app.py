@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -24,7 +23,7 @@ from monolambda.api.trusted_documents import (
     DocumentRefusedError,
     TrustedDocuments,
 )
-from monolambda.domain.bounded_json import TooLargeError, dumps_within
+from monolambda.domain.bounded_json import TooLargeError, dumps_within, loads_strict
 from monolambda.domain.errors import ErrorCode
 from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
 from monolambda.logs import logger
@@ -179,7 +178,7 @@ class GraphQLView(GraphQL[Context, None]):
 
 def _json_body(data: str | bytes) -> dict[str, Any] | list[Any]:
     try:
-        decoded = json.loads(data)
+        decoded = loads_strict(data)
     except RecursionError:
         raise HTTPException(400, "The request body is nested too deeply") from None
     except ValueError:
@@ -192,7 +191,7 @@ def _json_body(data: str | bytes) -> dict[str, Any] | list[Any]:
 
 def _json_object(text: str, name: str) -> dict[str, Any]:
     try:
-        decoded = json.loads(text)
+        decoded = loads_strict(text)
     except (RecursionError, ValueError):
         raise HTTPException(400, f"The {name} parameter is not JSON") from None
     if not isinstance(decoded, dict):

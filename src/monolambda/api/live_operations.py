@@ -30,6 +30,7 @@ from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job as DomainJob
 from monolambda.domain.live import (
     ALL_JOBS,
+    MAX_MESSAGE_BYTES,
     Close,
     Connection,
     MessageType,
@@ -38,7 +39,7 @@ from monolambda.domain.live import (
     job_topic,
 )
 from monolambda.services import Services
-from monolambda.services.live import LiveService
+from monolambda.services.live import REFUSED, LiveService
 
 _OVER_A_SOCKET = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 _EVENTS_ONLY = (OperationType.SUBSCRIPTION,)
@@ -125,29 +126,26 @@ class LiveOperations:
         result = asyncio.run(self._first_result(query, variables, operation_name, context))
         if listener.refusal is not None:
             return listener.refusal
-        send = self._live.send
+        live = self._live
         if result is None:  # a subscription with nothing to show yet (jobsUpdated)
             return None
         if result.errors and result.data is None:
             # Refused before anything ran (a limit, validation, NOT_FOUND): the operation
             # ends here, with nothing stored.
             if listener.opened is not None:
-                self._live.unsubscribe(connection.id, message_id)
-            send(connection.id, _error(message_id, result))
+                live.unsubscribe(connection.id, message_id)
+            live.deliver(connection.id, message_id, [_error(message_id, result)])
             return None
         complete = {"id": message_id, "type": MessageType.COMPLETE.value}
         if listener.opened is None:  # a query or a mutation
-            if send(connection.id, _next(message_id, result)):
-                send(connection.id, complete)
+            live.deliver(connection.id, message_id, [_next(message_id, result), complete])
         elif listener.job is not None and listener.job.status.terminal:
             # Finished already: its last message goes out once, from here or from the
             # publication of its terminal state, whichever ends the subscription first.
-            if self._live.unsubscribe(connection.id, message_id) and send(
-                connection.id, _next(message_id, result)
-            ):
-                send(connection.id, complete)
-        else:
-            send(connection.id, _next(message_id, result))
+            if live.unsubscribe(connection.id, message_id):
+                live.deliver(connection.id, message_id, [_next(message_id, result), complete])
+        elif live.deliver(connection.id, message_id, [_next(message_id, result)]) == REFUSED:
+            live.unsubscribe(connection.id, message_id)
         return None
 
     def _request(
@@ -253,6 +251,9 @@ class LiveOperations:
             request_id=request_id,
             budget=self._services.budget(),
             live=listener,
+            # What one message carries: the answer's estimate is held to it before anything
+            # runs (a subscription's at subscribe, for every later update too).
+            max_answer_bytes=MAX_MESSAGE_BYTES,
         )
 
 

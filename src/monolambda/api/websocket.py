@@ -14,11 +14,11 @@ protocol closes with 4400, 4401, 4403, 4409 or 4429, the code and reason go firs
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from monolambda.api.context import request_id_for
+from monolambda.domain.bounded_json import loads_strict
 from monolambda.domain.live import (
     PROTOCOL,
     UNAUTHORIZED,
@@ -72,7 +72,7 @@ class WebSocketRoute:
         kind = message.get("type")
         live = self._live()
         if kind == MessageType.PING:
-            live.send(connection_id, _pong(message))
+            live.send(connection_id, _pong(message, str(event.get("body"))))
             return None
         if kind == MessageType.PONG:
             return None
@@ -118,7 +118,7 @@ def _parsed(event: Mapping[str, Any]) -> dict[str, Any] | Close:
     if event.get("isBase64Encoded") or not isinstance(body, str):
         return bad_message("Invalid message received: send JSON text frames")
     try:
-        message = json.loads(body)
+        message = loads_strict(body)
     except (ValueError, RecursionError):
         return bad_message("Invalid message received: not JSON")
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -126,8 +126,13 @@ def _parsed(event: Mapping[str, Any]) -> dict[str, Any] | Close:
     return message
 
 
-def _pong(ping: Mapping[str, Any]) -> dict[str, Any]:
+# A ping's payload is echoed when it is this small (the protocol makes the echo optional;
+# a frame near API Gateway's limit would make a pong over it).
+MAX_PONG_PAYLOAD_CHARS = 4_096
+
+
+def _pong(ping: Mapping[str, Any], body: str) -> dict[str, Any]:
     pong: dict[str, Any] = {"type": MessageType.PONG.value}
-    if isinstance(ping.get("payload"), dict):
+    if isinstance(ping.get("payload"), dict) and len(body) <= MAX_PONG_PAYLOAD_CHARS:
         pong["payload"] = ping["payload"]
     return pong

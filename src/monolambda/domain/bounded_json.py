@@ -1,4 +1,9 @@
-"""JSON within a byte limit: serialising stops as soon as the text passes the limit, so an
+"""JSON as the API reads and writes it: strict on the way in, within a byte limit on the way
+out.
+
+Python's json reads NaN and Infinity, which JSON has no words for: `loads_strict` refuses them.
+
+Out, within a byte limit: serialising stops as soon as the text passes the limit, so an
 answer larger than its transport carries never exists in memory whole.
 
 An answer's size is estimated before it is read (api.response_size), from the declared
@@ -14,6 +19,7 @@ so each quote and backslash of the body costs one byte more (`escaped=True`).
 
 from __future__ import annotations
 
+import json
 from _json import make_encoder
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -25,6 +31,15 @@ _chunks = make_encoder(None, str, encode_basestring_ascii, None, ":", ",", False
 
 def _encode(value: Any) -> str:
     return "".join(_chunks(value, 0))
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """json.loads, refusing NaN, Infinity and -Infinity (ValueError)."""
+    return json.loads(text, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> float:
+    raise ValueError(f"{constant} is not JSON")
 
 
 class TooLargeError(Exception):

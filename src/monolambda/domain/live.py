@@ -16,8 +16,12 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from monolambda.domain.identity import Caller
+from monolambda.domain.sizes import MAX_SOCKET_MESSAGE_BYTES
 
 PROTOCOL = "graphql-transport-ws"
+
+# One message over API Gateway's WebSocket API (it refuses larger ones).
+MAX_MESSAGE_BYTES = MAX_SOCKET_MESSAGE_BYTES
 
 # Every change to any of the subscriber's jobs (jobsUpdated).
 ALL_JOBS = "jobs"
@@ -65,7 +69,7 @@ def farewell(close: Close) -> dict[str, Any]:
     connection_ack, graphql-ws clients (Apollo's and urql's links among them) and gql take
     any message but an ack as fatal and stop, where a bare close would have them reconnect
     at once, again and again; afterwards, its id matches no operation and it is ignored."""
-    code = "UNAUTHENTICATED" if close.code in (4401, 4403) else "BAD_REQUEST"
+    code = _FAREWELL_CODES.get(close.code, "BAD_REQUEST")
     return {
         "id": FAREWELL_ID,
         "type": MessageType.ERROR.value,
@@ -73,6 +77,26 @@ def farewell(close: Close) -> dict[str, Any]:
             {
                 "message": f"{close.reason}: the server closes this connection",
                 "extensions": {"code": code, "closeCode": close.code},
+            }
+        ],
+    }
+
+
+_FAREWELL_CODES = {4401: "UNAUTHENTICATED", 4403: "UNAUTHENTICATED", 4500: "INTERNAL"}
+
+
+def too_large(message_id: str) -> dict[str, Any]:
+    """The `error` that ends an operation whose message would pass API Gateway's limit (the
+    estimate made before execution let it through: strings longer than their kind usually
+    is). The connection and its other operations carry on."""
+    return {
+        "id": message_id,
+        "type": MessageType.ERROR.value,
+        "payload": [
+            {
+                "message": f"the answer is over {MAX_MESSAGE_BYTES:,} bytes, the most a "
+                "WebSocket message carries. Ask for fewer: jobs(first:), results(first:)",
+                "extensions": {"code": "BAD_USER_INPUT"},
             }
         ],
     }
@@ -128,6 +152,11 @@ class Subscription:
         if self.status is not None and self.status != status:
             return False
         return terminal or self.created_at is None or updated_at > self.created_at
+
+
+class MessageRefusedError(Exception):
+    """The management API refused one message for what it holds (its size): the connection
+    is fine, and so are its other operations."""
 
 
 class SubscriptionRefusedError(Exception):

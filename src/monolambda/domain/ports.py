@@ -223,8 +223,9 @@ class ConnectionPoster(Protocol):
     """API Gateway's management API for the WebSocket API's connections."""
 
     def post(self, connection_id: str, data: bytes) -> bool:
-        """Sends one message; False when the connection is gone (410). Raises on anything
-        else (throttling, a timeout)."""
+        """Sends one message; False when the connection is gone (410). MessageRefusedError
+        when the message itself is refused (over 128 KiB); raises on anything else
+        (throttling, a timeout)."""
         ...
 
     def close(self, connection_id: str) -> None:

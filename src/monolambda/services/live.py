@@ -6,6 +6,11 @@ through the management API (ConnectionPoster). A connection that has gone (410) 
 with its subscriptions the first time a send finds it gone. Publishing sends to many
 connections at once, each on its own: one slow or broken connection delays nobody else, and
 a failed send fails nothing but itself.
+
+No message over API Gateway's 128 KiB is posted: it is serialised no further than that
+(domain.bounded_json), and an operation whose message would pass it, or that the management
+API refuses for its size, ends alone with an `error` for its id (domain.live.too_large); the
+connection's other operations carry on.
 """
 
 from __future__ import annotations
@@ -17,17 +22,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from monolambda.domain.bounded_json import TooLargeError, dumps_within
 from monolambda.domain.errors import UnauthenticatedError
 from monolambda.domain.identity import ANONYMOUS, Caller
 from monolambda.domain.jobs import Job
 from monolambda.domain.live import (
     FORBIDDEN,
+    MAX_MESSAGE_BYTES,
     TOO_MANY_INITS,
     Close,
     Connection,
+    MessageRefusedError,
     MessageType,
     Subscription,
     farewell,
+    too_large,
     topics_of,
 )
 from monolambda.domain.ports import ConnectionPoster, ConnectionStore, TokenVerifier
@@ -40,6 +49,12 @@ Render = Callable[[Job, Sequence[Subscription]], list[tuple[Subscription, list[d
 
 # DynamoDB's IN takes at most 100 values.
 MAX_TOPICS_PER_QUERY = 100
+
+# How an operation's messages went (deliver), or a connection's (publish).
+SENT = "sent"
+GONE = "gone"  # the connection has gone: it is forgotten
+REFUSED = "refused"  # too large to carry: the operation ended with an error instead
+FAILED = "failed"  # the management API failed (throttling, a timeout): logged
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,8 @@ class Published:
     sent: int
     gone: int
     failed: int
+    # Subscriptions ended because their update was too large to carry.
+    ended: int = 0
 
 
 class LiveService:
@@ -123,11 +140,43 @@ class LiveService:
         self.store.disconnect(connection_id)
 
     def send(self, connection_id: str, message: Mapping[str, Any]) -> bool:
-        """One message; False (and the connection forgotten) when it has gone."""
+        """One of the protocol's own messages (small: an ack, a pong); False (and the
+        connection forgotten) when it has gone."""
         if self._poster().post(connection_id, _encoded(message)):
             return True
         self.store.disconnect(connection_id)
         return False
+
+    def deliver(
+        self, connection_id: str, operation_id: str, messages: Sequence[Mapping[str, Any]]
+    ) -> str:
+        """An operation's messages in order (`next`, then `complete`): SENT; GONE (the
+        connection forgotten); or REFUSED when one would pass the limit, the operation
+        then ended by an `error` for its id (its subscription is the caller's to end)."""
+        outcome = self._deliver(self._poster(), connection_id, operation_id, messages)
+        if outcome == GONE:
+            self.store.disconnect(connection_id)
+        return outcome
+
+    def _deliver(
+        self,
+        poster: ConnectionPoster,
+        connection_id: str,
+        operation_id: str,
+        messages: Sequence[Mapping[str, Any]],
+    ) -> str:
+        for message in messages:
+            try:
+                if not poster.post(connection_id, _encoded_within(message)):
+                    return GONE
+            except (TooLargeError, MessageRefusedError):
+                logger().warning(
+                    "an operation's message is over the WebSocket limit: the operation ends",
+                    extra={"connection_id": connection_id, "operation_id": operation_id[:128]},
+                )
+                refusal = _encoded(too_large(operation_id))
+                return REFUSED if poster.post(connection_id, refusal) else GONE
+        return SENT
 
     # --- subscriptions -----------------------------------------------------------------------
     def subscribe(self, subscription: Subscription) -> None:
@@ -142,7 +191,7 @@ class LiveService:
         """Each job's change to its owner's subscriptions of it: one query per owner of the
         batch's jobs (whatever the number of jobs and subscribers), the documents executed,
         then every connection's messages sent at once."""
-        outbox: dict[str, list[bytes]] = {}
+        outbox: dict[str, list[tuple[Subscription, list[dict[str, Any]]]]] = {}
         subscribers = 0
         changes = list(jobs)
         found = self._subscriptions_of(changes)
@@ -162,18 +211,20 @@ class LiveService:
                 ended = last and not self.unsubscribe(subscription.connection_id, subscription.id)
                 if ended:
                     continue
-                outbox.setdefault(subscription.connection_id, []).extend(
-                    _encoded(m) for m in messages
-                )
+                outbox.setdefault(subscription.connection_id, []).append((subscription, messages))
         outcomes = list(self._send_all(outbox))
-        gone = [c for c, outcome in outcomes if outcome == "gone"]
+        gone = [c for c, (outcome, _) in outcomes if outcome == GONE]
         for connection_id in gone:
             self.store.disconnect(connection_id)
+        refused = [s for _, (outcome, r) in outcomes if outcome != GONE for s in r]
+        for subscription in refused:
+            self.unsubscribe(subscription.connection_id, subscription.id)
         return Published(
             subscribers=subscribers,
-            sent=sum(1 for _, o in outcomes if o == "sent"),
+            sent=sum(1 for _, (o, _) in outcomes if o == SENT),
             gone=len(gone),
-            failed=sum(1 for _, o in outcomes if o == "failed"),
+            failed=sum(1 for _, (o, _) in outcomes if o == FAILED),
+            ended=len(refused),
         )
 
     def _subscriptions_of(self, jobs: list[Job]) -> dict[str, list[Subscription]]:
@@ -193,29 +244,39 @@ class LiveService:
                 )
         return found
 
-    def _send_all(self, outbox: Mapping[str, list[bytes]]) -> Iterable[tuple[str, str]]:
+    def _send_all(self, outbox: Mapping[str, _Deliveries]) -> Iterable[tuple[str, _Sent]]:
         if len(outbox) <= 1:
-            return [(c, self._send_in_order(c, m)) for c, m in outbox.items()]
+            return [(c, self._send_in_order(c, d)) for c, d in outbox.items()]
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
                 self.limits.send_concurrency, thread_name_prefix="live-send"
             )
-        futures = [(c, self._pool.submit(self._send_in_order, c, m)) for c, m in outbox.items()]
+        futures = [(c, self._pool.submit(self._send_in_order, c, d)) for c, d in outbox.items()]
         return [(c, f.result()) for c, f in futures]
 
-    def _send_in_order(self, connection_id: str, messages: list[bytes]) -> str:
-        """A connection's messages one after another (a `complete` after its `next`)."""
+    def _send_in_order(self, connection_id: str, deliveries: _Deliveries) -> _Sent:
+        """A connection's messages one after another (a `complete` after its `next`): the
+        connection's outcome, and the subscriptions whose update was too large (each ended
+        alone, the others sent)."""
         poster = self._poster()
+        refused: list[Subscription] = []
         try:
-            for data in messages:
-                if not poster.post(connection_id, data):
-                    return "gone"
+            for subscription, messages in deliveries:
+                outcome = self._deliver(poster, connection_id, subscription.id, messages)
+                if outcome == GONE:
+                    return GONE, refused
+                if outcome == REFUSED:
+                    refused.append(subscription)
         except Exception:  # noqa: BLE001 - one connection's failure is its own
             logger().warning(
                 "a live update was not sent", extra={"connection_id": connection_id}, exc_info=True
             )
-            return "failed"
-        return "sent"
+            return FAILED, refused
+        return SENT, refused
+
+
+_Deliveries = list[tuple[Subscription, list[dict[str, Any]]]]
+_Sent = tuple[str, list[Subscription]]
 
 
 def _token_of(payload: object) -> str | None:
@@ -234,6 +295,12 @@ def _token_of(payload: object) -> str | None:
 
 def _encoded(message: Mapping[str, Any]) -> bytes:
     return json.dumps(message, separators=(",", ":"), default=str).encode()
+
+
+def _encoded_within(message: Mapping[str, Any]) -> bytes:
+    """TooLargeError past API Gateway's limit, found before the whole text is made. (ASCII
+    JSON: its characters are its bytes.)"""
+    return dumps_within(message, MAX_MESSAGE_BYTES).encode()
 
 
 def utc_now() -> datetime:
