@@ -15,12 +15,17 @@ import trustme
 
 from monolambda.adapters.webhook_http import CheckedHttpSender, SocketResolver
 from monolambda.domain.errors import BadUserInputError
-from monolambda.domain.webhooks import CallbackPolicy, RefusedAddressError
+from monolambda.domain.webhooks import (
+    CallbackPolicy,
+    RefusedAddressError,
+    _carried_ipv4,
+)
 from monolambda.services.webhooks import check_callback
 from tests.support.network import OutsideLoopbackError
 from tests.support.receivers import receiver
 
 PROD = CallbackPolicy(allow_loopback=False)
+DEV = CallbackPolicy(allow_loopback=True)
 PUBLIC = "93.184.216.34"  # what the stub says hooks.example.com is
 HEADERS = {"Content-Type": "application/json"}
 
@@ -135,6 +140,25 @@ IPV6_FORMS = [
     ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False, "Teredo, client 10.0.0.1"),
     ("2606:4700:4700::1111", True, "plain public IPv6"),
     ("fe80::1%eth0", False, "link-local with a zone"),
+    # Issue 26, finding 5: the IPv4-translated form (::ffff:0:a.b.c.d), which Python calls
+    # global, was accepted in prod. Now judged by the IPv4 address it writes.
+    ("::ffff:0:a9fe:a9fe", False, "IPv4-translated, 169.254.169.254 (metadata)"),
+    ("::ffff:0:169.254.169.254", False, "IPv4-translated, dotted"),
+    ("0:0:0:0:ffff:0:a9fe:a9fe", False, "IPv4-translated, written out"),
+    ("::ffff:0:7f00:1", False, "IPv4-translated, 127.0.0.1"),
+    ("::ffff:0:a00:1", False, "IPv4-translated, 10.0.0.1"),
+    ("::ffff:0:c0a8:101", False, "IPv4-translated, 192.168.1.1"),
+    ("::ffff:0:0:1", False, "IPv4-translated, 0.0.0.1"),
+    ("::ffff:0:808:808", True, "IPv4-translated, 8.8.8.8 (public)"),
+    # Reserved space that no table calls private is refused all the same (an allow rule).
+    ("100::1", False, "discard-only prefix"),
+    ("400::1", False, "reserved by the IETF (Python: global)"),
+    ("::", False, "unspecified"),
+    ("ff02::1", False, "multicast"),
+    ("fc00::1", False, "unique local"),
+    ("2001:db8::1", False, "documentation"),
+    ("240.0.0.1", False, "IPv4 reserved (class E)"),
+    ("8.8.8.8", True, "plain public IPv4"),
 ]
 
 
@@ -146,7 +170,20 @@ def test_ipv6_forms_are_judged_by_the_ipv4_address_they_carry(address: str, allo
     assert PROD.allowed(address) is allowed
 
 
-@pytest.mark.parametrize("host", ["[64:ff9b::a9fe:a9fe]", "[::127.0.0.1]"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[64:ff9b::a9fe:a9fe]",
+        "[::127.0.0.1]",
+        "[::ffff:0:a9fe:a9fe]",
+        "[::ffff:0:169.254.169.254]",
+        "[0:0:0:0:ffff:0:a9fe:a9fe]",
+        "[::ffff:0:7f00:1]",
+        "[::ffff:0:a00:1]",
+        "[::ffff:0:c0a8:101]",
+        "[::ffff:0:0:1]",
+    ],
+)
 def test_the_findings_urls_are_refused_at_submit_and_never_dialled(
     network: Network, sender: CheckedHttpSender, host: str
 ) -> None:
@@ -156,6 +193,48 @@ def test_the_findings_urls_are_refused_at_submit_and_never_dialled(
     with pytest.raises(RefusedAddressError):
         sender.post(PROD.target(url), b"{}", HEADERS)
     assert network.dialled == []
+
+
+@pytest.mark.parametrize(
+    ("address", "carried"),
+    [
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+        ("64:ff9b:1::1", "0.0.0.0"),  # noqa: S104 - NAT64 local-use: unreadable, refused
+        ("::a9fe:a9fe", "169.254.169.254"),
+        ("::ffff:0:808:808", "8.8.8.8"),
+        ("2606:4700:4700::1111", None),
+        ("2002:a9fe:a9fe::1", None),  # a tunnel (refused), not a way of writing one
+        ("8.8.8.8", None),
+    ],
+)
+def test_the_ipv4_address_a_form_carries_is_read_the_same_on_every_python(
+    address: str, carried: str | None
+) -> None:
+    """The unwrapping branches on their own: Python's own tables differ between versions."""
+    found = _carried_ipv4(ipaddress.ip_address(address))
+    assert (None if found is None else str(found)) == carried
+
+
+@pytest.mark.parametrize(
+    "address", ["2002:808:808::1", "2002:a00:1::1", "2001:0:808:808::1", "2001::1"]
+)
+def test_tunnels_are_refused_whatever_they_reach_on_every_python(address: str) -> None:
+    """6to4 and Teredo: Python 3.11 calls 6to4 global, 3.13 private; neither is dialled."""
+    assert not PROD.allowed(address)
+
+
+@pytest.mark.parametrize("text", ["", "hooks.example.com", "1.2.3", "::g", "[::1]", "10.0.0.1/8"])
+def test_text_that_is_not_an_address_is_refused(text: str) -> None:
+    assert not PROD.allowed(text)
+    assert not DEV.allowed(text)
+
+
+def test_dev_allows_loopback_however_written_and_nothing_else() -> None:
+    for loopback in ("127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1"):
+        assert DEV.allowed(loopback), loopback
+        assert not PROD.allowed(loopback), loopback
+    assert not DEV.allowed("10.0.0.1")
+    assert DEV.allowed("8.8.8.8")
 
 
 def test_an_https_redirect_to_a_private_address_is_not_followed(

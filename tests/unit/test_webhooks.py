@@ -15,6 +15,7 @@ import pytest
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.jobs import JobMessage, JobStatus, MessageKind
 from monolambda.domain.webhooks import (
+    MAX_URL_CHARS,
     CallbackPolicy,
     CallbackTarget,
     RefusedAddressError,
@@ -54,16 +55,31 @@ class Resolver:
         "http://hooks.example.com/x",  # prod: https only
         "ftp://hooks.example.com/x",
         "https://user:pw@hooks.example.com/x",
+        "https://user@hooks.example.com/x",  # a user name alone is credentials too
+        "https://:pw@hooks.example.com/x",  # and a password alone
         "https:///no-host",
         "https://hooks.example.com:99999/x",
         "https://hooks.example.com/x#fragment",
         "not a url",
         "https://example.com/" + "a" * 2048,
+        "https://" + "a" * 1000 + ".example.com/" + "b" * 1037,  # 2,049 characters
+        "",
+        "https://",
+        "mailto:hooks@example.com",
     ],
 )
 def test_malformed_or_plain_http_callbacks_are_refused_in_prod(url: str) -> None:
     with pytest.raises(BadUserInputError, match="callbackUrl"):
         check_callback(PROD, Resolver(), url)
+
+
+def test_a_callback_url_of_exactly_the_limit_is_taken() -> None:
+    host = "hooks.example.com"
+    url = f"https://{host}/" + "p" * (MAX_URL_CHARS - len(f"https://{host}/"))
+    assert len(url) == MAX_URL_CHARS
+    assert check_callback(PROD, Resolver(hooks_example_com=["93.184.216.34"]), url) == url
+    with pytest.raises(BadUserInputError, match=f"longer than {MAX_URL_CHARS:,}"):
+        check_callback(PROD, Resolver(hooks_example_com=["93.184.216.34"]), url + "p")
 
 
 @pytest.mark.parametrize(

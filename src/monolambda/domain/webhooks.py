@@ -1,8 +1,12 @@
 """Webhooks: where a job's final state may be sent, and how it is signed.
 
 A callback URL is checked when the job is submitted and again, after a fresh DNS lookup and
-at connect time, when it is delivered: a receiver is only ever a public address (no private,
-loopback, link-local, metadata, shared, reserved or multicast one), over https. A dev stack
+at connect time, when it is delivered: a receiver is only ever a public address, over https.
+The rule allows rather than refuses: an address is dialled only if it is global, neither
+multicast nor reserved, judged by the IPv4 address it carries where it carries one (IPv4-
+mapped, -compatible and -translated forms, NAT64); tunnels (6to4, Teredo) are refused. So
+no private, loopback, link-local, metadata, shared, reserved or multicast address is dialled,
+however it is written. A dev stack
 may allow loopback (127.0.0.0/8, ::1), and plain http to it, for a receiver on the laptop.
 
 The signature is HMAC-SHA256 over "{timestamp}.{body}" with the stack's webhook key, sent as
@@ -65,7 +69,7 @@ class CallbackPolicy:
         """The URL's parts; BadUserInputError for anything but http(s)://host[:port]/path,
         and for http unless loopback is allowed."""
         if len(url) > MAX_URL_CHARS:
-            raise BadUserInputError(f"callbackUrl is longer than {MAX_URL_CHARS} characters")
+            raise BadUserInputError(f"callbackUrl is longer than {MAX_URL_CHARS:,} characters")
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -101,16 +105,26 @@ class CallbackPolicy:
             raise RefusedAddressError("plain http is for a loopback receiver only")
 
     def allowed(self, text: str) -> bool:
+        """An allow rule: an address may be dialled only if it is public (global, neither
+        multicast nor reserved), judged by the IPv4 address inside it where it carries one.
+        Anything Python's tables do not know as global is refused."""
         address = _address(text)
         if address is None:
             return False
         if self.allow_loopback and address.is_loopback:
             return True
-        if not address.is_global or address.is_multicast:
-            return False
-        # An IPv6 address may carry an IPv4 one that a translator or tunnel will dial: that
-        # one must be allowed too (64:ff9b::a9fe:a9fe is the metadata service over NAT64).
-        return all(self.allowed(str(v4)) for v4 in _embedded_ipv4(address))
+        carried = _carried_ipv4(address)
+        if carried is not None:
+            # Only a way to write an IPv4 address (or to reach one through a translator):
+            # the IPv4 address is what would be dialled.
+            return self.allowed(str(carried))
+        return _public(address)
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and any(address in t for t in _TUNNELS):
+        return False
+    return address.is_global and not address.is_multicast and not address.is_reserved
 
 
 _NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
@@ -118,28 +132,30 @@ _NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
 # known from the address alone: the whole range is refused.
 _NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# RFC 2765's IPv4-translated form (SIIT): ::ffff:0:a.b.c.d. Python knows it as reserved but,
+# unlike the IPv4-mapped form, as global, and does not unwrap it.
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+# 6to4 (deprecated by RFC 7526) and Teredo reach an IPv4 endpoint through a relay chosen by
+# the network: refused outright (Python 3.11 calls 6to4 global, 3.13 private).
+_TUNNELS = (ipaddress.IPv6Network("2002::/16"), ipaddress.IPv6Network("2001::/32"))
 _UNREADABLE = ipaddress.IPv4Address("0.0.0.0")  # noqa: S104 - a refused stand-in, never bound
 
 
-def _embedded_ipv4(
+def _carried_ipv4(
     address: ipaddress.IPv4Address | ipaddress.IPv6Address,
-) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address embeds: NAT64 (well-known and local-use prefixes),
-    IPv4-compatible (::a.b.c.d), 6to4 (2002::/16) and Teredo (server and client). Python's
-    own idea of what is global differs between versions for some of these; this does not."""
+) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address only writes another way (IPv4-compatible,
+    IPv4-translated; IPv4-mapped is unwrapped when read) or reaches through NAT64 (its
+    well-known prefix; the local-use prefix gives no readable one). None for an IPv4
+    address and for IPv6 addresses of their own. Python's idea of which of these is
+    global differs between versions; this does not."""
     if isinstance(address, ipaddress.IPv4Address):
-        return []
-    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    found: list[ipaddress.IPv4Address] = []
-    if address in _NAT64_WELL_KNOWN or address in _IPV4_COMPATIBLE:
-        found.append(low32)
+        return None
     if address in _NAT64_LOCAL_USE:
-        found.append(_UNREADABLE)
-    if address.sixtofour is not None:
-        found.append(address.sixtofour)
-    if address.teredo is not None:
-        found.extend(address.teredo)
-    return found
+        return _UNREADABLE
+    if address in _NAT64_WELL_KNOWN or address in _IPV4_COMPATIBLE or address in _IPV4_TRANSLATED:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
