@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from devstack.local import DEFAULT_STATE_DIR, LOCAL_CLIENT_ID, LOCAL_ISSUER
+from monolambda.domain.identity import bearer_token
 
 KEY_FILE = DEFAULT_STATE_DIR / "jwt-signing-key.pem"
 KEY_ID = "monolambda-local"
@@ -99,9 +100,9 @@ class JwtVerifier:
     )
 
     def claims(self, authorization: str | None) -> dict[str, str]:
-        if not authorization:
+        token = bearer_token(authorization or "")
+        if token is None:
             raise Unauthorized("no token")
-        token = authorization.removeprefix("Bearer ").strip()
         known = self._verified.get(token)
         if known is not None:
             flat, expires, not_before = known

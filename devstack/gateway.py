@@ -178,7 +178,8 @@ class Gateway:
 
 
 def _allowed(origin: str, allowed: tuple[str, ...]) -> bool:
-    """`http://localhost:*` allows that scheme and host on any port; `*` allows any origin."""
+    """`http://localhost:*` allows that scheme and host on any port, the default one (which
+    a browser leaves out of the origin: `http://localhost`) included; `*` any origin."""
     if not origin:
         return False
     for pattern in allowed:
@@ -187,7 +188,7 @@ def _allowed(origin: str, allowed: tuple[str, ...]) -> bool:
         if pattern.endswith(":*"):
             prefix = pattern[:-1]
             port = origin[len(prefix) :]
-            if origin.startswith(prefix) and port.isdigit():
+            if origin == prefix[:-1] or (origin.startswith(prefix) and port.isdigit()):
                 return True
     return False
 

@@ -36,6 +36,9 @@ STACK_PREFIX = "/_devstack/"
 WEBSOCKET_PATH = "/graphql"
 # The header the stack's own endpoints require, holding stack.json's control_key.
 CONTROL_HEADER = "x-devstack-key"
+# The stack's own paths that any local page may GET: GraphiQL's files, and the local user
+# pool's public keys (as a real pool publishes its JWKS).
+PUBLIC_STACK_PATHS = ("/_devstack/assets/", "/_devstack/jwks.json")
 _LOOPBACK_NAMES = ("localhost",)
 # Threads for the stack's own endpoints (a reset re-creates every resource).
 _WAITERS = 2
@@ -166,12 +169,17 @@ class GatewayApp:
                 "this local stack answers only loopback host names (localhost, 127.0.0.1); "
                 f"not {host!r}",
             )
-        if scope["path"].startswith(STACK_PREFIX) and scope["method"] != "GET":
-            if scope["path"] == SIGN_IN_PATH:
+        path = scope["path"]
+        if path.startswith(STACK_PREFIX) and scope["method"] != "GET":
+            if path == SIGN_IN_PATH:
                 # The page's own sign-in (same origin, JSON): it mints what the GraphiQL
                 # page already carries, a local user pool's token.
                 return self._cross_site(named)
             return self._cross_site(named) or self._uncontrolled(named)
+        if path.startswith(STACK_PREFIX) and not path.startswith(PUBLIC_STACK_PATHS):
+            # What the stack saw (its metrics) is for who can read its state dir, as the
+            # endpoints that act are.
+            return self._uncontrolled(named)
         return None
 
     def _uncontrolled(self, named: dict[str, str]) -> Answer | None:

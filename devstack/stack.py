@@ -458,7 +458,10 @@ class Stack:
             f"  WEB   {api}/  -> the browser client"
             + (" (web/dist)" if built else " (not built: `make web`)")
         )
-        lines.append(f"  METRICS {api}{METRICS_PATH}  (the function's EMF metrics, summed)")
+        lines.append(
+            f"  METRICS {api}{METRICS_PATH}  (the function's EMF metrics, summed; with the "
+            "header x-devstack-key: the control_key of stack.json)"
+        )
         lines += [f"  {line}" for line in created]
         lines += [
             f"  SQS -> {m.function}: {m.queue} "

@@ -40,7 +40,16 @@ def post(stack: RunningStack, origin: str) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-@pytest.mark.parametrize("origin", ["http://localhost:5173", "http://127.0.0.1:4173"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://localhost:5173",
+        "http://127.0.0.1:4173",
+        # Issue 26: a page on the default port, whose origin has no port.
+        "http://localhost",
+        "http://127.0.0.1",
+    ],
+)
 def test_in_dev_pages_on_this_machine_may_call_the_api(stack: RunningStack, origin: str) -> None:
     status, headers = preflight(stack, origin)
     assert status == 204
@@ -53,7 +62,17 @@ def test_in_dev_pages_on_this_machine_may_call_the_api(stack: RunningStack, orig
     assert post(stack, origin)["access-control-allow-origin"] == origin
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", WEB_ORIGIN, "http://localhost"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example",
+        WEB_ORIGIN,
+        "https://localhost",  # another scheme: another origin
+        "http://localhost.evil.example",
+        "http://localhost:5173.evil.example",
+        "http://localhostx",
+    ],
+)
 def test_another_origin_gets_no_cors_headers(stack: RunningStack, origin: str) -> None:
     status, headers = preflight(stack, origin)
     assert status == 204

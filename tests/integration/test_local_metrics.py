@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devstack.http_server import CONTROL_HEADER
 from tests.integration.test_jobs_stack import IMAGE, finished
 from tests.support.stack import RunningStack, gql, http
 from tests.support.waiting import eventually
 
 
 def metrics(stack: RunningStack) -> dict[tuple[str, tuple[tuple[str, str], ...]], Any]:
-    status, headers, body = http(f"{stack.api}/_devstack/metrics")
+    status, headers, body = http(
+        f"{stack.api}/_devstack/metrics", headers={CONTROL_HEADER: stack.control_key}
+    )
     assert status == 200
     assert headers["content-type"] == "application/json"
     return {
@@ -48,3 +51,11 @@ def test_requests_and_jobs_show_in_the_stacks_metrics(jobs_stack: RunningStack) 
     latency = seen[("PredictLatency", (("model", "colours"),))]
     assert latency["unit"] == "Milliseconds"
     assert latency["min"] > 0
+
+
+def test_the_metrics_need_the_stacks_control_key(stack: RunningStack) -> None:
+    """Issue 26: what the stack saw is for who can read its state dir, as its endpoints
+    that act are; GraphiQL's files and the local pool's keys stay public."""
+    assert http(f"{stack.api}/_devstack/metrics")[0] == 401
+    assert http(f"{stack.api}/_devstack/metrics", headers={CONTROL_HEADER: "wrong"})[0] == 401
+    assert http(f"{stack.api}/_devstack/jwks.json")[0] == 200

@@ -15,6 +15,7 @@ from monolambda.api.app import build_app
 from monolambda.api.lambda_http import HttpRoute
 from monolambda.api.trusted_documents import (
     MANIFEST,
+    DocumentRefusedError,
     ManifestError,
     TrustedDocuments,
     sha256_of,
@@ -116,6 +117,17 @@ def test_an_unknown_hash_is_the_code_persisted_links_retry_on() -> None:
         {"extensions": {"persistedQuery": "yes"}},
         # A trusted document's hash with another text.
         {"query": "{ health { status } }", "extensions": apollo(HEALTH)},
+        # Issue 26: JSON's true is no version, though Python's True == 1.
+        {"extensions": {"persistedQuery": {"version": True, "sha256Hash": sha256_of(HEALTH)}}},
+        {"extensions": {"persistedQuery": {"version": 1.0, "sha256Hash": sha256_of(HEALTH)}}},
+        {"extensions": {"persistedQuery": {"version": "1", "sha256Hash": sha256_of(HEALTH)}}},
+        # Issue 26: two names for two documents; neither silently wins.
+        {"documentId": f"sha256:{sha256_of(HEALTH)}", "extensions": apollo(REPORT)},
+        {"documentId": f"sha256:{'0' * 64}", "extensions": apollo(HEALTH)},
+        # A well-formed documentId does not excuse a malformed persistedQuery.
+        {"documentId": f"sha256:{sha256_of(HEALTH)}", "extensions": {"persistedQuery": 1}},
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 63}}},
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 65}}},
     ],
 )
 def test_a_malformed_name_is_a_bad_request(request_body: dict[str, Any]) -> None:
@@ -180,6 +192,34 @@ def test_a_manifest_whose_hash_is_not_its_document_is_refused(tmp_path: Path) ->
     manifest.write_text("[]")
     with pytest.raises(ManifestError):
         TrustedDocuments.load(manifest, only=True)
+
+
+def test_both_names_of_one_document_run_it() -> None:
+    body = {"documentId": f"sha256:{sha256_of(HEALTH)}", "extensions": apollo(HEALTH)}
+    status, answer = call(route(only=True), http_api_event(body))
+    assert (status, answer) == (200, {"data": {"health": {"status": "OK"}}})
+
+
+def test_the_trusted_documents_bootstrap_builds_are_what_settings_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Built the way prod builds them, not by hand: only-mode from TRUSTED_DOCUMENTS_ONLY,
+    and the shipped manifest."""
+    from monolambda import bootstrap  # noqa: PLC0415
+
+    for flag, only in (("true", True), ("false", False)):
+        monkeypatch.setenv("APP_ENV", "prod")
+        monkeypatch.setenv("TRUSTED_DOCUMENTS_ONLY", flag)
+        bootstrap.reset()
+        try:
+            trusted = bootstrap._trusted_documents()
+            assert trusted.only is only
+            assert len(trusted) == len(json.loads(MANIFEST.read_text()))
+            if only:
+                with pytest.raises(DocumentRefusedError):
+                    trusted.query_of({"query": "{ health { status } }"})
+        finally:
+            bootstrap.reset()
 
 
 def test_caller_is_irrelevant_to_the_refusal() -> None:

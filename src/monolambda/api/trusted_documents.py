@@ -123,14 +123,32 @@ def _named_hash(request: Mapping[str, Any]) -> str | None:
     persisted = extensions.get("persistedQuery") if isinstance(extensions, Mapping) else None
     if document_id is None and persisted is None:
         return None
-    if document_id is not None:
-        if not isinstance(document_id, str) or not document_id.startswith(_DOCUMENT_ID_PREFIX):
-            raise _malformed('documentId must be "sha256:" and the document\'s hash in hex')
-        digest: object = document_id.removeprefix(_DOCUMENT_ID_PREFIX)
-    else:
-        if not isinstance(persisted, Mapping) or persisted.get("version") != 1:
-            raise _malformed("extensions.persistedQuery must be {version: 1, sha256Hash}")
-        digest = persisted.get("sha256Hash")
+    named = [_document_id_hash(document_id)] if document_id is not None else []
+    if persisted is not None:
+        named.append(_persisted_query_hash(persisted))
+    if len(set(named)) > 1:
+        raise _malformed("documentId and extensions.persistedQuery name different documents")
+    return named[0]
+
+
+def _document_id_hash(document_id: object) -> str:
+    if not isinstance(document_id, str) or not document_id.startswith(_DOCUMENT_ID_PREFIX):
+        raise _malformed('documentId must be "sha256:" and the document\'s hash in hex')
+    return _hex_digest(document_id.removeprefix(_DOCUMENT_ID_PREFIX))
+
+
+def _persisted_query_hash(persisted: object) -> str:
+    # Only the integer 1: JSON's true is no version (and Python's True == 1).
+    if not isinstance(persisted, Mapping) or not _is_one(persisted.get("version")):
+        raise _malformed("extensions.persistedQuery must be {version: 1, sha256Hash}")
+    return _hex_digest(persisted.get("sha256Hash"))
+
+
+def _is_one(version: object) -> bool:
+    return type(version) is int and version == 1
+
+
+def _hex_digest(digest: object) -> str:
     if not isinstance(digest, str) or not _SHA256_HEX.fullmatch(digest):
         raise _malformed("a document's hash is 64 lowercase hex digits (SHA-256)")
     return digest

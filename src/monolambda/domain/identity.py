@@ -30,3 +30,14 @@ def require_caller(caller: Caller | None) -> Caller:
     if caller is None:
         raise UnauthenticatedError("sign in to use this field")
     return caller
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token in an Authorization value, as API Gateway's JWT authorizer takes it: the
+    token alone, or after the scheme `Bearer ` (in any case, as HTTP's schemes are). None
+    when nothing is left. The WebSocket route reads connection_init's token so too: one
+    token works on both APIs."""
+    token = authorization.strip()
+    if token[:7].lower() == "bearer ":
+        token = token[7:].strip()
+    return token or None

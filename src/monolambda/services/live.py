@@ -24,7 +24,7 @@ from typing import Any
 
 from monolambda.domain.bounded_json import TooLargeError, dumps_within
 from monolambda.domain.errors import UnauthenticatedError
-from monolambda.domain.identity import ANONYMOUS, Caller
+from monolambda.domain.identity import ANONYMOUS, Caller, bearer_token
 from monolambda.domain.jobs import Job
 from monolambda.domain.live import (
     FORBIDDEN,
@@ -281,15 +281,13 @@ _Sent = tuple[str, list[Subscription]]
 
 def _token_of(payload: object) -> str | None:
     """The token as graphql-ws, Apollo's and urql's links and gql send it in
-    connection_init's payload: {"Authorization": "Bearer <jwt>"} (any case of the name)."""
+    connection_init's payload: {"Authorization": "Bearer <jwt>"} (any case of the name; the
+    value as the HTTP API's authorizer takes it: domain.identity.bearer_token)."""
     if not isinstance(payload, Mapping):
         return None
     for name, value in payload.items():
         if isinstance(name, str) and name.lower() == "authorization" and isinstance(value, str):
-            token = value.strip()
-            if token[:7].lower() == "bearer ":
-                token = token[7:].strip()
-            return token or None
+            return bearer_token(value)
     return None
 
 
