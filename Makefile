@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema
+.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -41,6 +41,8 @@ help:
 	@echo "            secrets, then the stack"
 	@echo "make user ENV=dev EMAIL=a@example.com [GROUPS=admins]  a user of a deployed stack's pool"
 	@echo "make login ENV=dev EMAIL=a@example.com  (PASSWORD=...) its token for the API (dev only)"
+	@echo "make mutation  mutants of the request guard's modules against the unit tests, and"
+	@echo "            each module's score (goal >= 90 %; minutes, so not in make test)"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
 	@echo "make metrics-templates  after a change to monolambda.metrics.METRICS or Powertools:"
 	@echo "            each metric's EMF line as Powertools writes it (src/monolambda/emf-templates.json)"
@@ -123,6 +125,18 @@ pytest: web
 schema: venv
 	$(PY) scripts/schema_contract.py $(ARGS)
 
+# The guard's modules ([tool.mutmut] in pyproject.toml) mutated, each mutant run against the
+# unit tests that reach it; then each module's score, message-only mutants left out.
+MUTATION_VENV := .venv-mutation
+mutation: venv
+	@test -x $(MUTATION_VENV)/bin/python || $(PY) -m venv $(MUTATION_VENV)
+	$(BIN)/uv pip sync --quiet --python $(MUTATION_VENV)/bin/python requirements-mutation.txt
+	@echo "../../../../src" > "$$($(MUTATION_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/monolambda-src.pth"
+	rm -rf mutants
+	@echo "mutmut run: about 15 minutes on 2 cores"
+	$(MUTATION_VENV)/bin/mutmut run --max-children 2 > mutants.log 2>&1 || true
+	$(PY) scripts/mutation_report.py $(ARGS)
+
 metrics-templates: venv
 	$(PY) scripts/emf_templates.py
 
@@ -132,6 +146,8 @@ lock: venv
 	$(BIN)/uv pip compile pyproject.toml -c requirements-dev.txt --python-version 3.13 \
 	  --python-platform aarch64-manylinux_2_28 --no-header --annotation-style line \
 	  -o src/requirements.txt -q
+	$(BIN)/uv pip compile requirements-mutation.in --override requirements-mutation-overrides.txt \
+	  --python-version 3.13 --no-header --annotation-style line -o requirements-mutation.txt -q
 
 # The function's architecture: the template's default (arm64) unless ARCH says otherwise.
 ARCH ?=

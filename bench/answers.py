@@ -23,21 +23,28 @@ The families, each at the limits the API enforces:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from job_harness import OWNER, ROOT, Stack, png
-from local_stack import stop
+import jwt
+from gql import Client, gql
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.websockets import WebsocketsTransport
+from job_harness import ROOT, png
+from live import LocalStack
+
+from devstack.http_server import CONTROL_HEADER
 
 JOBS = 100
 IMAGES = 64
@@ -94,8 +101,8 @@ CHILD = textwrap.dedent(
 )
 
 
-def seed(stack: Stack) -> None:
-    """JOBS finished jobs of IMAGES images for OWNER, written as the worker leaves them."""
+def seed(stack: LocalStack, owner: str) -> None:
+    """JOBS finished jobs of IMAGES images for the owner, written as the worker leaves them."""
     os.environ.update(stack.env)
     from monolambda.adapters.dynamo_jobs import JobRecord, bind, owner_status  # noqa: PLC0415
     from monolambda.domain.jobs import ItemResult, results_to_json  # noqa: PLC0415
@@ -116,9 +123,9 @@ def seed(stack: Stack) -> None:
             batch.save(
                 JobRecord(
                     str(uuid.uuid4()),
-                    owner=OWNER,
+                    owner=owner,
                     created_at=created,
-                    owner_status=owner_status(OWNER, "SUCCEEDED"),
+                    owner_status=owner_status(owner, "SUCCEEDED"),
                     updated_at=created,
                     status="SUCCEEDED",
                     model="digits",
@@ -144,40 +151,44 @@ def page(first: int, results: str, alias: str = "") -> str:
 
 
 def documents() -> dict[str, str]:
+    """Each family's worst: refused ones past a limit, accepted ones at the limits (values
+    80,000, reads 400, bytes 5 MiB; the parameters below are the largest each bound takes)."""
     labels = f"results(first: 30) {{ labels {{ {LONG}: score }} }}"
-    whole = "results { index labels { label score } }"
     two = "results(first: 2) { index labels { label score } }"
     wide = " ".join(page(100, two, f"a{n}") for n in range(15))
-    widest_accepted = " ".join(page(100, two, f"a{n}") for n in range(4))
+    # 201 reads (a page and each job whole) + 199 (a second page, each job whole): 400.
+    widest = f"{page(100, two, 'a')} {page(99, 'results(first: 1) { index }', 'b')}"
     return {
         "long names: one alias over the limit (100,000 chars)": (
             f"{{ jobs(first: 100) {{ edges {{ node {{ results(first: 30) "
             f"{{ labels {{ {'A' * 100_000}: score }} }} }} }} }} }}"
         ),
-        "long names: 64-char alias over 100 jobs x 30 results x 20 labels": (
+        "long names: 64-char alias, 100 jobs x 30 results x 20 labels": (
             f"{{ {page(100, labels)} }}"
         ),
-        "long names: the same within the byte estimate (jobs(first: 80))": (
-            f"{{ {page(80, labels)} }}"
-        ),
+        "long names: the same within the byte bound (80 jobs)": f"{{ {page(80, labels)} }}",
         "wide reads: 15 aliases of a page with results (the finding)": f"{{ {wide} }}",
-        "wide reads: the most the store-read bound accepts": f"{{ {widest_accepted} }}",
+        "wide reads: two pages, every job read whole (400 reads)": f"{{ {widest} }}",
         "fragments: the finding in an inline fragment after __typename": (
             f"{{ __typename ... on Query {{ {wide} }} }}"
         ),
-        "fragments: the widest accepted read, spread from a named fragment": (
-            f"{{ ...F }} fragment F on Query {{ {widest_accepted} }}"
+        "fragments: the 400 reads spread from a named fragment": (
+            f"{{ ...F }} fragment F on Query {{ {widest} }}"
         ),
-        "long strings: a page with each job's results whole": f"{{ {page(100, whole)} }}",
-        "long strings: the longest accepted page of whole results": f"{{ {page(20, whole)} }}",
+        "many values: a page with each job's results whole": (
+            f"{{ {page(100, 'results { index labels { label score } }')} }}"
+        ),
+        "many values: a page with 18 results of each (75,900 values)": (
+            f"{{ {page(100, 'results(first: 18) { index labels { label score } }')} }}"
+        ),
     }
 
 
-def run(stack: Stack, query: str, runs: int) -> dict[str, Any]:
+def run(stack: LocalStack, owner: str, query: str, runs: int) -> dict[str, Any]:
     env = {**os.environ, **stack.env, "POWERTOOLS_LOG_LEVEL": "CRITICAL"}
     env["PYTHONPATH"] = f"{ROOT / 'src'}"
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, query, OWNER, str(runs)],
+        [sys.executable, "-c", CHILD, query, owner, str(runs)],
         capture_output=True,
         text=True,
         env=env,
@@ -190,17 +201,120 @@ def run(stack: Stack, query: str, runs: int) -> dict[str, Any]:
     return result
 
 
+# --- over the WebSocket API ---------------------------------------------------------------------
+BIG_PAGE = (
+    "{ jobs(first: 40) { edges { node { id results(first: 10) { index labels { label score } } "
+    "} } } }"
+)
+BIG = "subscription { jobsUpdated { id status results(first: 64) { labels { label score } } } }"
+SMALL = "subscription { jobsUpdated { id status } }"
+
+
+def websocket(stack: LocalStack, owner: str) -> dict[str, Any]:
+    """Issue 26's findings 3 and 4 as a client meets them (gql over graphql-transport-ws):
+    the 40-job page over the socket, then `big` and `small` on one connection while two jobs
+    finish, the first with labels far longer than declared (its update over 128 KiB)."""
+    from monolambda.adapters.dynamo_jobs import DynamoJobStore  # noqa: PLC0415
+
+    store = DynamoJobStore(stack.env["JOBS_TABLE"])
+
+    async def run() -> dict[str, Any]:
+        transport = WebsocketsTransport(
+            url=stack.ws, init_payload={"Authorization": f"Bearer {stack.token}"}
+        )
+        async with Client(transport=transport) as opened:
+            try:
+                await opened.execute(gql(BIG_PAGE))
+                page = "answered"
+            except TransportQueryError as refused:
+                page = str(refused.errors[0]["extensions"]["code"])  # type: ignore[index]
+            alive = (await opened.execute(gql("{ me { sub } }")))["me"]["sub"] == owner
+            small: list[str] = []
+            big: list[str] = []
+
+            async def follow(query: str, seen: list[str]) -> None:
+                try:
+                    async for result in opened.subscribe(gql(query)):
+                        seen.append(result["jobsUpdated"]["status"])
+                except TransportQueryError:
+                    seen.append("error")
+
+            tasks = [
+                asyncio.create_task(follow(BIG, big)),
+                asyncio.create_task(follow(SMALL, small)),
+            ]
+            await asyncio.sleep(1)  # both subscribe messages sent and stored
+            for label in ("L" * 200, "cat"):
+                await asyncio.to_thread(finish, store, owner, label)
+            deadline = asyncio.get_running_loop().time() + 60
+            while small.count("SUCCEEDED") < 2 and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+            for task in tasks:
+                task.cancel()
+            return {"page": page, "alive": alive, "small": small, "big": big}
+
+    return asyncio.run(run())
+
+
+def finish(store: Any, owner: str, label: str) -> None:
+    """A job of the owner's written RUNNING (no message is sent for it, so no worker takes
+    it), then SUCCEEDED with 64 results of 20 labels each, through the store as the worker
+    writes them."""
+    from monolambda.adapters.dynamo_jobs import JobRecord, owner_status  # noqa: PLC0415
+    from monolambda.domain.jobs import ItemResult, JobOutcome, JobStatus  # noqa: PLC0415
+    from monolambda.domain.models import RankedLabel  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    job_id = str(uuid.uuid4())
+    JobRecord(
+        job_id,
+        owner=owner,
+        created_at=now,
+        owner_status=owner_status(owner, "RUNNING"),
+        updated_at=now,
+        status="RUNNING",
+        model="digits",
+        model_version="2",
+        total=IMAGES,
+        top_k=TOP_K,
+        correlation_id="bench",
+        request_hash="0" * 64,
+        lease_holder="bench",
+        lease_until=now + timedelta(minutes=5),
+        expires_at=now + timedelta(days=1),
+    ).save()
+    running = store.get(job_id)
+    results = tuple(
+        ItemResult(i, tuple(RankedLabel(label, 0.5) for _ in range(TOP_K))) for i in range(IMAGES)
+    )
+    outcome = JobOutcome(JobStatus.SUCCEEDED, IMAGES, results=results)
+    if not store.finish(running, "bench", outcome, now):
+        raise RuntimeError("the job did not finish")
+
+
+def websocket_stats(stack: LocalStack, state: Path) -> dict[str, Any]:
+    key = json.loads((state / "stack.json").read_text())["control_key"]
+    request = urllib.request.Request(  # noqa: S310 - the local stack, 127.0.0.1
+        f"{stack.api}/_devstack/websockets", headers={CONTROL_HEADER: key}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        stats: dict[str, Any] = json.loads(response.read())
+    return stats
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as state:
-        stack = Stack(Path(state))
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "stack"
+        stack = LocalStack(state)
         try:
-            seed(stack)
+            owner = jwt.decode(stack.token, options={"verify_signature": False})["sub"]
+            seed(stack, owner)
             rows = []
             for name, query in documents().items():
-                figures = run(stack, query, args.runs)
+                figures = run(stack, owner, query, args.runs)
                 rows.append((name, query, figures))
                 outcome = f"refused {figures['code']}" if figures["refused"] else "answered"
                 print(
@@ -208,8 +322,10 @@ def main() -> int:
                     f"{figures['over_idle_mib']:6.1f} MiB {figures['bytes']:>10,} B",
                     flush=True,
                 )
+            live = websocket(stack, owner)
+            stats = websocket_stats(stack, state)
         finally:
-            stop(stack.process)
+            stack.stop()
     accepted = [r for r in rows if not r[2]["refused"]]
     worst = max(accepted, key=lambda r: r[2]["seconds"])
     peak = max(rows, key=lambda r: r[2]["over_idle_mib"])
@@ -220,8 +336,26 @@ def main() -> int:
     print(
         f"largest memory over idle: {peak[2]['over_idle_mib']:.1f} MiB (goal <= 64 MiB): {peak[0]}"
     )
-    ok = worst[2]["seconds"] <= 1.0 and peak[2]["over_idle_mib"] <= 64
-    print(f"median of all: {statistics.median(r[2]['seconds'] for r in rows) * 1000:.0f} ms")
+    print("\nover the WebSocket API (gql):")
+    print(
+        f"  the 40-job page: {live['page']} (goal BAD_USER_INPUT), connection kept: {live['alive']}"
+    )
+    print(f"  `small` saw {live['small']} (goal: both jobs to SUCCEEDED)")
+    print(f"  `big` saw {live['big']} (goal: RUNNING, RUNNING, then its error)")
+    print(
+        f"  posts carried {stats['posts']}, the largest {stats['largestPostBytes']:,} bytes, "
+        f"refused for their size {stats['refusedForSize']} (goal 0)"
+    )
+    ok = (
+        worst[2]["seconds"] <= 1.0
+        and peak[2]["over_idle_mib"] <= 64
+        and live["page"] == "BAD_USER_INPUT"
+        and live["alive"]
+        and live["small"].count("SUCCEEDED") == 2
+        and live["big"][-1:] == ["error"]
+        and stats["refusedForSize"] == 0
+        and stats["largestPostBytes"] <= 128 * 1024
+    )
     return 0 if ok else 1
 
 

@@ -54,6 +54,8 @@ DEV_ORIGINS = ("http://localhost:*", "http://127.0.0.1:*")
 # The local user pool's public keys (GET, no key needed: they are public).
 JWKS_PATH = "/_devstack/jwks.json"
 METRICS_PATH = "/_devstack/metrics"
+# What the local WebSocket API carried (its largest post, posts refused for their size).
+WEBSOCKETS_PATH = "/_devstack/websockets"
 
 
 class AlreadyRunningError(PrerequisiteError):
@@ -168,6 +170,22 @@ class Stack:
                     for name, a in template.authorizers.items()
                 }
             web = WebClient(WEB_DIST, mint=self._mint)
+            websockets = (
+                WebSocketGateway(
+                    template.websocket_apis[0], self.functions, log=not self.options.quiet
+                )
+                if template.websocket_apis
+                else None
+            )
+            stack_routes: dict[tuple[str, str], Callable[[bytes], Answer]] = {
+                ("POST", "/_devstack/reset"): self._reset_answer,
+                ("POST", "/_devstack/tick"): self._tick_answer,
+                ("GET", JWKS_PATH): self._jwks_answer,
+                ("GET", METRICS_PATH): self.metrics.answer,
+                ("POST", SIGN_IN_PATH): web.sign_in,
+            }
+            if websockets is not None:
+                stack_routes["GET", WEBSOCKETS_PATH] = websockets.stats_answer
             gateway = Gateway(
                 template,
                 self.functions,
@@ -176,21 +194,8 @@ class Stack:
                 # In dev, pages served from this machine (the stack's own, an app's dev
                 # server) may call the API, whatever origins the template allows.
                 dev_origins=DEV_ORIGINS if template.parameters.get("Environment") == "dev" else (),
-                extra_routes={
-                    ("POST", "/_devstack/reset"): self._reset_answer,
-                    ("POST", "/_devstack/tick"): self._tick_answer,
-                    ("GET", JWKS_PATH): self._jwks_answer,
-                    ("GET", METRICS_PATH): self.metrics.answer,
-                    ("POST", SIGN_IN_PATH): web.sign_in,
-                },
+                extra_routes=stack_routes,
                 web=web,
-            )
-            websockets = (
-                WebSocketGateway(
-                    template.websocket_apis[0], self.functions, log=not self.options.quiet
-                )
-                if template.websocket_apis
-                else None
             )
             self.server = LocalServer(
                 GatewayApp(

@@ -67,6 +67,11 @@ class WebSocketGateway:
         self._connections: dict[str, _Connection] = {}
         self._idle_timeout_s = idle_timeout_s
         self._log = log
+        # What the management API carried, for GET /_devstack/websockets: the largest post
+        # and the posts refused for their size (the function should never send one).
+        self.posts = 0
+        self.largest_post = 0
+        self.refused_for_size = 0
 
     @property
     def stage(self) -> str:
@@ -140,6 +145,17 @@ class WebSocketGateway:
             await connection.send({"type": "websocket.close", "code": code, "reason": reason})
 
     # --- the management API (@connections) ---------------------------------------------------
+    def stats_answer(self, _body: bytes = b"") -> Answer:
+        """GET /_devstack/websockets: connections open, posts carried, the largest, and those
+        refused for their size."""
+        body = {
+            "connections": len(self._connections),
+            "posts": self.posts,
+            "largestPostBytes": self.largest_post,
+            "refusedForSize": self.refused_for_size,
+        }
+        return 200, [("content-type", "application/json")], json.dumps(body).encode()
+
     def manages(self, path: str) -> str | None:
         """The connection id a management API path names, or None for any other path."""
         prefix = f"/{self.stage}/@connections/"
@@ -156,7 +172,14 @@ class WebSocketGateway:
             return _error(410, "GoneException", None)
         if method == "POST":
             if len(body) > MAX_MESSAGE_BYTES:
+                self.refused_for_size += 1
+                sys.stderr.write(
+                    f"[ws] a post of {len(body):,} bytes refused (over {MAX_MESSAGE_BYTES:,}): "
+                    "PayloadTooLargeException\n"
+                )
                 return _error(413, "PayloadTooLargeException", "Message too long")
+            self.posts += 1
+            self.largest_post = max(self.largest_post, len(body))
             try:
                 text = body.decode("utf-8")
                 await connection.send({"type": "websocket.send", "text": text})

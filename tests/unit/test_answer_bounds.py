@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from graphql import build_schema, parse
 
-from monolambda.api.response_size import Cost
+from monolambda.api.response_size import Cost, Declared, ListSize, Reads, ResponseSizes
 from monolambda.domain.bounded_json import TooLargeError, dumps_within
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import ItemResult, Job, JobInputs, JobStatus
@@ -332,3 +333,110 @@ def test_serialising_stops_at_the_first_item_past_the_limit() -> None:
     assert 1_000_000 < refused.value.size <= 1_000_000 + one_item + 1
     # What was kept: the limit and one item (and the list of parts), never the 50 MB.
     assert peak < 3 * 1_000_000
+
+
+# --- the estimate's arithmetic, case by case (each line a change the estimate must notice) ------
+def cost(query: str, env: dict[str, str] | None = None, **variables: Any) -> Cost:
+    (plan,) = make_schema(**(env or {})).guard.check(query).plans
+    return plan.cost(variables or None)
+
+
+def test_typename_counts_its_key_and_the_longest_type_name_it_could_be() -> None:
+    # "__typename": key 10 + 4; value "Query" quoted: 2 + 5.
+    assert cost("{ __typename }") == Cost(1, 21, 0)
+    # On a job: "Job" (3).
+    assert cost("{ job(id: 1) { __typename } }") == Cost(2, 3 + 4 + 2 + 10 + 4 + 5, 1)
+
+
+def test_introspection_counts_its_key_and_nothing_below_it() -> None:
+    # dev has introspection: "__schema" (8 + 4), its inside left to graphql-core's limits.
+    assert cost("{ __schema { types { name } } }") == Cost(1, 12, 0)
+    # Whatever follows it is still counted (an early stop would hide the page).
+    page_ = "jobs(first: 100) { edges { node { results { index } } } }"
+    big = "{ __schema { queryType { name } } " + page_ + " }"
+    assert cost(big).values > 50_000
+
+
+def test_a_list_of_scalars_counts_each_item_at_its_scalar_size() -> None:
+    # me: key 2 + 4, braces 2; groups: key 6 + 4, brackets 2; 100 groups of 64 characters,
+    # each quoted, with its comma.
+    assert cost("{ me { groups } }") == Cost(2, 8 + 12 + 100 * (2 + 64 + 1), 0)
+
+
+def test_a_fragment_before_a_field_hides_nothing_after_it() -> None:
+    alone = cost("{ jobs(first: 3) { edges { node { id } } } }")
+    after = cost("{ ... on Query { __typename } jobs(first: 3) { edges { node { id } } } }")
+    assert after == Cost(alone.values + 1, alone.bytes + 21, alone.reads)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "reads"),
+    [
+        ("{ jobs { edges { node { id } } } }", {}, 1 + 20),  # first's default: 20
+        ("{ jobs(first: 0) { edges { node { id } } } }", {}, 1),
+        ("{ jobs(first: 1000) { edges { node { id } } } }", {}, 1 + 100),  # at most a page
+        ("query($n: Int = 3) { jobs(first: $n) { edges { node { id } } } }", {}, 1 + 3),
+        ("query($n: Int = 300) { jobs(first: $n) { edges { node { id } } } }", {}, 1 + 100),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {}, 1 + 20),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {"n": 0}, 1),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {"n": -5}, 1),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {"n": 7}, 1 + 7),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {"n": 700}, 1 + 100),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {"n": "7"}, 1 + 20),
+        ("query($n: Int) { jobs(first: $n) { edges { node { id } } } }", {"n": True}, 1 + 20),
+        ("query($n: Int = 3) { jobs(first: $n) { edges { node { id } } } }", {"n": 5}, 1 + 5),
+    ],
+)
+def test_a_lists_length_comes_from_its_argument_its_variable_or_their_defaults(
+    query: str, variables: dict[str, Any], reads: int
+) -> None:
+    """Reads are one per job on the page: they show the length the estimate took."""
+    assert cost(query, **variables).reads == reads
+
+
+def test_a_results_length_is_its_first_or_every_result() -> None:
+    one = "{ job(id: 1) { results(first: 2) { index } } }"
+    every = "{ job(id: 1) { results { index } } }"
+    # job: key 3 + 4, braces; results: key 7 + 4, brackets; each item braces, comma, and
+    # "index" (5 + 4) with an Int (11).
+    item = 2 + 1 + 5 + 4 + 11
+    assert cost(one) == Cost(2 + 2, 9 + 13 + 2 * item, 2)
+    assert cost(every).bytes == 9 + 13 + 500 * item
+
+
+def test_typename_on_an_interface_is_as_long_as_its_longest_implementation() -> None:
+    schema = build_schema(
+        "interface Node { id: ID! } type A implements Node { id: ID! } "
+        "type LongerName implements Node { id: ID! } type Query { node: Node }"
+    )
+    sizes = ResponseSizes(schema, Declared(lists={}, strings={}, reads={}))
+    document = parse("{ node { __typename } }")
+    plan = sizes.plan(document, document.definitions[0])  # type: ignore[arg-type]
+    # node: key 4 + 4, braces 2; __typename: key 10 + 4, "LongerName" quoted 2 + 10.
+    assert plan.cost(None) == Cost(2, 10 + 26, 0)
+
+
+def test_a_declared_size_of_no_field_is_reported() -> None:
+    """A renamed field would lose its declared size silently: the tests keep this empty."""
+    assert make_schema().guard.sizes.unknown() == []
+    schema = make_schema()._schema
+    typo = Declared(
+        lists={"Job.nope": ListSize(1), "Query.models": ListSize(1)},
+        strings={"JobStatus.QUEUED": 3, "Nothing.x": 1},
+        reads={"Query.jobs": Reads(per_field=1), "Query": Reads()},
+    )
+    assert ResponseSizes(schema, typo).unknown() == [
+        "Job.nope",
+        "JobStatus.QUEUED",
+        "Nothing.x",
+        "Query",
+    ]
+
+
+def test_a_list_field_without_a_declared_length_is_reported() -> None:
+    schema = make_schema()._schema
+    undeclared = ResponseSizes(schema, Declared(lists={}, strings={}, reads={})).undeclared()
+    assert "Query.models" in undeclared
+    assert "Job.results" in undeclared
+    assert "Query.health" not in undeclared  # not a list
+    assert not any(c.startswith("__") for c in undeclared)

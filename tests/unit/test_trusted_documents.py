@@ -222,6 +222,14 @@ def test_the_trusted_documents_bootstrap_builds_are_what_settings_say(
             bootstrap.reset()
 
 
+def test_a_loaded_manifest_answers_by_each_documents_hash(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({f"sha256:{sha256_of(t)}": t for t in (HEALTH, REPORT)}))
+    trusted = TrustedDocuments.load(manifest, only=True)
+    assert trusted.query_of({"documentId": f"sha256:{sha256_of(HEALTH)}"}) == HEALTH
+    assert trusted.query_of({"extensions": apollo(REPORT)}) == REPORT
+
+
 def test_caller_is_irrelevant_to_the_refusal() -> None:
     # Refused before the caller is read: the same answer signed in or not.
     app = route(only=True)

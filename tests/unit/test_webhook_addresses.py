@@ -140,6 +140,9 @@ IPV6_FORMS = [
     ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False, "Teredo, client 10.0.0.1"),
     ("2606:4700:4700::1111", True, "plain public IPv6"),
     ("fe80::1%eth0", False, "link-local with a zone"),
+    ("::ffff:0:a9fe:a9fe%eth0", False, "IPv4-translated metadata, with a zone"),
+    ("64:ff9b::a9fe:a9fe%1", False, "NAT64 metadata, with a zone"),
+    ("2606:4700:4700::1111%eth0", True, "public IPv6 with a zone (it changes no verdict)"),
     # Issue 26, finding 5: the IPv4-translated form (::ffff:0:a.b.c.d), which Python calls
     # global, was accepted in prod. Now judged by the IPv4 address it writes.
     ("::ffff:0:a9fe:a9fe", False, "IPv4-translated, 169.254.169.254 (metadata)"),

@@ -73,6 +73,46 @@ def test_malformed_or_plain_http_callbacks_are_refused_in_prod(url: str) -> None
         check_callback(PROD, Resolver(), url)
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://hooks.example.com/x", "must be an https:// URL"),  # prod: https only
+        ("ftp://hooks.example.com/x", "must be an https:// URL"),
+        ("https:///no-host", "must be an https:// URL"),
+        ("https://user:pw@hooks.example.com/x", "must not carry credentials"),
+        ("https://user@hooks.example.com/x", "must not carry credentials"),
+        ("https://:pw@hooks.example.com/x", "must not carry credentials"),
+        ("https://hooks.example.com:99999/x", "is not a URL"),
+        ("https://hooks.example.com/x#fragment", "must not have a #fragment"),
+    ],
+)
+def test_each_malformed_callback_is_refused_for_its_own_reason(url: str, why: str) -> None:
+    """By the URL alone, before any name is resolved."""
+    with pytest.raises(BadUserInputError, match=why):
+        PROD.target(url)
+
+
+@pytest.mark.parametrize(
+    ("policy", "url", "target"),
+    [
+        (PROD, "https://h.example/x?a=1&b=2", ("https", "h.example", 443, "/x?a=1&b=2")),
+        (PROD, "https://h.example", ("https", "h.example", 443, "/")),
+        (PROD, "https://h.example/", ("https", "h.example", 443, "/")),
+        (PROD, "https://h.example:8443/p", ("https", "h.example", 8443, "/p")),
+        (PROD, "https://[2606:4700::1111]:8443/p", ("https", "2606:4700::1111", 8443, "/p")),
+        (DEV, "http://127.0.0.1/hook", ("http", "127.0.0.1", 80, "/hook")),
+        (DEV, "http://127.0.0.1:8080/hook?x", ("http", "127.0.0.1", 8080, "/hook?x")),
+        (DEV, "HTTPS://H.Example/Path", ("https", "h.example", 443, "/Path")),
+    ],
+)
+def test_a_callbacks_parts_are_read_exactly(
+    policy: CallbackPolicy, url: str, target: tuple[str, str, int, str]
+) -> None:
+    found = policy.target(url)
+    assert (found.scheme, found.host, found.port, found.path) == target
+    assert found.url == url
+
+
 def test_a_callback_url_of_exactly_the_limit_is_taken() -> None:
     host = "hooks.example.com"
     url = f"https://{host}/" + "p" * (MAX_URL_CHARS - len(f"https://{host}/"))

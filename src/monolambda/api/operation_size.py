@@ -73,8 +73,8 @@ def fragment_sizes(document: DocumentNode) -> dict[str, Size]:
                     on_path.add(spread)
                     break
             else:
+                # Measured, so never entered again: it need not leave `on_path`.
                 path.pop()
-                on_path.discard(name)
                 sizes[name] = selection_size(fragments[name].selection_set, sizes)
     return sizes
 

@@ -106,9 +106,11 @@ class Variable(NamedTuple):
     maximum: int
 
     def resolve(self, variables: Mapping[str, Any]) -> int:
-        value = variables.get(self.name, self.default)
+        value = variables.get(self.name)
         if isinstance(value, bool) or not isinstance(value, int):
-            return self.default  # refused by coercion later; the estimate stays finite
+            # Not given (its default), or not a number: refused by coercion later, and the
+            # estimate stays finite.
+            return self.default
         return max(0, min(value, self.maximum))
 
 
@@ -226,9 +228,11 @@ class ResponseSizes:
                     add(Cost(1, key + QUOTES + self._type_names[parent.name]), factors)
                     continue
                 definition = parent.fields.get(name)
-                if definition is None or name.startswith("__"):
+                if definition is None:
+                    # Introspection (__schema, __type: no type has them as fields), or an
+                    # error validation reports.
                     add(Cost(1, key), factors)
-                    continue  # introspection, or an error validation reports
+                    continue
                 coordinate = f"{parent.name}.{name}"
                 named = get_named_type(definition.type)
                 leaf = self._leaf_bytes(coordinate, named)

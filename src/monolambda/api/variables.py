@@ -28,10 +28,10 @@ def variable_errors(variables: Mapping[str, Any], max_list_items: int) -> list[G
             return [_refusal(f"the variables hold more than {max_values:,} values")]
         if isinstance(value, list | dict):
             if len(value) > max_list_items:
-                kind = "list" if isinstance(value, list) else "object"
+                kind = "a list" if isinstance(value, list) else "an object"
                 return [
                     _refusal(
-                        f"Variable '${name}' holds a {kind} of {len(value):,} items; "
+                        f"Variable '${name}' holds {kind} of {len(value):,} items; "
                         f"at most {max_list_items:,}"
                     )
                 ]
