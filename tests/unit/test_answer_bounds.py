@@ -20,7 +20,7 @@ import pytest
 from graphql import build_schema, parse
 
 from monolambda.api.response_size import Cost, Declared, ListSize, Reads, ResponseSizes
-from monolambda.domain.bounded_json import TooLargeError, dumps_within
+from monolambda.domain.bounded_json import FLAT_ITEMS, TooLargeError, dumps_within
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import ItemResult, Job, JobInputs, JobStatus
 from monolambda.domain.models import RankedLabel
@@ -295,6 +295,8 @@ VALUES: list[Any] = [
     {"s": 'quote " backslash \\ newline \n tab \t nul \x00 é 😀', "n": None, "f": -1e-300},
     [1, [2, [3, [4, {"deep": [5]}]]], "x"],
     {"t": (1, 2, {"u": (3,)})},
+    {"flat": [{"a": n, "b": str(n)} for n in range(40)], "scalars": list(range(33)), "e": []},
+    [[], [[]], [{}], {"x": [[1], []]}],
     {"k\u2028": "v\ud800"},  # a lone surrogate and a line separator, escaped as json does
 ]
 
@@ -329,10 +331,18 @@ def test_serialising_stops_at_the_first_item_past_the_limit() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    one_item = len(json.dumps(item))
-    assert 1_000_000 < refused.value.size <= 1_000_000 + one_item + 1
-    # What was kept: the limit and one item (and the list of parts), never the 50 MB.
+    # One part past the limit: FLAT_ITEMS of the list's objects and their commas.
+    part = FLAT_ITEMS * (len(json.dumps(item)) + 1)
+    assert 1_000_000 < refused.value.size <= 1_000_000 + part
+    # What was kept: the limit and one part (and the list of parts), never the 50 MB.
     assert peak < 3 * 1_000_000
+
+
+def test_a_long_list_of_large_objects_nested_deeper_stops_alike() -> None:
+    answer = {"data": {"jobs": [{"labels": [{"label": "x" * 10_000}] * 100}] * 100}}
+    with pytest.raises(TooLargeError) as refused:
+        dumps_within(answer, 500_000)
+    assert refused.value.size <= 500_000 + FLAT_ITEMS * 10_020
 
 
 # --- the estimate's arithmetic, case by case (each line a change the estimate must notice) ------

@@ -377,3 +377,44 @@ def test_integers_in_a_variables_directives_are_found_and_none_is_zero() -> None
 
 def test_a_result_without_labels_has_none() -> None:
     assert results_from_json('[{"i": 3}]') == (ItemResult(3),)
+
+
+def test_stored_results_are_decoded_only_as_far_as_they_are_read() -> None:
+    """What is past the part read is never decoded (here, it could not be)."""
+    stored = results_from_json('[{"i": 0, "l": [["a", 1]]} , {"i": 1}, not json at all')
+    assert stored[0:1] == (ItemResult(0, (RankedLabel("a", 1.0),)),)
+    assert stored[1] == ItemResult(1)
+    assert stored[:2] == (ItemResult(0, (RankedLabel("a", 1.0),)), ItemResult(1))
+    with pytest.raises(ValueError):  # noqa: PT011 - json's own error
+        len(stored)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        slice(None),
+        slice(1, None),
+        slice(0, 2),
+        slice(-2, None),
+        slice(None, -1),
+        slice(None, None, 2),
+        slice(2, 1),
+        slice(5, 9),
+    ],
+)
+def test_stored_results_slice_as_a_tuple_does(index: slice) -> None:
+    text = ' [ {"i":0,"l":[]}, 7, {"i":1}, {"i":2,"e":["X","y"]} ] '
+    expected: tuple[ItemResult, ...] = (
+        ItemResult(0),
+        ItemResult(1),
+        ItemResult(2, error=JobError("X", "y")),
+    )
+    assert tuple(results_from_json(text)[index]) == expected[index]
+    assert results_from_json(text)[-1] == expected[-1]
+    assert list(results_from_json(text)) == list(expected)
+
+
+@pytest.mark.parametrize("text", ['{"i": 0}', "", "7", '[{"i": 0} {"i": 1}]'])
+def test_stored_results_that_are_not_a_list_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - json's own error, or ours
+        len(results_from_json(text))

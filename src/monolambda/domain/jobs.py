@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -129,17 +130,44 @@ def results_from_json(text: str) -> StoredResults:
 
 
 class StoredResults(Sequence[ItemResult]):
-    """A job's results as stored (compact JSON), each decoded when it is read: an answer that
-    shows two of a job's 64 results, 20 labels each, makes two results and 40 labels, not
-    1,344 objects."""
+    """A job's results as stored (compact JSON), decoded only as far as they are read: an
+    answer that shows two of a job's 64 results, 20 labels each, decodes two results (and
+    makes 40 labels), not 64 (and 1,280); a page of 100 such jobs holds their text, not a
+    hundred decoded lists."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_at", "_done", "_items", "_read", "_text")
 
     def __init__(self, text: str) -> None:
-        loaded = json.loads(text)
-        self._items: list[dict[str, object]] = [r for r in loaded if isinstance(r, dict)]
+        self._text = text
+        at = _SPACE.match(text, 0).end()  # type: ignore[union-attr] # always matches
+        if not text.startswith("[", at):
+            raise ValueError("stored results are a JSON list")
+        self._at = at + 1
+        self._read = 0  # items read from the text, results or not
+        self._done = False
+        # Kept as results, not as the decoded JSON they came from (half the memory).
+        self._items: list[ItemResult] = []
+
+    def _decode(self, count: int | None) -> None:
+        """Results decoded until `count` are (None: every one)."""
+        text, at = self._text, self._at
+        while not self._done and (count is None or len(self._items) < count):
+            at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+            if text.startswith("]", at):
+                self._done = True
+                break
+            if self._read:
+                if not text.startswith(",", at):
+                    raise ValueError("stored results are a JSON list")
+                at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+            item, at = _DECODER.raw_decode(text, at)
+            self._read += 1
+            if isinstance(item, dict):  # anything else is not a result
+                self._items.append(ItemResult.from_json(item))
+        self._at = at
 
     def __len__(self) -> int:
+        self._decode(None)
         return len(self._items)
 
     @overload
@@ -150,8 +178,13 @@ class StoredResults(Sequence[ItemResult]):
 
     def __getitem__(self, index: int | slice) -> ItemResult | tuple[ItemResult, ...]:
         if isinstance(index, slice):
-            return tuple(ItemResult.from_json(r) for r in self._items[index])
-        return ItemResult.from_json(self._items[index])
+            forward = index.step is None and (index.start or 0) >= 0
+            self._decode(
+                index.stop if forward and index.stop is not None and index.stop >= 0 else None
+            )
+            return tuple(self._items[index])
+        self._decode(index + 1 if index >= 0 else None)
+        return self._items[index]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
@@ -162,6 +195,10 @@ class StoredResults(Sequence[ItemResult]):
 
     def __repr__(self) -> str:
         return f"StoredResults({len(self)} results)"
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 @dataclass(frozen=True, slots=True)
