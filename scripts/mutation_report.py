@@ -135,7 +135,7 @@ def _in_message(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
             name = ast.unparse(parent.func).rsplit(".", 1)[-1]
             if _MESSAGE_CALLS.search(name):
                 return True
-        if isinstance(parent, ast.Raise) or isinstance(parent, ast.FunctionDef | ast.stmt):
+        if isinstance(parent, ast.stmt):  # the statement it is part of: a raise, or not
             return isinstance(parent, ast.Raise)
         current = parent
     return False
