@@ -40,7 +40,9 @@ mutation Submit($keys: [String!]!) {
 """
 WATCH = """
 subscription Watch($id: ID!) {
-  jobUpdated(id: $id) { id status progress { done total } results(first: 50) { labels { label score } } }
+  jobUpdated(id: $id) {
+    id status progress { done total } results(first: 50) { labels { label score } }
+  }
 }
 """
 
