@@ -12,14 +12,17 @@ from typing import Any
 
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import (
+    ItemResult,
     Job,
     JobError,
+    JobInputs,
     JobMessage,
     JobOutcome,
     JobStatus,
     OpenJob,
     sources_of,
 )
+from monolambda.domain.models import RankedLabel
 from monolambda.domain.ports import JobStore, PageKey, ResultStore
 from monolambda.domain.webhooks import WebhookState, WebhookStatus
 from monolambda.services.jobs import JobLimits, JobService, Submission
@@ -280,3 +283,35 @@ def job_service(
         queue=None if queue is None else lambda: queue,
         clock=clock or Clock(),
     )
+
+
+def finished_jobs(
+    count: int, images: int, *, labels: int = 2, label: str = "cat", owner: str = "alice"
+) -> FakeJobStore:
+    """A store of the owner's `count` SUCCEEDED jobs of `images` results, `labels` each."""
+    store = FakeJobStore()
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    for n in range(count):
+        created = start + timedelta(seconds=n)
+        job_id = f"00000000-0000-4000-8000-{n:012d}"
+        store.jobs[job_id] = Job(
+            id=job_id,
+            owner=owner,
+            model="m",
+            version="2",
+            status=JobStatus.SUCCEEDED,
+            created_at=created,
+            updated_at=created,
+            expires_at=created + timedelta(days=30),
+            total=images,
+            top_k=labels,
+            correlation_id="c",
+            request_hash="h",
+            inputs=JobInputs(images=(b"x",) * images),
+            done=images,
+            results=tuple(
+                ItemResult(i, tuple(RankedLabel(label, 0.5) for _ in range(labels)))
+                for i in range(images)
+            ),
+        )
+    return store

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,44 +22,14 @@ from graphql import build_schema, parse
 from monolambda.api.response_size import Cost, Declared, ListSize, Reads, ResponseSizes
 from monolambda.domain.bounded_json import FLAT_ITEMS, TooLargeError, dumps_within
 from monolambda.domain.identity import Caller
-from monolambda.domain.jobs import ItemResult, Job, JobInputs, JobStatus
-from monolambda.domain.models import RankedLabel
 from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
-from tests.support.job_fakes import FakeJobStore, job_service
+from tests.support.job_fakes import FakeJobStore, finished_jobs, job_service
 from tests.support.schema import execute, make_schema, make_services
 
 ALICE = Caller("alice")
 START = datetime(2026, 12, 1, tzinfo=UTC)
 LABEL = "x" * 24  # as long as a label is declared to be
 NAME_LIMIT = 64
-
-
-def finished_jobs(count: int, images: int, labels: int = 2) -> FakeJobStore:
-    store = FakeJobStore()
-    for n in range(count):
-        created = START + timedelta(seconds=n)
-        job_id = f"00000000-0000-4000-8000-{n:012d}"
-        store.jobs[job_id] = Job(
-            id=job_id,
-            owner="alice",
-            model="m",
-            version="2",
-            status=JobStatus.SUCCEEDED,
-            created_at=created,
-            updated_at=created,
-            expires_at=created + timedelta(days=30),
-            total=images,
-            top_k=labels,
-            correlation_id="c",
-            request_hash="h",
-            inputs=JobInputs(images=(b"x",) * images),
-            done=images,
-            results=tuple(
-                ItemResult(i, tuple(RankedLabel(LABEL, 0.5) for _ in range(labels)))
-                for i in range(images)
-            ),
-        )
-    return store
 
 
 def run(query: str, store: FakeJobStore, **options: Any) -> Any:
@@ -79,7 +49,7 @@ def page(first: int | str, node: str, alias: str = "") -> str:
 
 # --- finding 1: names -------------------------------------------------------------------------
 def test_the_findings_long_alias_is_refused_for_its_length_before_anything_is_read() -> None:
-    store = finished_jobs(100, 64)
+    store = finished_jobs(100, 64, label=LABEL)
     alias = "A" * 100_000
     result = run(
         "{ " + page(100, f"results(first: 30) {{ labels {{ {alias}: score }} }}") + " }", store
@@ -143,7 +113,7 @@ LABELS_AT = "results(first: 30) {{ labels {{ {key}: score }} }}"
 def test_the_estimate_counts_the_bytes_that_keys_add() -> None:
     """Within the values bound (63,301) either way; the 64-character key makes 60,000 labels
     5.7 MB of JSON, a one-character key 1.9 MB."""
-    store = finished_jobs(100, 64)
+    store = finished_jobs(100, 64, label=LABEL)
     long_keys = run("{ " + page(100, LABELS_AT.format(key="K" * 64)) + " }", store)
     (error,) = long_keys.errors
     assert error.extensions["code"] == "BAD_USER_INPUT"
@@ -193,7 +163,7 @@ def test_the_estimate_of_a_small_page_is_exact_arithmetic() -> None:
 
 def test_the_estimate_is_at_least_the_answer_and_not_far_above_it() -> None:
     """Every list filled to its declared longest, every label as long as declared."""
-    store = finished_jobs(20, 16, labels=20)
+    store = finished_jobs(20, 16, labels=20, label=LABEL)
     query = "{ " + page(20, "id status results(first: 16) { index labels { label score } }") + " }"
     (plan,) = make_schema().guard.check(query).plans
     answer = run(query, store)
@@ -240,7 +210,7 @@ TWO_RESULTS = "id results(first: 2) { index labels { label score } }"
 
 
 def test_the_findings_fifteen_pages_are_refused_for_their_reads() -> None:
-    store = finished_jobs(100, 64)
+    store = finished_jobs(100, 64, label=LABEL)
     aliases = " ".join(page(100, TWO_RESULTS, f"a{n}") for n in range(15))
     result = run(f"{{ {aliases} }}", store)
     messages = [e.message for e in result.errors]

@@ -8,52 +8,23 @@ a part at a time; and the bytes of whatever is answered are capped below Lambda'
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from monolambda.api.app import MAX_ANSWER_BYTES, build_app
 from monolambda.api.lambda_http import HttpRoute
 from monolambda.api.trusted_documents import TrustedDocuments
 from monolambda.domain.identity import Caller
-from monolambda.domain.jobs import ItemResult, Job, JobInputs, JobStatus
-from monolambda.domain.models import RankedLabel
 from monolambda.services.predictions import PredictionService
 from tests.support.apigw import FakeLambdaContext, http_api_event, response_json
 from tests.support.fakes import FakeImages, FakeInference, FakeRegistry, FakeUploads
-from tests.support.job_fakes import FakeJobStore, job_service
+from tests.support.job_fakes import FakeJobStore, finished_jobs, job_service
 from tests.support.schema import execute, make_schema, make_services
 
 ALICE = Caller("alice")
 RESULTS = "results { index labels { label score } }"
 LIST = "jobs(first: 100) { edges { node { id " + RESULTS + " } } }"
 START = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def finished_jobs(count: int, images: int) -> FakeJobStore:
-    store = FakeJobStore()
-    for n in range(count):
-        created = START + timedelta(seconds=n)
-        store.jobs[f"00000000-0000-4000-8000-{n:012d}"] = Job(
-            id=f"00000000-0000-4000-8000-{n:012d}",
-            owner="alice",
-            model="m",
-            version="2",
-            status=JobStatus.SUCCEEDED,
-            created_at=created,
-            updated_at=created,
-            expires_at=created + timedelta(days=30),
-            total=images,
-            top_k=3,
-            correlation_id="c",
-            request_hash="h",
-            inputs=JobInputs(images=(b"x",) * images),
-            done=images,
-            results=tuple(
-                ItemResult(i, (RankedLabel("cat", 0.5), RankedLabel("dog", 0.3)))
-                for i in range(images)
-            ),
-        )
-    return store
 
 
 def run(query: str, store: FakeJobStore, **variables: Any) -> Any:
