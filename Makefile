@@ -63,7 +63,7 @@ web: web/dist/index.html
 # trusted-documents manifest, copied into the function (src/monolambda/api/).
 web-types: venv
 	npm run --prefix web --silent codegen
-	cp web/src/gql/persisted-documents.json src/monolambda/api/trusted-documents.json
+	cp web/src/gql/persisted-documents.json src/monolambda/api/trusted-documents/web.json
 
 # In `make test`: the operations are valid against schema.graphql and their generated types
 # are current (codegen --check), and the client type-checks.

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from monolambda.adapters.dynamo_connections import DynamoConnectionStore
     from monolambda.adapters.dynamo_jobs import DynamoJobStore
+    from monolambda.adapters.dynamo_persisted_queries import DynamoPersistedQueries
     from monolambda.adapters.jwt_tokens import JwksTokenVerifier
     from monolambda.adapters.s3_models import S3ModelRegistry
     from monolambda.adapters.s3_results import S3Results
@@ -245,6 +246,7 @@ def reset() -> None:
         websocket,
         _schema,
         _trusted_documents,
+        _persisted_queries,
         _live,
         _live_operations,
         _connection_store,
@@ -266,6 +268,7 @@ def reset() -> None:
 _PYNAMODB_MODELS = {
     "monolambda.adapters.dynamo_jobs": "JobRecord",
     "monolambda.adapters.dynamo_connections": "ConnectionRecord",
+    "monolambda.adapters.dynamo_persisted_queries": "PersistedQueryRecord",
 }
 
 
@@ -293,10 +296,25 @@ def _schema() -> MonolambdaSchema:
 
 @cache
 def _trusted_documents() -> TrustedDocuments:
-    """The clients' operations by hash (api.trusted_documents), for HTTP and WebSocket."""
-    from monolambda.api.trusted_documents import TrustedDocuments  # noqa: PLC0415
+    """The clients' operations by hash (api.trusted_documents), for HTTP and WebSocket, and
+    the documents they register by APQ (its store built on the first unknown hash)."""
+    from monolambda.api.trusted_documents import Registered, TrustedDocuments  # noqa: PLC0415
 
-    return TrustedDocuments.load(only=settings().trusted_documents_only)
+    table = settings().persisted_queries_table
+    registered = None if table is None else Registered(_built_later(_persisted_queries))
+    return TrustedDocuments.load(only=settings().trusted_documents_only, registered=registered)
+
+
+@cache
+def _persisted_queries() -> DynamoPersistedQueries:
+    from monolambda.adapters.dynamo_persisted_queries import (  # noqa: PLC0415
+        DynamoPersistedQueries,
+    )
+
+    table = settings().persisted_queries_table
+    if table is None:  # _trusted_documents builds no store without it
+        raise RuntimeError("this needs PERSISTED_QUERIES_TABLE")
+    return DynamoPersistedQueries(table)
 
 
 def _live_settings() -> LiveSettings:
@@ -374,6 +392,7 @@ def _publish(images: list[Mapping[str, Any]], context: object) -> None:
                 "sent": published.sent,
                 "gone": published.gone,
                 "failed": published.failed,
+                "ended": published.ended,
             },
         )
 

@@ -33,6 +33,9 @@ Dimensions = dict[str, str]
 # Every metric the function writes: its unit and its dimensions' names (besides `service`).
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Requests": ("Count", ("route", "operation", "outcome")),
+    # Per client a request names (apollographql-client-name): a registered client's name, or
+    # "other" (api.trusted_documents.TrustedDocuments.client_of); unnamed requests are not.
+    "RequestsByClient": ("Count", ("client", "outcome")),
     "ColdStart": ("Count", ("route",)),
     "PredictLatency": ("Milliseconds", ("model",)),
     "ImagesClassified": ("Count", ("model",)),
@@ -74,12 +77,13 @@ class Invocation:
     """What one invocation recorded; the API's request also notes its operation (a root
     field of the schema) and its outcome (ok, or the first error's code)."""
 
-    __slots__ = ("operation", "outcome", "points")
+    __slots__ = ("client", "operation", "outcome", "points")
 
     def __init__(self) -> None:
         self.points: list[tuple[str, float, Dimensions]] = []
         self.operation: str | None = None
         self.outcome: str | None = None
+        self.client: str | None = None
 
 
 _CURRENT: ContextVar[Invocation | None] = ContextVar("monolambda_metrics", default=None)
@@ -109,6 +113,14 @@ def note_operation(operation: str) -> None:
     invocation = _CURRENT.get()
     if invocation is not None and invocation.operation is None:
         invocation.operation = operation
+
+
+def note_client(client: str) -> None:
+    """The client a request named, as a bounded value (a registered client's name, "other",
+    "none")."""
+    invocation = _CURRENT.get()
+    if invocation is not None:
+        invocation.client = client
 
 
 def note_outcome(outcome: str) -> None:
@@ -158,12 +170,16 @@ class invocation:  # lower case: used as `with metrics.invocation(route):`
             recorded.points.append(("ColdStart", 1, {"route": self._route}))
         if recorded.operation is not None or recorded.outcome is not None:
             outcome = recorded.outcome or "ok"
+            counted = outcome if outcome in OUTCOMES else "OTHER"
             requests = {
                 "route": self._route,
                 "operation": recorded.operation or "none",
-                "outcome": outcome if outcome in OUTCOMES else "OTHER",
+                "outcome": counted,
             }
             recorded.points.append(("Requests", 1, requests))
+            if recorded.client is not None:
+                by_client = {"client": recorded.client, "outcome": counted}
+                recorded.points.append(("RequestsByClient", 1, by_client))
         _flush(recorded.points)
 
 

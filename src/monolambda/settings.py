@@ -155,6 +155,9 @@ class Settings:
     jobs: JobSettings | None = None
     # None when CONNECTIONS_TABLE is not set: the WebSocket route refuses to run.
     live: LiveSettings | None = None
+    # Where automatic persisted queries' registrations are kept (PERSISTED_QUERIES_TABLE);
+    # None: none are (a hash no manifest holds always needs its text).
+    persisted_queries_table: str | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -215,6 +218,7 @@ class Settings:
             models=_models(env),
             jobs=jobs,
             live=_live(env, anonymous_access=_bool(env, "ANONYMOUS_ACCESS", default=False)),
+            persisted_queries_table=env.get("PERSISTED_QUERIES_TABLE", "").strip() or None,
         )
 
 

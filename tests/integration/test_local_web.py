@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from devstack.web import SIGN_IN_PATH
-from monolambda.api.trusted_documents import MANIFEST
+from monolambda.api.trusted_documents import MANIFESTS
 from tests.support.stack import RunningStack, http
 
 JSON = {"content-type": "application/json"}
@@ -73,7 +73,7 @@ def test_sign_in_refuses_pages_of_other_sites(stack: RunningStack, headers: dict
 
 
 def test_a_document_named_by_its_hash_over_http(stack: RunningStack) -> None:
-    documents = json.loads(MANIFEST.read_text())
+    documents = json.loads((MANIFESTS / "web.json").read_text())
     (session,) = [k for k, v in documents.items() if v.startswith("query Session")]
     by_post = stack.graphql({"documentId": session}, token=stack.token)
     assert by_post[0] == 200

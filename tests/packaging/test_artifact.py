@@ -207,8 +207,11 @@ def test_the_artifact_holds_runtime_code_only_compiled(artifact: Path) -> None:
     assert missing == []
     assert (artifact / "monolambda" / "build_info.json").exists()
     # The clients' trusted documents ship with the function (api.trusted_documents).
-    shipped = artifact / "monolambda" / "api" / "trusted-documents.json"
-    assert shipped.read_bytes() == (ROOT / "src/monolambda/api/trusted-documents.json").read_bytes()
+    shipped = artifact / "monolambda" / "api" / "trusted-documents"
+    source = ROOT / "src/monolambda/api/trusted-documents"
+    assert sorted(p.name for p in shipped.iterdir()) == sorted(p.name for p in source.iterdir())
+    for manifest in source.iterdir():
+        assert (shipped / manifest.name).read_bytes() == manifest.read_bytes()
     # So are the metrics' EMF lines (monolambda.metrics).
     lines = artifact / "monolambda" / "emf-templates.json"
     assert lines.read_bytes() == (ROOT / "src/monolambda/emf-templates.json").read_bytes()

@@ -174,4 +174,4 @@ def test_every_metric_the_code_writes_is_declared() -> None:
             found.add(name)
             unit = "Milliseconds" if function.endswith("milliseconds") else "Count"
             assert metrics.METRICS[name][0] == unit, (path, name)
-    assert found | {"Requests", "ColdStart"} == set(metrics.METRICS)
+    assert found | {"Requests", "RequestsByClient", "ColdStart"} == set(metrics.METRICS)

@@ -14,7 +14,7 @@ import pytest
 from monolambda.api.app import build_app
 from monolambda.api.lambda_http import HttpRoute
 from monolambda.api.trusted_documents import (
-    MANIFEST,
+    MANIFESTS,
     DocumentRefusedError,
     ManifestError,
     TrustedDocuments,
@@ -28,6 +28,7 @@ HEALTH = "query Health { health { status } }"
 REPORT = "mutation Report($m: String!) { reportClientError(input: {message: $m}) { requestId } }"
 DOCUMENTS = {sha256_of(text): text for text in (HEALTH, REPORT)}
 ALICE = {"sub": "alice"}
+WEB = MANIFESTS / "web.json"
 
 
 def route(*, only: bool, **env: str) -> HttpRoute:
@@ -184,14 +185,33 @@ def test_a_trusted_document_is_checked_once_per_container() -> None:
 def test_a_manifest_whose_hash_is_not_its_document_is_refused(tmp_path: Path) -> None:
     manifest = tmp_path / "m.json"
     manifest.write_text(json.dumps({f"sha256:{sha256_of(HEALTH)}": HEALTH}))
-    assert len(TrustedDocuments.load(manifest, only=True)) == 1
+    assert len(TrustedDocuments.load(tmp_path, only=True)) == 1
     for wrong in ({f"sha256:{sha256_of(HEALTH)}": REPORT}, {sha256_of(HEALTH): HEALTH}):
         manifest.write_text(json.dumps(wrong))
         with pytest.raises(ManifestError, match="not the SHA-256"):
-            TrustedDocuments.load(manifest, only=True)
+            TrustedDocuments.load(tmp_path, only=True)
     manifest.write_text("[]")
     with pytest.raises(ManifestError):
-        TrustedDocuments.load(manifest, only=True)
+        TrustedDocuments.load(tmp_path, only=True)
+
+
+def test_every_clients_manifest_is_read_and_each_client_is_named(tmp_path: Path) -> None:
+    (tmp_path / "web.json").write_text(json.dumps({f"sha256:{sha256_of(HEALTH)}": HEALTH}))
+    (tmp_path / "team-b.json").write_text(json.dumps({f"sha256:{sha256_of(REPORT)}": REPORT}))
+    trusted = TrustedDocuments.load(tmp_path, only=True)
+    assert trusted.texts == {HEALTH, REPORT}
+    assert trusted.clients == {"web", "team-b"}
+    assert [trusted.client_of(n) for n in ("web", "team-b", "Team-B", "x" * 500, "", None)] == [
+        "web",
+        "team-b",
+        "other",
+        "other",
+        "none",
+        "none",
+    ]
+    (tmp_path / "Not A Name.json").write_text("{}")
+    with pytest.raises(ManifestError, match="a client's name"):
+        TrustedDocuments.load(tmp_path, only=True)
 
 
 def test_both_names_of_one_document_run_it() -> None:
@@ -214,7 +234,7 @@ def test_the_trusted_documents_bootstrap_builds_are_what_settings_say(
         try:
             trusted = bootstrap._trusted_documents()
             assert trusted.only is only
-            assert len(trusted) == len(json.loads(MANIFEST.read_text()))
+            assert len(trusted) >= len(json.loads(WEB.read_text()))
             if only:
                 with pytest.raises(DocumentRefusedError):
                     trusted.query_of({"query": "{ health { status } }"})
@@ -225,7 +245,7 @@ def test_the_trusted_documents_bootstrap_builds_are_what_settings_say(
 def test_a_loaded_manifest_answers_by_each_documents_hash(tmp_path: Path) -> None:
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps({f"sha256:{sha256_of(t)}": t for t in (HEALTH, REPORT)}))
-    trusted = TrustedDocuments.load(manifest, only=True)
+    trusted = TrustedDocuments.load(tmp_path, only=True)
     assert trusted.query_of({"documentId": f"sha256:{sha256_of(HEALTH)}"}) == HEALTH
     assert trusted.query_of({"extensions": apollo(REPORT)}) == REPORT
 
@@ -243,11 +263,11 @@ def test_the_shipped_manifest_is_the_web_clients_and_passes_prods_guard() -> Non
     """What `make web-types` copies: the function runs exactly the client's operations, and
     each passes prod's limits and validation (a trusted document is refused by nothing)."""
     client = ROOT / "web" / "src" / "gql" / "persisted-documents.json"
-    assert json.loads(MANIFEST.read_text()) == json.loads(client.read_text()), (
+    assert json.loads(WEB.read_text()) == json.loads(client.read_text()), (
         "run `make web-types`"
     )
     guard = make_schema(APP_ENV="prod").guard
-    trusted = TrustedDocuments.load(MANIFEST, only=True)
+    trusted = TrustedDocuments.load(only=True)
     assert len(trusted) >= 8
     for text in trusted.texts:
         checked = guard.check(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, cast
 
 from cross_web import HTTPException
@@ -30,6 +31,12 @@ from monolambda.logs import logger
 from monolambda.services import Services
 
 GRAPHQL_PATH = "/graphql"
+
+# The client a request names itself as (Apollo's client-awareness headers, which Apollo
+# Client's and urql's users set): for its trusted documents' refusal and its metrics.
+CLIENT_NAME_HEADER = b"apollographql-client-name"
+_MAX_CLIENT_NAME = 40
+_client: ContextVar[str | None] = ContextVar("monolambda_client", default=None)
 
 
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
@@ -73,6 +80,10 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await http_error(404, "not found", "NOT_FOUND")(scope, receive, send)
             return
+        client = _client_name(scope)
+        token = _client.set(client)
+        if client is not None:
+            metrics.note_client(self._trusted.client_of(client))
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as e:
@@ -102,6 +113,8 @@ class GraphQLView(GraphQL[Context, None]):
                 ErrorCode.BAD_USER_INPUT.value,
                 request_id,
             )
+        finally:
+            _client.reset(token)
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -170,7 +183,7 @@ class GraphQLView(GraphQL[Context, None]):
         return self._with_trusted_query(decoded)
 
     def _with_trusted_query(self, request: dict[str, Any]) -> dict[str, Any]:
-        query = self._trusted.query_of(request)
+        query = self._trusted.query_of(request, _client.get())
         if query is not None:
             request["query"] = query
         return request
@@ -197,6 +210,13 @@ def _json_object(text: str, name: str) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise HTTPException(400, f"The {name} parameter must be a JSON object")
     return decoded
+
+
+def _client_name(scope: Scope) -> str | None:
+    for name, value in scope.get("headers") or ():
+        if name == CLIENT_NAME_HEADER:
+            return value.decode("latin-1")[:_MAX_CLIENT_NAME].strip() or None
+    return None
 
 
 def _request_id(scope: Scope) -> str:

@@ -239,3 +239,15 @@ class TokenVerifier(Protocol):
         """Who the token speaks for; UnauthenticatedError for any token the API's
         authorizer would refuse (signature, issuer, audience, expiry, algorithm)."""
         ...
+
+
+class PersistedQueryStore(Protocol):
+    """Documents clients registered by automatic persisted queries, by their SHA-256 (hex):
+    a store that outlives a container, bounded in size (a registration may evict another,
+    whose client then sends its text once more)."""
+
+    def get(self, digest: str) -> str | None:
+        """The registered text, or None."""
+        ...
+
+    def put(self, digest: str, text: str) -> None: ...
