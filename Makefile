@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation
+.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -29,6 +29,8 @@ help:
 	@echo "make web    build the browser client into web/dist (make dev serves it at /)"
 	@echo "make web-types  after a change to schema.graphql or web/src/graphql: the client's"
 	@echo "            types and the trusted-documents manifest the function ships"
+	@echo "make trusted-client NAME=team-b MANIFEST=path  register another client's operations"
+	@echo "            (Code Generator's or Apollo's manifest), checked against the schema"
 	@echo "make bench  start-up, artifact, validation, prediction, cost, local-stack, job, live-update and"
 	@echo "            web benchmarks"
 	@echo "            (ONLY=startup runs bench/startup.py alone; ARGS for its options)"
@@ -63,7 +65,14 @@ web: web/dist/index.html
 # trusted-documents manifest, copied into the function (src/monolambda/api/).
 web-types: venv
 	npm run --prefix web --silent codegen
-	cp web/src/gql/persisted-documents.json src/monolambda/api/trusted-documents/web.json
+	$(PY) scripts/trusted_documents.py add web web/src/gql/persisted-documents.json
+
+# Another team's client: its operations registered (or updated) from the manifest its own
+# tooling writes (GraphQL Code Generator's persisted documents, or Apollo's persisted query
+# manifest), checked against schema.graphql and prod's limits (scripts/trusted_documents.py).
+trusted-client: venv
+	@test -n "$(NAME)" -a -n "$(MANIFEST)" || { echo "usage: make trusted-client NAME=team-b MANIFEST=path/to/manifest.json"; exit 2; }
+	$(PY) scripts/trusted_documents.py add "$(NAME)" "$(MANIFEST)"
 
 # In `make test`: the operations are valid against schema.graphql and their generated types
 # are current (codegen --check), and the client type-checks.

@@ -6,7 +6,9 @@ find_schema_changes, the rules GraphQL Inspector applies too).
     python scripts/schema_contract.py --check           # exit 1 when the file differs from the code
     python scripts/schema_contract.py --allow-breaking  # write it even with breaking changes
 
-Frontends generate their types from the committed file: prod turns introspection off.
+Frontends generate their types from the committed file: prod turns introspection off. A
+change that would fail a registered client's operation (src/monolambda/api/trusted-documents)
+is never written: that client is updated first.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from graphql import build_schema as parse_schema
 from graphql.utilities import BreakingChange, DangerousChange, SafeChange, find_schema_changes
+from trusted_documents import breaking_for_clients
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schema.graphql"
@@ -76,6 +79,18 @@ def main() -> int:
         return 0
     found = changes(old, new)
     print(found.report())
+    # A registered client's operation the new schema would not serve breaks that client,
+    # whatever find_schema_changes calls the change (scripts/trusted_documents.py).
+    clients = breaking_for_clients(new)
+    for problem in clients:
+        print(f"breaking for a registered client: {problem}")
+    if clients:
+        print(
+            "not written: registered clients' operations would fail; update those clients "
+            "(make trusted-client) first",
+            file=sys.stderr,
+        )
+        return 2
     if found.breaking and not args.allow_breaking:
         print(
             "not written: breaking changes break the clients built on the committed schema "

@@ -263,9 +263,7 @@ def test_the_shipped_manifest_is_the_web_clients_and_passes_prods_guard() -> Non
     """What `make web-types` copies: the function runs exactly the client's operations, and
     each passes prod's limits and validation (a trusted document is refused by nothing)."""
     client = ROOT / "web" / "src" / "gql" / "persisted-documents.json"
-    assert json.loads(WEB.read_text()) == json.loads(client.read_text()), (
-        "run `make web-types`"
-    )
+    assert json.loads(WEB.read_text()) == json.loads(client.read_text()), "run `make web-types`"
     guard = make_schema(APP_ENV="prod").guard
     trusted = TrustedDocuments.load(only=True)
     assert len(trusted) >= 8
