@@ -20,9 +20,12 @@ from pathlib import Path
 
 from graphql import build_schema as parse_schema
 from graphql.utilities import BreakingChange, DangerousChange, SafeChange, find_schema_changes
-from trusted_documents import breaking_for_clients
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.trusted_documents import breaking_for_clients  # noqa: E402
+
 SCHEMA_FILE = ROOT / "schema.graphql"
 HEADER = (
     "# The GraphQL schema of monolambda, written from the code by `make schema`\n"

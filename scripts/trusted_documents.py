@@ -108,9 +108,7 @@ def breaking_for_clients(schema_sdl: str) -> list[str]:
 
 def add(name: str, manifest_path: Path, directory: Path = MANIFESTS) -> int:
     if not CLIENT_NAME.fullmatch(name):
-        print(
-            f"a client's name is 1 to 40 of a-z, 0-9 and -, not starting with -: {name!r}"
-        )
+        print(f"a client's name is 1 to 40 of a-z, 0-9 and -, not starting with -: {name!r}")
         return 2
     try:
         documents = documents_of(json.loads(manifest_path.read_text(encoding="utf-8")))

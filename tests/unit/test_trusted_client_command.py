@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts import trusted_documents as command
 from tests.support.processes import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import trusted_documents as command
 
 SESSION = "query Session { __typename me { __typename sub } }"
 MODELS = "query Models { models { name labels } }"
