@@ -33,8 +33,13 @@ _RED_PNG = (
 EXAMPLE = f"""# monolambda, locally. Run an operation with the play button (Ctrl-Enter); it
 # asks which.
 # The Headers tab below holds the token you act as (the dev user); to act as someone else,
-# put another there: `make token USER=alice` prints one. Subscriptions run over the stack's
-# WebSocket API with the same token.
+# put another there: `make token USER=alice` prints one.
+#
+# Live updates: GraphiQL runs one operation at a time, and running another one stops a
+# subscription, so the subscription goes last. Run SubmitJob, put the job id it answers in
+# the Variables tab below ({{"id": "..."}}), then run WatchJob: it shows the job as it is
+# now, then each change until it ends. It runs over the stack's WebSocket API with the same
+# token.
 
 query WhoAndWhat {{
   me {{ sub groups }}
@@ -54,13 +59,16 @@ mutation SubmitJob {{
   }}
 }}
 
-# Run this one first, then SubmitJob: each change of your jobs shows up here.
-subscription WatchMyJobs {{
-  jobsUpdated {{ id status progress {{ done total }} }}
+query MyJobs {{
+  jobs(first: 5) {{
+    edges {{ node {{ id status finishedAt results(first: 5) {{ labels {{ label }} }} }} }}
+  }}
 }}
 
-query MyJobs {{
-  jobs(first: 5) {{ edges {{ node {{ id status finishedAt results {{ labels {{ label }} }} }} }} }}
+subscription WatchJob($id: ID!) {{
+  jobUpdated(id: $id) {{
+    id status progress {{ done total }} results(first: 5) {{ labels {{ label score }} }}
+  }}
 }}
 """
 _INITIAL_HEADERS = "React.useState(parameters.headers)"

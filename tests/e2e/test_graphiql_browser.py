@@ -4,6 +4,8 @@ runs a subscription over the local WebSocket API."""
 
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -97,4 +99,27 @@ def test_graphiql_opens_on_this_apis_example_acting_as_the_dev_user(
     result = page.locator(".graphiql-response")
     result.get_by_text('"OK"').wait_for(timeout=30_000)
     assert '"admins"' in result.inner_text()  # the dev user's group
+    page.close()
+
+
+def test_the_first_tabs_instructions_work_as_written(browser: object, stack: RunningStack) -> None:
+    """Issue 27: "Run SubmitJob, put the job id it answers in the Variables tab, then run
+    WatchJob", followed in the page: the subscription shows the job to its end."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{stack.api}/graphql", wait_until="networkidle")
+    page.locator(".graphiql-execute-button[aria-haspopup]").click()
+    page.get_by_role("menuitem", name="SubmitJob").click()
+    response = page.locator(".graphiql-response")
+    response.get_by_text('"QUEUED"').wait_for(timeout=30_000)
+    found = re.search(r'"id": "([0-9a-f-]{36})"', response.inner_text())
+    assert found, response.inner_text()
+    job_id = found[1]
+    page.get_by_role("button", name="Variables").click()
+    variables = page.locator(".graphiql-editor-tool .graphiql-editor").first
+    variables.click()
+    page.keyboard.type(json.dumps({"id": job_id}))
+    page.locator(".graphiql-execute-button[aria-haspopup]").click()
+    page.get_by_role("menuitem", name="WatchJob").click()
+    response.get_by_text('"SUCCEEDED"').wait_for(timeout=30_000)
+    assert job_id in response.inner_text()
     page.close()
