@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client
+.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client web-dev
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -27,6 +27,8 @@ help:
 	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
 	@echo "make test   ruff, mypy, the web client's types, template lint, pytest (sets itself up)"
 	@echo "make web    build the browser client into web/dist (make dev serves it at /)"
+	@echo "make web-dev  Vite's dev server with hot reload on http://127.0.0.1:5173/, in front"
+	@echo "            of the running make dev stack"
 	@echo "make web-types  after a change to schema.graphql or web/src/graphql: the client's"
 	@echo "            types and the trusted-documents manifest the function ships"
 	@echo "make trusted-client NAME=team-b MANIFEST=path  register another client's operations"
@@ -60,6 +62,13 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 web/dist/index.html: $(WEB_SOURCES) | venv
 	npm run --prefix web --silent build
 web: web/dist/index.html
+
+# Vite's dev server with hot reload at http://127.0.0.1:5173/, in front of the running
+# `make dev` stack of STATE_DIR (its API, sign-in and WebSocket API through Vite's proxy).
+web-dev: venv
+	@test -f $(STATE_DIR)/stack.json || { echo "no stack running: start one with make dev (STATE_DIR=$(STATE_DIR))"; exit 2; }
+	MONOLAMBDA_STACK=$$($(PY) -c 'import json,sys; print(json.load(open(sys.argv[1]))["api"])' $(STATE_DIR)/stack.json) \
+	  npm run --prefix web dev
 
 # After changing schema.graphql or web/src/graphql/*.graphql: the client's types and the
 # trusted-documents manifest, copied into the function (src/monolambda/api/).

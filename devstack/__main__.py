@@ -76,6 +76,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="how long a request body may take to arrive before a 408",
     )
     parser.add_argument(
+        "--token-ttl",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="how long the page's sign-in tokens last before the page renews them "
+        "(Cognito's ID tokens: an hour)",
+    )
+    parser.add_argument(
         "--standin-bind",
         default="127.0.0.1",
         help="moto's listen address; 0.0.0.0 for `sam local` in Docker (README, Docker)",
@@ -103,6 +111,7 @@ def options_of(args: argparse.Namespace) -> StackOptions:
         request_timeout_s=args.request_timeout,
         event_sources=not args.no_event_sources,
         schedule_every_s=args.schedule_every,
+        token_ttl_s=args.token_ttl,
     )
 
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import uvicorn
 
 from devstack.gateway import Answer, Gateway, Invocation
-from devstack.web import SIGN_IN_PATH
+from devstack.web import PAGE_PATHS
 from devstack.websocket_gateway import MAX_MESSAGE_BYTES, WebSocketGateway
 
 STACK_PREFIX = "/_devstack/"
@@ -171,9 +171,9 @@ class GatewayApp:
             )
         path = scope["path"]
         if path.startswith(STACK_PREFIX) and scope["method"] != "GET":
-            if path == SIGN_IN_PATH:
-                # The page's own sign-in (same origin, JSON): it mints what the GraphiQL
-                # page already carries, a local user pool's token.
+            if path in PAGE_PATHS:
+                # The page's own sign-in, renewal and sign-out (same origin, JSON): it mints
+                # what the GraphiQL page already carries, a local user pool's token.
                 return self._cross_site(named)
             return self._cross_site(named) or self._uncontrolled(named)
         if path.startswith(STACK_PREFIX) and not path.startswith(PUBLIC_STACK_PATHS):

@@ -46,7 +46,7 @@ from devstack.standins import (
 )
 from devstack.state import STATE_FILE, StackState, already_running, running_stack
 from devstack.template import Function, LocalTemplate, load
-from devstack.web import SIGN_IN_PATH, WEB_DIST, WebClient
+from devstack.web import SIGN_IN_PATH, SIGN_OUT_PATH, TOKEN_PATH, WEB_DIST, WebClient
 from devstack.websocket_gateway import WebSocketGateway
 
 DEFAULT_OVERRIDES = {"Environment": "dev"}
@@ -86,6 +86,8 @@ class StackOptions:
     event_sources: bool = True
     # Every schedule this often rather than at its rate (None: as the template says).
     schedule_every_s: float | None = None
+    # The lifetime of the tokens the page's sign-in issues (the page renews them before).
+    token_ttl_s: int = 3600
 
 
 class Stack:
@@ -153,7 +155,8 @@ class Stack:
                 key = auth.signing_key(self.options.state_dir / auth.KEY_FILE.name)
                 if template.authorizers:  # no authorizer: nothing to sign in to
                     self.token = auth.mint("dev", groups=["admins"], key=key)
-                    self._mint = partial(auth.mint, key=key)
+                    # The page's sign-in: tokens of --token-ttl, which the page renews.
+                    self._mint = partial(auth.mint, key=key, ttl_s=self.options.token_ttl_s)
                 self._jwks = auth.jwks(key)
                 # The function checks a WebSocket's token itself, with the local user pool's
                 # keys, as on AWS with the pool's published ones.
@@ -169,7 +172,7 @@ class Stack:
                     )
                     for name, a in template.authorizers.items()
                 }
-            web = WebClient(WEB_DIST, mint=self._mint)
+            web = WebClient(WEB_DIST, mint=self._mint, ttl_s=self.options.token_ttl_s)
             websockets = (
                 WebSocketGateway(
                     template.websocket_apis[0], self.functions, log=not self.options.quiet
@@ -183,6 +186,8 @@ class Stack:
                 ("GET", JWKS_PATH): self._jwks_answer,
                 ("GET", METRICS_PATH): self.metrics.answer,
                 ("POST", SIGN_IN_PATH): web.sign_in,
+                ("POST", TOKEN_PATH): web.refresh,
+                ("POST", SIGN_OUT_PATH): web.sign_out,
             }
             if websockets is not None:
                 stack_routes["GET", WEBSOCKETS_PATH] = websockets.stats_answer

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 SIGN_IN_PATH = "/_devstack/sign-in"
+# As Cognito's token endpoint with grant_type=refresh_token, and its RevokeToken.
+TOKEN_PATH = "/_devstack/token"  # noqa: S105 - a path, not a secret
+SIGN_OUT_PATH = "/_devstack/sign-out"
+MAX_REFRESH_TOKENS = 10_000
+# The page's own endpoints: same-origin JSON, no control key (they act for its user only).
+PAGE_PATHS = (SIGN_IN_PATH, TOKEN_PATH, SIGN_OUT_PATH)
 # As the local user pool's names (and Cognito's usernames, kept simple).
 _USER_NAME = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
@@ -51,6 +58,10 @@ class WebClient:
     dist: Path
     # A user name -> an ID token of the stack's user pool; None: the API has no authorizer.
     mint: Callable[[str], str] | None
+    # How long a minted token lasts (the page renews it before, with its refresh token).
+    ttl_s: int = 3600
+    # Refresh token -> user name, as the local user pool issued them (until revoked).
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
 
     def answer(self, path: str) -> Answer | None:
         """The page, its config or one of its files; None for any other path."""
@@ -75,10 +86,40 @@ class WebClient:
             return _json(
                 400, {"message": "A user name is 1 to 64 letters, digits and . _ @ - only."}
             )
-        return _json(200, {"token": self.mint(username), "username": username})
+        refresh = secrets.token_urlsafe(32)
+        self.refresh_tokens[refresh] = username
+        while len(self.refresh_tokens) > MAX_REFRESH_TOKENS:  # the oldest sign-in goes first
+            self.refresh_tokens.pop(next(iter(self.refresh_tokens)))
+        return _json(200, {**self._tokens(self.mint, username), "refreshToken": refresh})
+
+    def refresh(self, body: bytes) -> Answer:
+        """A fresh token for a refresh token, as Cognito's token endpoint answers
+        grant_type=refresh_token; a refresh token revoked or never issued is invalid_grant."""
+        username = self.refresh_tokens.get(_field(body, "refreshToken"))
+        if self.mint is None or username is None:
+            return _json(400, {"error": "invalid_grant", "message": "sign in again"})
+        return _json(200, self._tokens(self.mint, username))
+
+    def sign_out(self, body: bytes) -> Answer:
+        """Revokes a refresh token (Cognito's RevokeToken): the session ends when its token
+        expires."""
+        self.refresh_tokens.pop(_field(body, "refreshToken"), None)
+        return _json(200, {})
+
+    def _tokens(self, mint: Callable[[str], str], username: str) -> dict[str, object]:
+        return {"token": mint(username), "username": username, "expiresIn": self.ttl_s}
 
     def _config(self) -> Answer:
-        auth = {"kind": "dev", "signInUrl": SIGN_IN_PATH} if self.mint else {"kind": "none"}
+        auth = (
+            {
+                "kind": "dev",
+                "signInUrl": SIGN_IN_PATH,
+                "tokenUrl": TOKEN_PATH,
+                "signOutUrl": SIGN_OUT_PATH,
+            }
+            if self.mint
+            else {"kind": "none"}
+        )
         config = {"graphqlUrl": "/graphql", "websocketUrl": "/graphql", "auth": auth}
         status, headers, body = _json(200, config)
         return status, [*headers, ("cache-control", "no-store")], body
@@ -99,6 +140,14 @@ class WebClient:
         if resolved.suffix == ".html":
             headers += _SECURITY_HEADERS
         return 200, headers, resolved.read_bytes()
+
+
+def _field(body: bytes, name: str) -> str:
+    try:
+        value = json.loads(body).get(name, "")
+    except (ValueError, AttributeError, RecursionError):
+        return ""
+    return value if isinstance(value, str) else ""
 
 
 def _json(status: int, payload: object) -> Answer:

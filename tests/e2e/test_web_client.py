@@ -198,7 +198,8 @@ def test_a_batch_of_uploads_is_a_job_watched_live_to_its_results(
     row.get_by_role("button", name="Show results").click()
     results = row.locator(".results li")
     results.first.wait_for(timeout=WAIT_MS)
-    assert [r.startswith("Image") and "7 (" in r for r in results.all_inner_texts()] == [True] * 3
+    # Each result named by its file (issue 27), not the API's index.
+    assert [r.startswith("seven.png: 7 (") for r in results.all_inner_texts()] == [True] * 3
     assert app.serious_violations() == []
     app.screenshot("job-succeeded-1280")
 

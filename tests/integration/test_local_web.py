@@ -11,16 +11,18 @@ from urllib.parse import quote
 
 import pytest
 
-from devstack.web import SIGN_IN_PATH
+from devstack.web import SIGN_IN_PATH, SIGN_OUT_PATH, TOKEN_PATH
 from monolambda.api.trusted_documents import MANIFESTS
 from tests.support.stack import RunningStack, http
 
 JSON = {"content-type": "application/json"}
 
 
-def sign_in(stack: RunningStack, body: object, **headers: str) -> tuple[int, dict[str, object]]:
+def sign_in(
+    stack: RunningStack, body: object, path: str = SIGN_IN_PATH, **headers: str
+) -> tuple[int, dict[str, object]]:
     status, _, raw = http(
-        f"{stack.api}{SIGN_IN_PATH}", data=json.dumps(body).encode(), headers={**JSON, **headers}
+        f"{stack.api}{path}", data=json.dumps(body).encode(), headers={**JSON, **headers}
     )
     return status, json.loads(raw) if raw.startswith(b"{") else {"text": raw.decode()}
 
@@ -41,7 +43,12 @@ def test_the_page_its_files_and_its_config(stack: RunningStack) -> None:
     assert json.loads(raw) == {
         "graphqlUrl": "/graphql",
         "websocketUrl": "/graphql",
-        "auth": {"kind": "dev", "signInUrl": SIGN_IN_PATH},
+        "auth": {
+            "kind": "dev",
+            "signInUrl": SIGN_IN_PATH,
+            "tokenUrl": TOKEN_PATH,
+            "signOutUrl": SIGN_OUT_PATH,
+        },
     }
     for outside in ("/assets/../../template.yaml", "/assets/%2e%2e/%2e%2e/template.yaml"):
         assert http(f"{stack.api}{outside}")[0] == 404
@@ -70,6 +77,25 @@ def test_sign_in_refuses_what_is_not_a_user_name(stack: RunningStack, body: obje
 )
 def test_sign_in_refuses_pages_of_other_sites(stack: RunningStack, headers: dict[str, str]) -> None:
     assert sign_in(stack, {"username": "mallory"}, **headers)[0] == 403
+
+
+def test_a_refresh_token_renews_until_it_is_revoked(stack: RunningStack) -> None:
+    """Issue 27: the page's session outlasts its token, as Cognito's does: the sign-in gives
+    a refresh token, the token endpoint a fresh token for it, and sign-out revokes it."""
+    _, signed_in = sign_in(stack, {"username": "carol"})
+    assert signed_in["expiresIn"] == 3600
+    refresh = {"refreshToken": signed_in["refreshToken"]}
+    status, renewed = sign_in(stack, refresh, path=TOKEN_PATH)
+    assert status == 200
+    assert renewed["username"] == "carol"
+    answer = stack.graphql({"query": "{ me { anonymous } }"}, token=str(renewed["token"]))
+    assert answer == (200, {"data": {"me": {"anonymous": False}}})
+    assert sign_in(stack, refresh, path=SIGN_OUT_PATH)[0] == 200
+    status, refused = sign_in(stack, refresh, path=TOKEN_PATH)
+    assert (status, refused["error"]) == (400, "invalid_grant")
+    for unknown in ({"refreshToken": "forged"}, {}, {"refreshToken": 7}):
+        assert sign_in(stack, unknown, path=TOKEN_PATH)[0] == 400
+    assert sign_in(stack, refresh, path=TOKEN_PATH, **{"sec-fetch-site": "cross-site"})[0] == 403
 
 
 def test_a_document_named_by_its_hash_over_http(stack: RunningStack) -> None:

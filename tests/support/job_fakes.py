@@ -144,6 +144,7 @@ class FakeJobStore:
             results=outcome.results,
             result_key=outcome.result_key,
             error=outcome.error,
+            failed=outcome.failed,
         )
         return moved is not None
 

@@ -189,7 +189,7 @@ def test_an_unreadable_image_is_that_images_error_alone() -> None:
     assert results[1].error.code == "BAD_USER_INPUT"
     # Named by its index, as its result is (found as a new user: errors counted from 1).
     assert results[1].index == 1
-    assert results[1].error.message.startswith("images[1] ")
+    assert results[1].error.message.startswith("the image ")  # named by its index, not a field
 
 
 def test_an_upload_that_vanished_is_that_images_error() -> None:

@@ -1,10 +1,10 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Provider, useQuery } from "@urql/preact";
 import { loadConfig, type AppConfig } from "./config";
-import { completeOidc, restore, signOut, type SignedIn } from "./auth";
+import { completeOidc, renew, renewalDue, restore, signOut, type SignedIn } from "./auth";
 import { connect } from "./client";
 import { SessionDocument, type JobRowFragment } from "./gql/graphql";
-import { problemOf, type Problem } from "./errors";
+import { problemOf, SESSION_ENDED, type Problem } from "./errors";
 import { ProblemNotice } from "./components/Problem";
 import { SignIn } from "./components/SignIn";
 import { Predict } from "./components/Predict";
@@ -15,6 +15,7 @@ export function App() {
   const [config, setConfig] = useState<AppConfig | null>(null);
   const [session, setSession] = useState<SignedIn | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  const [ended, setEnded] = useState(false);
 
   useEffect(() => {
     (async () => {
@@ -26,21 +27,77 @@ export function App() {
 
   if (problem) return <main><ProblemNotice problem={problem} /></main>;
   if (!config) return <main><p class="loading">Loading…</p></main>;
-  if (!session) return <SignIn auth={config.auth} onSignedIn={setSession} />;
+  if (!session) {
+    return (
+      <SignIn
+        auth={config.auth}
+        notice={ended ? { sentence: SESSION_ENDED, code: "UNAUTHENTICATED" } : null}
+        onSignedIn={(signedIn) => {
+          setEnded(false);
+          setSession(signedIn);
+        }}
+      />
+    );
+  }
+  const leave = (why: "signed-out" | "ended") => {
+    void signOut(config.auth, session);
+    if (config.auth.kind === "none") return;
+    setEnded(why === "ended");
+    setSession(null);
+  };
   return (
     <SignedInApp
+      key={session.user}
       config={config}
       session={session}
-      onSignOut={() => {
-        signOut();
-        setSession(config.auth.kind === "none" ? session : null);
-      }}
+      onRenewed={setSession}
+      onEnded={() => leave("ended")}
+      onSignOut={() => leave("signed-out")}
     />
   );
 }
 
-function SignedInApp(props: { config: AppConfig; session: SignedIn; onSignOut: () => void }) {
-  const api = useMemo(() => connect(props.config, props.session.token), [props.config, props.session.token]);
+/** The signed-in page: its token renewed before it expires, and again whenever the API
+ * refuses it (then the refused operation is sent again); a session that cannot be renewed
+ * has ended. One API client per user, for the page's life: a renewal keeps the WebSocket
+ * and its subscriptions. */
+function SignedInApp(props: {
+  config: AppConfig;
+  session: SignedIn;
+  onRenewed: (session: SignedIn) => void;
+  onEnded: () => void;
+  onSignOut: () => void;
+}) {
+  const current = useRef(props.session);
+  current.current = props.session;
+  const renewing = useRef<Promise<void> | null>(null);
+  const callbacks = useRef(props);
+  callbacks.current = props;
+
+  function renewNow(): Promise<void> {
+    renewing.current ??= renew(props.config.auth, current.current)
+      .then((renewed) => {
+        current.current = renewed;
+        callbacks.current.onRenewed(renewed);
+      })
+      .catch((error) => {
+        callbacks.current.onEnded();
+        throw error;
+      })
+      .finally(() => {
+        renewing.current = null;
+      });
+    return renewing.current;
+  }
+
+  useEffect(() => {
+    const due = renewalDue(props.session);
+    if (due === null) return;
+    const timer = setTimeout(() => void renewNow().catch(() => undefined), Math.max(0, due - Date.now()));
+    return () => clearTimeout(timer);
+  }, [props.session.token]);
+
+  const api = useMemo(() => connect(props.config, () => current.current.token, renewNow), [props.config]);
   useEffect(() => () => void api.sockets.dispose(), [api]);
   return (
     <Provider value={api.client}>

@@ -1,15 +1,24 @@
 // Who the page acts as: a token for the API's JWT authorizer (and the WebSocket API's
-// connection_init). Locally, the stack's user pool signs one for any user name; on AWS the
-// stack's Cognito user pool does, through its hosted UI (authorization code with PKCE, by
-// oidc-client-ts, loaded only when that is the configuration).
+// connection_init), renewed before it expires so that a tab left open stays signed in.
+// Locally, the stack's user pool signs one for any user name and renews it with a refresh
+// token, as Cognito's token endpoint does; on AWS the stack's Cognito user pool does, through
+// its hosted UI (authorization code with PKCE) and silent renewal with its refresh token, by
+// oidc-client-ts, loaded only when that is the configuration.
 import type { AuthConfig } from "./config";
 
 export interface SignedIn {
   user: string;
   token: string | null;
+  /** The local user pool's (oidc-client-ts keeps Cognito's itself). */
+  refreshToken?: string | null;
 }
 
+/** The session cannot be renewed (its refresh token revoked or expired): sign in again. */
+export class SessionEndedError extends Error {}
+
 const STORAGE_KEY = "monolambda.session";
+// A token is renewed this long before it expires, or at four fifths of its life if shorter.
+const RENEW_AHEAD_MS = 60_000;
 
 export function restore(auth: AuthConfig): SignedIn | null {
   if (auth.kind === "none") return { user: "anonymous", token: null };
@@ -17,7 +26,9 @@ export function restore(auth: AuthConfig): SignedIn | null {
   if (!saved) return null;
   try {
     const session = JSON.parse(saved) as SignedIn;
-    return session.token && !expired(session.token) ? session : null;
+    if (!session.token) return null;
+    // Expired, but renewable: the session keeper renews it at once.
+    return !expired(session.token) || renewable(auth, session) ? session : null;
   } catch {
     return null;
   }
@@ -27,16 +38,47 @@ export async function signInAsDevUser(
   auth: Extract<AuthConfig, { kind: "dev" }>,
   user: string,
 ): Promise<SignedIn> {
-  const response = await fetch(new URL(auth.signInUrl, document.baseURI), {
+  const body = await post(auth.signInUrl, { username: user });
+  if (!body.token) throw new Error(body.message ?? "The local user pool refused to sign in.");
+  return remember({ user, token: body.token, refreshToken: body.refreshToken ?? null });
+}
+
+/** A fresh token for the session, or SessionEndedError. */
+export async function renew(auth: AuthConfig, session: SignedIn): Promise<SignedIn> {
+  if (auth.kind === "dev") {
+    if (!auth.tokenUrl || !session.refreshToken) throw new SessionEndedError("no refresh token");
+    const body = await post(auth.tokenUrl, { refreshToken: session.refreshToken }).catch(() => ({}) as Answer);
+    if (!body.token) throw new SessionEndedError(body.message ?? "the refresh token was refused");
+    return remember({ ...session, token: body.token });
+  }
+  if (auth.kind === "oidc") {
+    const user = await (await oidcManager(auth)).signinSilent().catch(() => null);
+    if (!user?.id_token) throw new SessionEndedError("the hosted UI did not renew the session");
+    return remember({ ...session, token: user.id_token });
+  }
+  return session;
+}
+
+/** When the token should be renewed (ms since the epoch), or null if it needs none. */
+export function renewalDue(session: SignedIn, now = Date.now()): number | null {
+  const expiry = session.token ? expiryOf(session.token) : null;
+  if (expiry === null) return null;
+  const issued = session.token ? issuedAt(session.token) ?? now : now;
+  const ahead = Math.min(RENEW_AHEAD_MS, (expiry - issued) / 5);
+  return expiry - ahead;
+}
+
+type Answer = { token?: string; refreshToken?: string; message?: string };
+
+async function post(path: string, payload: object): Promise<Answer> {
+  const response = await fetch(new URL(path, document.baseURI), {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: user }),
+    body: JSON.stringify(payload),
   });
-  const body = (await response.json().catch(() => ({}))) as { token?: string; message?: string };
-  if (!response.ok || !body.token) {
-    throw new Error(body.message ?? `The local user pool refused to sign in (HTTP ${response.status}).`);
-  }
-  return remember({ user, token: body.token });
+  const body = (await response.json().catch(() => ({}))) as Answer;
+  if (!response.ok) return { message: body.message ?? `HTTP ${response.status}` };
+  return body;
 }
 
 async function oidcManager(auth: Extract<AuthConfig, { kind: "oidc" }>) {
@@ -52,6 +94,8 @@ async function oidcManager(auth: Extract<AuthConfig, { kind: "oidc" }>) {
     response_type: "code",
     scope: auth.scope ?? "openid email profile",
     userStore: new WebStorageStateStore({ store: sessionStorage }),
+    // Renewal is the page's (renewalDue), with the refresh token the code flow returned.
+    automaticSilentRenew: false,
   });
 }
 
@@ -69,8 +113,16 @@ export async function completeOidc(auth: AuthConfig): Promise<SignedIn | null> {
   return remember({ user: name, token: user.id_token ?? null });
 }
 
-export function signOut(): void {
+export async function signOut(auth: AuthConfig, session: SignedIn | null): Promise<void> {
   sessionStorage.removeItem(STORAGE_KEY);
+  // The local pool forgets the refresh token, as Cognito's RevokeToken does.
+  if (auth.kind === "dev" && auth.signOutUrl && session?.refreshToken) {
+    await post(auth.signOutUrl, { refreshToken: session.refreshToken }).catch(() => undefined);
+  }
+}
+
+function renewable(auth: AuthConfig, session: SignedIn): boolean {
+  return (auth.kind === "dev" && Boolean(session.refreshToken)) || auth.kind === "oidc";
 }
 
 function remember(session: SignedIn): SignedIn {
@@ -78,11 +130,25 @@ function remember(session: SignedIn): SignedIn {
   return session;
 }
 
-function expired(token: string): boolean {
+function claims(token: string): Record<string, unknown> | null {
   try {
-    const payload = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
-    return typeof payload.exp === "number" && payload.exp * 1000 < Date.now() + 30_000;
+    return JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
   } catch {
-    return true;
+    return null;
   }
+}
+
+function expiryOf(token: string): number | null {
+  const exp = claims(token)?.exp;
+  return typeof exp === "number" ? exp * 1000 : null;
+}
+
+function issuedAt(token: string): number | null {
+  const iat = claims(token)?.iat;
+  return typeof iat === "number" ? iat * 1000 : null;
+}
+
+function expired(token: string): boolean {
+  const expiry = expiryOf(token);
+  return expiry === null || expiry < Date.now() + 5_000;
 }

@@ -3,7 +3,12 @@
 // trusted document rather than sent in full (persistedExchange). The hashes are GraphQL Code
 // Generator's, the same the function's manifest holds. Everything goes by POST: the API's
 // GET route has no authorizer (it serves GraphiQL's page), so a GET runs as nobody.
-import { Client, fetchExchange, subscriptionExchange } from "@urql/core";
+//
+// The token is asked for at each request and each (re)connection, never captured: a renewed
+// token is used from the next request on, and the open WebSocket keeps its subscriptions
+// (a connection is authorised once, at connection_init; a reconnect sends the current one).
+import { Client, fetchExchange, subscriptionExchange, type CombinedError } from "@urql/core";
+import { authExchange } from "@urql/exchange-auth";
 import type { DocumentNode } from "graphql";
 import { persistedExchange } from "@urql/exchange-persisted";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
@@ -14,8 +19,19 @@ export interface Api {
   sockets: WsClient;
 }
 
-export function connect(config: AppConfig, token: string | null): Api {
-  const authorization: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+export const CLIENT_NAME = "web";
+
+/** `token`: the current one; `renew`: a fresh one (rejects when the session has ended),
+ * after which an operation refused for its token is sent again, once. */
+export function connect(
+  config: AppConfig,
+  token: () => string | null,
+  renew: () => Promise<void>,
+): Api {
+  const authorization = (): Record<string, string> => {
+    const current = token();
+    return current ? { Authorization: `Bearer ${current}` } : {};
+  };
   const sockets = createWsClient({
     url: config.websocketUrl,
     connectionParams: authorization,
@@ -26,8 +42,15 @@ export function connect(config: AppConfig, token: string | null): Api {
     url: config.graphqlUrl,
     requestPolicy: "network-only",
     preferGetMethod: false,
-    fetchOptions: () => ({ headers: authorization }),
+    fetchOptions: () => ({ headers: { "apollographql-client-name": CLIENT_NAME } }),
     exchanges: [
+      // API Gateway's own 401, or the API's UNAUTHENTICATED: renew the token, then send the
+      // operation again; the user notices nothing unless the session has ended.
+      authExchange(async (utils) => ({
+        addAuthToOperation: (operation) => utils.appendHeaders(operation, authorization()),
+        didAuthError: refusesTheSession,
+        refreshAuth: () => renew().catch(() => undefined),
+      })),
       persistedExchange({
         // A stack built from another commit may not know a hash: the link then sends the
         // text, which runs unless that stack runs trusted documents only.
@@ -53,6 +76,14 @@ export function connect(config: AppConfig, token: string | null): Api {
     ],
   });
   return { client, sockets };
+}
+
+/** An answer that refuses the caller rather than the request. */
+export function refusesTheSession(error: CombinedError): boolean {
+  const status = (error.response as Response | undefined)?.status;
+  return (
+    status === 401 || error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED")
+  );
 }
 
 function hashOf(document: DocumentNode): string {

@@ -3,7 +3,7 @@
 
 export type AuthConfig =
   | { kind: "none" }
-  | { kind: "dev"; signInUrl: string }
+  | { kind: "dev"; signInUrl: string; tokenUrl?: string; signOutUrl?: string }
   | { kind: "oidc"; authority: string; clientId: string; scope?: string };
 
 export interface AppConfig {

@@ -17,8 +17,10 @@ export class AnswerError extends Error {
   }
 }
 
+export const SESSION_ENDED = "Your session has ended — sign in again.";
+
 const BY_CODE: Record<string, string> = {
-  UNAUTHENTICATED: "You are signed out or your session expired. Sign in again.",
+  UNAUTHENTICATED: SESSION_ENDED,
   FORBIDDEN: "You are not allowed to do that.",
   RATE_LIMITED: "Too many requests just now. Wait a moment and try again.",
   UNAVAILABLE: "The service is busy or a part of it is away. Try again shortly.",
@@ -43,6 +45,11 @@ export function problemOf(
       const sentence =
         (code && BY_CODE[code]) || sentenceOf(first.message) || "The request failed.";
       return { sentence, requestId, code };
+    }
+    // API Gateway refuses a token it does not accept (expired, or its signature broken)
+    // with a bare 401: the session has ended, the API is not unreachable.
+    if ((error.response as Response | undefined)?.status === 401) {
+      return { sentence: SESSION_ENDED, code: "UNAUTHENTICATED" };
     }
     if (error.networkError) {
       return { sentence: "The API could not be reached. Check your connection and try again." };

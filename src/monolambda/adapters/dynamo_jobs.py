@@ -136,6 +136,7 @@ class JobRecord(Model):
     # Raw bytes: PynamoDB makes list elements without its pre-6 base64 encoding.
     images = ListAttribute(of=BinaryAttribute, null=True)
     results = UnicodeAttribute(null=True)  # compact JSON (domain.jobs.results_to_json)
+    failed = NumberAttribute(null=True)  # images whose result is an error
     result_key = UnicodeAttribute(null=True)
     error_code = UnicodeAttribute(null=True)
     error_message = UnicodeAttribute(null=True)
@@ -230,6 +231,7 @@ class DynamoJobStore:
         actions: list[Action] = [
             JobRecord.finished_at.set(now),
             JobRecord.done.set(outcome.done),
+            JobRecord.failed.set(outcome.failed),
         ]
         if outcome.results is not None:
             actions.append(JobRecord.results.set(results_to_json(outcome.results)))
@@ -512,6 +514,7 @@ def _job(record: JobRecord, *, complete: bool = True, inputs: bool = True) -> Jo
         enqueues=int(record.enqueues or 1),
         callback_url=record.callback_url,
         webhook=_webhook(record),
+        failed=int(record.failed or 0),
     )
 
 

@@ -75,6 +75,17 @@ class Webhook:
 class JobProgress:
     done: int
     total: int
+    domain: strawberry.Private["DomainJob"]
+
+    @strawberry.field(
+        description="Images whose result is an error (each one's is in results); 0 until the "
+        "job has finished. A job may be SUCCEEDED with some of its images failed."
+    )
+    async def failed(self, info: strawberry.Info[Context, None]) -> int:
+        job = self.domain
+        if not job.complete:  # a list page's summary: the whole job, batched with the others
+            job = await job_loader(info.context).load(job.id)
+        return job.failed
 
 
 @strawberry.type(description="An asynchronous batch prediction.")
@@ -150,7 +161,7 @@ class Job:
             model=job.model,
             version=job.version,
             status=JobStatus(job.status.value),
-            progress=JobProgress(done=job.done, total=job.total),
+            progress=JobProgress(done=job.done, total=job.total, domain=job),
             attempts=job.attempts,
             created_at=job.created_at,
             updated_at=job.updated_at,

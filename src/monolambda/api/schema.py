@@ -345,6 +345,7 @@ def declared_sizes(settings: Settings) -> Declared:
             "Job.results": Reads(per_field=1),
             "Job.callbackUrl": Reads(per_field=1),
             "Job.webhook": Reads(per_field=1),
+            "JobProgress.failed": Reads(per_field=1),
         },
     )
 

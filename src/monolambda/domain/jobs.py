@@ -273,6 +273,8 @@ class Job:
     # Where the final state is POSTed, and how that went (None until the first try).
     callback_url: str | None = None
     webhook: WebhookState | None = None
+    # Images whose result is an error (of a finished job; 0 before).
+    failed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +300,8 @@ class JobOutcome:
     results: tuple[ItemResult, ...] | None = None
     result_key: str | None = None
     error: JobError | None = None
+    # Images whose result is an error (kept apart: results may be stored elsewhere).
+    failed: int = 0
 
 
 class MessageKind(StrEnum):

@@ -172,7 +172,8 @@ class JobRunner:
                 if not self._store.progress(job, holder, done, self._clock()):
                     raise _StoppedError
                 last_progress = self._monotonic()
-        return JobOutcome(JobStatus.SUCCEEDED, len(results), results=tuple(results))
+        failed = sum(1 for r in results if r.error is not None)
+        return JobOutcome(JobStatus.SUCCEEDED, len(results), results=tuple(results), failed=failed)
 
     def _stored(self, job: Job, outcome: JobOutcome) -> JobOutcome:
         """Large results go to the results store (before the job's final write, under a key
@@ -184,7 +185,7 @@ class JobRunner:
             return outcome
         key = f"results/{job.owner}/{job.id}.json"
         self._results().put(key, body)
-        return JobOutcome(outcome.status, outcome.done, result_key=key)
+        return JobOutcome(outcome.status, outcome.done, result_key=key, failed=outcome.failed)
 
 
 class _StoppedError(Exception):

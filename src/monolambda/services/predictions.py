@@ -166,7 +166,9 @@ class PredictionService:
                 outcomes[index] = data
                 continue
             try:
-                self._images.measure(data, f"images[{index}]")
+                # Each item's error is reported beside its own index: "the image", not the
+                # request field a batch prediction would name.
+                self._images.measure(data, "the image")
             except TransientError:
                 raise  # not this image's fault: the job is retried
             except DomainError as e:

@@ -142,7 +142,7 @@ class WebhookService:
             "status": job.status.value,
             "model": job.model,
             "version": job.version,
-            "progress": {"done": job.done, "total": job.total},
+            "progress": {"done": job.done, "total": job.total, "failed": job.failed},
             "createdAt": job.created_at.isoformat(),
             "finishedAt": job.finished_at.isoformat() if job.finished_at else None,
             "error": None

@@ -4,6 +4,7 @@ import { CreateUploadDocument, SubmitJobDocument, type JobRowFragment } from "..
 import { AnswerError, problemOf, type Problem } from "../errors";
 import { ProblemNotice } from "./Problem";
 import { DropZone } from "./DropZone";
+import { rememberFiles } from "../jobFiles";
 
 /** Several files: each uploaded straight to S3 through createUpload's presigned form, then
  * one job over all of them. The job list shows it from there, live. */
@@ -40,6 +41,7 @@ export function Batch({ model, onSubmitted }: { model: string; onSubmitted: (job
       setStatus("Submitting the job…");
       const answer = await client.mutation(SubmitJobDocument, { input: { model, s3Keys: keys } }).toPromise();
       if (answer.error || !answer.data) throw new AnswerError(answer.error, answer.extensions);
+      rememberFiles(answer.data.submitJob.job.id, files.map((f) => f.name));
       onSubmitted(answer.data.submitJob.job);
       setStatus(`Job submitted for ${files.length} image${files.length === 1 ? "" : "s"}.`);
     } catch (error) {
@@ -57,7 +59,16 @@ export function Batch({ model, onSubmitted }: { model: string; onSubmitted: (job
         Drop several images here, or choose them: they are uploaded, then classified by the{" "}
         <strong>{model || "default"}</strong> model in one job.
       </p>
-      <DropZone label="Images for a batch job" multiple disabled={busy} onFiles={submit} />
+      <DropZone
+        label="Images for a batch job"
+        multiple
+        disabled={busy}
+        onFiles={submit}
+        onRefused={(sentence) => {
+          setStatus("");
+          setProblem({ sentence });
+        }}
+      />
       <p class="status" role="status" aria-live="polite">
         {status}
       </p>

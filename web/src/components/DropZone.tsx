@@ -1,17 +1,28 @@
 import type { ComponentChildren } from "preact";
 import { useId, useState } from "preact/hooks";
 
-/** Files dropped on the zone or chosen with its (keyboard-reachable) file input. */
+const ACCEPTED = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+
+/** Files dropped on the zone or chosen with its (keyboard-reachable) file input: the images
+ * go to `onFiles`, and the names of what is not an image to `onRefused` (never silently
+ * dropped). */
 export function DropZone(props: {
   label: string;
   multiple: boolean;
   disabled?: boolean;
   onFiles: (files: File[]) => void;
+  onRefused: (sentence: string) => void;
   children?: ComponentChildren;
 }) {
   const id = useId();
   const [over, setOver] = useState(false);
-  const images = (list: FileList | null) => Array.from(list ?? []).filter((f) => f.type.startsWith("image/"));
+  const take = (list: FileList | null) => {
+    const files = Array.from(list ?? []);
+    const images = files.filter((f) => ACCEPTED.includes(f.type));
+    const others = files.filter((f) => !ACCEPTED.includes(f.type));
+    if (images.length > 0) props.onFiles(images);
+    if (others.length > 0) props.onRefused(notImages(others));
+  };
   return (
     <div
       class={over ? "drop-zone over" : "drop-zone"}
@@ -23,7 +34,7 @@ export function DropZone(props: {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        if (!props.disabled) props.onFiles(images(e.dataTransfer?.files ?? null));
+        if (!props.disabled) take(e.dataTransfer?.files ?? null);
       }}
     >
       {props.children}
@@ -33,17 +44,23 @@ export function DropZone(props: {
       <input
         id={id}
         type="file"
-        accept="image/png,image/jpeg,image/webp,image/gif"
+        accept={ACCEPTED.join(",")}
         multiple={props.multiple}
         disabled={props.disabled}
         onChange={(e) => {
           const input = e.target as HTMLInputElement;
-          props.onFiles(images(input.files));
+          take(input.files);
           input.value = "";
         }}
       />
     </div>
   );
+}
+
+function notImages(files: File[]): string {
+  const names = files.map((f) => `“${f.name}”`).join(", ");
+  const verb = files.length === 1 ? "is not an image" : "are not images";
+  return `${names} ${verb}: choose PNG, JPEG, WebP or GIF files.`;
 }
 
 export function readAsDataUrl(file: File): Promise<string> {

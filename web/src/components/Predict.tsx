@@ -17,8 +17,11 @@ export function Predict({ models }: { models: { name: string; description: strin
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
+  // The file the labels are of (a drawing has none: the canvas shows it).
+  const [preview, setPreview] = useState<{ url: string; name: string } | null>(null);
 
   useEffect(clear, []);
+  useEffect(() => () => void (preview && URL.revokeObjectURL(preview.url)), [preview]);
 
   function context() {
     return canvas.current?.getContext("2d") ?? null;
@@ -80,11 +83,24 @@ export function Predict({ models }: { models: { name: string; description: strin
   async function predictFile(files: File[]) {
     const file = files[0];
     if (!file) return;
+    setResult(null);
+    setPreview({ url: URL.createObjectURL(file), name: file.name });
     try {
       await predict(await readAsDataUrl(file));
     } catch (error) {
       setProblem(problemOf(error));
     }
+  }
+
+  function predictDrawing() {
+    setPreview(null);
+    void predict(canvas.current!.toDataURL("image/png"));
+  }
+
+  function refused(sentence: string) {
+    setResult(null);
+    setPreview(null);
+    setProblem({ sentence });
   }
 
   return (
@@ -101,7 +117,7 @@ export function Predict({ models }: { models: { name: string; description: strin
       <p class="hint" id="canvas-hint">
         Draw a digit below with a mouse, finger or pen, or drop an image here, or choose a file.
       </p>
-      <DropZone label="Image to classify" multiple={false} onFiles={predictFile}>
+      <DropZone label="Image to classify" multiple={false} onFiles={predictFile} onRefused={refused}>
         <canvas
           ref={canvas}
           width={SIZE}
@@ -117,7 +133,7 @@ export function Predict({ models }: { models: { name: string; description: strin
         />
       </DropZone>
       <div class="actions">
-        <button type="button" disabled={!inked || busy} onClick={() => predict(canvas.current!.toDataURL("image/png"))}>
+        <button type="button" disabled={!inked || busy} onClick={predictDrawing}>
           {busy ? "Predicting…" : "Predict drawing"}
         </button>
         <button type="button" class="secondary" onClick={clear}>
@@ -125,8 +141,16 @@ export function Predict({ models }: { models: { name: string; description: strin
         </button>
       </div>
       <ProblemNotice problem={problem} />
-      {result && (
-        <div class="result" aria-live="polite">
+      {(result || preview) && (
+        <div class={preview ? "result with-preview" : "result"} aria-live="polite">
+          {preview && (
+            <figure class="preview">
+              <img src={preview.url} alt={`The image you chose: ${preview.name}`} />
+              <figcaption>{preview.name}</figcaption>
+            </figure>
+          )}
+          {result && (
+            <div>
           <ol class="labels" aria-label="Labels, most likely first">
             {result.labels.map((l) => (
               <li key={l.label}>
@@ -140,6 +164,8 @@ export function Predict({ models }: { models: { name: string; description: strin
             {result.model} v{result.version} · decode {result.timings.decodeMs.toFixed(1)} ms · inference{" "}
             {result.timings.inferenceMs.toFixed(1)} ms
           </p>
+            </div>
+          )}
         </div>
       )}
     </section>

@@ -4,10 +4,19 @@ import { signInAsDevUser, signInWithOidc, type SignedIn } from "../auth";
 import { problemOf, type Problem } from "../errors";
 import { ProblemNotice } from "./Problem";
 
-export function SignIn({ auth, onSignedIn }: { auth: AuthConfig; onSignedIn: (s: SignedIn) => void }) {
+/** `notice`: why the page is here again (the session ended). */
+export function SignIn({
+  auth,
+  notice,
+  onSignedIn,
+}: {
+  auth: AuthConfig;
+  notice?: Problem | null;
+  onSignedIn: (s: SignedIn) => void;
+}) {
   const [user, setUser] = useState("alice");
   const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(notice ?? null);
 
   async function submit(event: Event) {
     event.preventDefault();
