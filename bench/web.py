@@ -1,6 +1,8 @@
 """The browser client's figures: the script it ships (gzipped), a request by hash against the
 same document by text (bytes sent, warm p50 and p99 through the local stack's gateway and
-function), and Lighthouse's scores for the page on the local stack.
+function), the bytes and round trips of one operation in each form a client may send it
+(its text, a trusted document, automatic persisted queries the first time and once
+registered), and Lighthouse's scores for the page on the local stack.
 
     python bench/web.py [--requests 400] [--no-lighthouse]
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -33,7 +36,7 @@ sys.path[:0] = [str(Path(__file__).parent)]
 from local_stack import start, stop  # noqa: E402
 
 DIST = ROOT / "web" / "dist"
-MANIFEST = ROOT / "src" / "monolambda" / "api" / "trusted-documents.json"
+MANIFEST = ROOT / "src" / "monolambda" / "api" / "trusted-documents" / "web.json"
 LIGHTHOUSE_DIR = ROOT / "bench" / "lighthouse"
 REPORT = ROOT / "build" / "web-report" / "report.json"
 CHROME = shutil.which("chromium") or "/usr/bin/chromium"
@@ -106,6 +109,57 @@ def by_hash_and_by_text(host: str, port: int, token: str, requests: int) -> dict
     }
 
 
+def answer(host: str, port: int, body: bytes, token: str) -> dict[str, Any]:
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/graphql",
+            body=body,
+            headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+        )
+        decoded: dict[str, Any] = json.loads(connection.getresponse().read())
+        return decoded
+    finally:
+        connection.close()
+
+
+def round_trips(host: str, port: int, token: str) -> dict[str, Any]:
+    """One operation as each form sends it, as Apollo's and urql's persisted links send them:
+    the request bodies' bytes and the round trips until it is answered."""
+    documents = json.loads(MANIFEST.read_text())
+    trusted = next(v for v in documents.values() if "query Jobs(" in v)
+    variables = {"first": 20}
+    # A document no manifest holds (a name of its own per run): registered by APQ.
+    name = f"JobsNew{int(time.time())}"
+    fresh = f"query {name}($first: Int!) {{ jobs(first: $first) {{ edges {{ node {{ id }} }} }} }}"
+
+    def apq(text: str, *, with_text: bool) -> bytes:
+        body: dict[str, Any] = {
+            "variables": variables,
+            "extensions": {"persistedQuery": {"version": 1, "sha256Hash": _sha256(text)}},
+        }
+        if with_text:
+            body["query"] = text
+        return json.dumps(body).encode()
+
+    def sent(bodies: list[bytes]) -> dict[str, Any]:
+        answers = [answer(host, port, b, token) for b in bodies]
+        assert "data" in answers[-1], answers[-1]
+        return {"round trips": len(bodies), "bytes sent": sum(len(b) for b in bodies)}
+
+    return {
+        "text": sent([json.dumps({"query": trusted, "variables": variables}).encode()]),
+        "trusted document (by hash)": sent([apq(trusted, with_text=False)]),
+        "APQ, first request": sent([apq(fresh, with_text=False), apq(fresh, with_text=True)]),
+        "APQ, once registered": sent([apq(fresh, with_text=False)]),
+    }
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def lighthouse(url: str) -> dict[str, Any]:
     binary = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
@@ -171,6 +225,9 @@ def main() -> None:
             host, port = state["api"].removeprefix("http://").split(":")
             figures["by hash against by text"] = by_hash_and_by_text(
                 host, int(port), state["token"], args.requests
+            )
+            figures["bytes and round trips per operation"] = round_trips(
+                host, int(port), state["token"]
             )
             if not args.no_lighthouse:
                 figures["lighthouse"] = lighthouse(f"{state['api']}/")
