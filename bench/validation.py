@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from graphql import GraphQLError, get_introspection_query  # noqa: E402
 
-from monolambda.api.schema import MonolambdaSchema, build_schema  # noqa: E402
+from monolambda.api.graph.schema import MonolambdaSchema, build_schema  # noqa: E402
 from monolambda.settings import Settings  # noqa: E402
 from tests.support.hostile_documents import FAMILIES, largest  # noqa: E402
 

@@ -36,7 +36,7 @@ sys.path[:0] = [str(Path(__file__).parent)]
 from local_stack import start, stop  # noqa: E402
 
 DIST = ROOT / "web" / "dist"
-MANIFEST = ROOT / "src" / "monolambda" / "api" / "trusted-documents" / "web.json"
+MANIFEST = ROOT / "src" / "monolambda" / "api" / "guard" / "trusted-documents" / "web.json"
 LIGHTHOUSE_DIR = ROOT / "bench" / "lighthouse"
 REPORT = ROOT / "build" / "web-report" / "report.json"
 CHROME = shutil.which("chromium") or "/usr/bin/chromium"

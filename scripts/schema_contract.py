@@ -7,7 +7,7 @@ find_schema_changes, the rules GraphQL Inspector applies too).
     python scripts/schema_contract.py --allow-breaking  # write it even with breaking changes
 
 Frontends generate their types from the committed file: prod turns introspection off. A
-change that would fail a registered client's operation (src/monolambda/api/trusted-documents)
+change that would fail a registered client's operation (src/monolambda/api/guard/trusted-documents)
 is never written: that client is updated first.
 """
 
@@ -36,7 +36,7 @@ HEADER = (
 def exported() -> str:
     """The schema as the code declares it (the same in every environment)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from monolambda.api.schema import build_schema  # noqa: PLC0415
+    from monolambda.api.graph.schema import build_schema  # noqa: PLC0415
     from monolambda.settings import Settings  # noqa: PLC0415
 
     return HEADER + build_schema(Settings.from_env({"APP_ENV": "prod"})).as_str() + "\n"

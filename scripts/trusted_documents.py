@@ -15,7 +15,7 @@ MANIFEST is what the client's own tooling writes, as it hashes what it sends:
 
 Each document must be of its hash, valid against schema.graphql, and within the limits prod
 applies (a trusted document is refused by nothing); otherwise nothing is written and every
-problem is listed. The client's manifest is src/monolambda/api/trusted-documents/NAME.json,
+problem is listed. The client's manifest is src/monolambda/api/guard/trusted-documents/NAME.json,
 which no other client's registration touches.
 """
 
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schema.graphql"
 sys.path.insert(0, str(ROOT / "src"))
 
-from monolambda.api.trusted_documents import CLIENT_NAME, MANIFESTS  # noqa: E402
+from monolambda.api.guard.trusted_documents import CLIENT_NAME, MANIFESTS  # noqa: E402
 
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
 
@@ -154,7 +154,7 @@ def _shown(path: Path) -> str:
 
 
 def _prod_guard() -> Any:
-    from monolambda.api.schema import build_schema as build_api  # noqa: PLC0415
+    from monolambda.api.graph.schema import build_schema as build_api  # noqa: PLC0415
     from monolambda.settings import Settings  # noqa: PLC0415
 
     return build_api(Settings.from_env({"APP_ENV": "prod"})).guard

@@ -35,11 +35,11 @@ if TYPE_CHECKING:
     from monolambda.adapters.s3_results import S3Results
     from monolambda.adapters.s3_uploads import S3Uploads
     from monolambda.adapters.sqs_jobs import SqsJobQueue
-    from monolambda.api.lambda_http import HttpRoute
-    from monolambda.api.live_operations import LiveOperations
-    from monolambda.api.schema import MonolambdaSchema
-    from monolambda.api.trusted_documents import TrustedDocuments
-    from monolambda.api.websocket import WebSocketRoute
+    from monolambda.api.graph.schema import MonolambdaSchema
+    from monolambda.api.guard.trusted_documents import TrustedDocuments
+    from monolambda.api.transport.lambda_http import HttpRoute
+    from monolambda.api.transport.live_operations import LiveOperations
+    from monolambda.api.transport.websocket import WebSocketRoute
     from monolambda.domain.webhooks import CallbackPolicy
     from monolambda.services import Services
     from monolambda.services.jobs import JobService
@@ -131,8 +131,8 @@ def services() -> Services:
 def http() -> HttpRoute:
     """API Gateway: the schema, Strawberry's ASGI view and Mangum."""
     with _long_lived():  # the imports too: most of a cold start, all of it long-lived
-        from monolambda.api.app import build_app  # noqa: PLC0415
-        from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
+        from monolambda.api.transport.app import build_app  # noqa: PLC0415
+        from monolambda.api.transport.lambda_http import HttpRoute  # noqa: PLC0415
 
         config = settings()
         app = build_app(
@@ -160,7 +160,7 @@ def websocket() -> WebSocketRoute:
     """The WebSocket API: graphql-transport-ws over API Gateway's connections. The schema
     is built only when a `subscribe` arrives; connection_init needs the token check alone."""
     with _long_lived():
-        from monolambda.api.websocket import WebSocketRoute  # noqa: PLC0415
+        from monolambda.api.transport.websocket import WebSocketRoute  # noqa: PLC0415
 
         _live_settings()
         return WebSocketRoute(live=_live, operations=_live_operations)
@@ -289,16 +289,16 @@ def forget_connections() -> None:
 def _schema() -> MonolambdaSchema:
     """One schema per container, for HTTP, WebSocket and the live updates alike."""
     with _long_lived():
-        from monolambda.api.schema import build_schema  # noqa: PLC0415
+        from monolambda.api.graph.schema import build_schema  # noqa: PLC0415
 
         return build_schema(settings(), _trusted_documents().texts)
 
 
 @cache
 def _trusted_documents() -> TrustedDocuments:
-    """The clients' operations by hash (api.trusted_documents), for HTTP and WebSocket, and
+    """The clients' operations by hash (api.guard.trusted_documents), for HTTP and WebSocket, and
     the documents they register by APQ (its store built on the first unknown hash)."""
-    from monolambda.api.trusted_documents import Registered, TrustedDocuments  # noqa: PLC0415
+    from monolambda.api.guard.trusted_documents import Registered, TrustedDocuments  # noqa: PLC0415
 
     table = settings().persisted_queries_table
     registered = None if table is None else Registered(_built_later(_persisted_queries))
@@ -366,7 +366,7 @@ def _token_verifier() -> JwksTokenVerifier:
 @cache
 def _live_operations() -> LiveOperations:
     with _long_lived():
-        from monolambda.api.live_operations import LiveOperations  # noqa: PLC0415
+        from monolambda.api.transport.live_operations import LiveOperations  # noqa: PLC0415
 
         return LiveOperations(_schema(), services(), _live(), _trusted_documents())
 

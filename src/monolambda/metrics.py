@@ -34,7 +34,7 @@ Dimensions = dict[str, str]
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Requests": ("Count", ("route", "operation", "outcome")),
     # Per client a request names (apollographql-client-name): a registered client's name, or
-    # "other" (api.trusted_documents.TrustedDocuments.client_of); unnamed requests are not.
+    # "other" (api.guard.trusted_documents.TrustedDocuments.client_of); unnamed requests are not.
     "RequestsByClient": ("Count", ("client", "outcome")),
     "ColdStart": ("Count", ("route",)),
     "PredictLatency": ("Milliseconds", ("model",)),

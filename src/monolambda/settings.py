@@ -60,7 +60,7 @@ class GraphQLLimits:
     # value here (bench/answers.py): 80,000 is about half a second, and a page of 20 jobs
     # with every label of 64 results each. The answer's bytes are estimated and bounded too.
     max_response_values: int = 80_000
-    # Stored items an answer could read (api.response_size: a page of jobs reads one per job,
+    # Stored items an answer could read (api.guard.response_size: a page of jobs reads one per job,
     # and each field that needs a whole job reads it): bounds the time a read-only request
     # can take, whatever its answer's size. 400 is a page of 100 jobs with their results, and
     # a second page of summaries; with the values, the worst accepted read stays under a
@@ -142,7 +142,8 @@ class Settings:
     # schema (the details are logged under the request id).
     validation_messages: bool
     # Refuse every document that is not one of the clients' trusted documents
-    # (api.trusted_documents), before it is parsed. Off by default; the prod example turns it on.
+    # (api.guard.trusted_documents), before it is parsed. Off by default; the prod example
+    # turns it on.
     trusted_documents_only: bool
     # True on a stack deployed without an authorizer: requests act as the anonymous caller.
     anonymous_access: bool

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from devstack.web import SIGN_IN_PATH, SIGN_OUT_PATH, TOKEN_PATH
-from monolambda.api.trusted_documents import MANIFESTS
+from monolambda.api.guard.trusted_documents import MANIFESTS
 from tests.support.stack import RunningStack, http
 
 JSON = {"content-type": "application/json"}

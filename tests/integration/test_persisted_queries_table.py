@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monolambda.adapters.dynamo_persisted_queries import LIFETIME, DynamoPersistedQueries
-from monolambda.api.trusted_documents import Registered, TrustedDocuments, sha256_of
+from monolambda.api.guard.trusted_documents import Registered, TrustedDocuments, sha256_of
 from tests.support.stack import RunningStack
 
 VERSION = "query Version { version { version } }"

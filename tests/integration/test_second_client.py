@@ -88,7 +88,7 @@ def test_the_registered_manifest_is_the_examples_own() -> None:
     manifest = json.loads((EXAMPLE / "persisted-query-manifest.json").read_text())
     documents = trusted_documents.documents_of(manifest)
     shipped = json.loads(
-        (ROOT / "src/monolambda/api/trusted-documents/apollo-example.json").read_text()
+        (ROOT / "src/monolambda/api/guard/trusted-documents/apollo-example.json").read_text()
     )
     assert shipped == {f"sha256:{d}": text for d, text in documents.items()}
 

@@ -206,9 +206,9 @@ def test_the_artifact_holds_runtime_code_only_compiled(artifact: Path) -> None:
     ]
     assert missing == []
     assert (artifact / "monolambda" / "build_info.json").exists()
-    # The clients' trusted documents ship with the function (api.trusted_documents).
-    shipped = artifact / "monolambda" / "api" / "trusted-documents"
-    source = ROOT / "src/monolambda/api/trusted-documents"
+    # The clients' trusted documents ship with the function (api.guard.trusted_documents).
+    shipped = artifact / "monolambda" / "api" / "guard" / "trusted-documents"
+    source = ROOT / "src/monolambda/api/guard/trusted-documents"
     assert sorted(p.name for p in shipped.iterdir()) == sorted(p.name for p in source.iterdir())
     for manifest in source.iterdir():
         assert (shipped / manifest.name).read_bytes() == manifest.read_bytes()

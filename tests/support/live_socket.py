@@ -9,9 +9,9 @@ import dataclasses
 import json
 from typing import Any
 
-from monolambda.api.live_operations import LiveOperations
-from monolambda.api.trusted_documents import TrustedDocuments
-from monolambda.api.websocket import WebSocketRoute
+from monolambda.api.guard.trusted_documents import TrustedDocuments
+from monolambda.api.transport.live_operations import LiveOperations
+from monolambda.api.transport.websocket import WebSocketRoute
 from monolambda.domain.jobs import Job
 from monolambda.services.live import LiveLimits, LiveService
 from tests.support.apigw import load_event

@@ -8,8 +8,8 @@ from typing import Any
 
 import strawberry
 
-from monolambda.api.context import Context
-from monolambda.api.schema import MonolambdaSchema, build_schema
+from monolambda.api.graph.context import Context
+from monolambda.api.graph.schema import MonolambdaSchema, build_schema
 from monolambda.domain.about import BuildInfo
 from monolambda.domain.budget import WorkLimits
 from monolambda.domain.health import CheckResult, HealthCheck, HealthStatus

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from graphql import build_schema, parse
 
-from monolambda.api.response_size import Cost, Declared, ListSize, Reads, ResponseSizes
+from monolambda.api.guard.response_size import Cost, Declared, ListSize, Reads, ResponseSizes
 from monolambda.domain.bounded_json import FLAT_ITEMS, TooLargeError, dumps_within
 from monolambda.domain.identity import Caller
 from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES

@@ -108,9 +108,9 @@ def test_one_largest_image_is_accepted() -> None:
 def test_batched_operations_share_one_budget() -> None:
     # Through the HTTP route (Mangum, Strawberry's view) with in-memory ports: a batch of
     # operations (GRAPHQL_MAX_BATCH) is one request, with one budget.
-    from monolambda.api.app import build_app  # noqa: PLC0415
-    from monolambda.api.lambda_http import HttpRoute  # noqa: PLC0415
-    from monolambda.api.trusted_documents import TrustedDocuments  # noqa: PLC0415
+    from monolambda.api.guard.trusted_documents import TrustedDocuments  # noqa: PLC0415
+    from monolambda.api.transport.app import build_app  # noqa: PLC0415
+    from monolambda.api.transport.lambda_http import HttpRoute  # noqa: PLC0415
     from tests.support.apigw import FakeLambdaContext, http_api_event, response_json  # noqa: PLC0415
 
     predictions = prediction_service(images=PillowImages())

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from graphql import parse
 
-from monolambda.api.operation_size import (
+from monolambda.api.guard.operation_size import (
     INTROSPECTION_FIELDS,
     Size,
     fragment_sizes,
     longest_integer,
     selection_size,
 )
-from monolambda.api.variables import variable_errors
+from monolambda.api.guard.variables import variable_errors
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import (
     ItemResult,

@@ -357,7 +357,7 @@ def test_a_failure_outside_resolvers_is_masked(
     invoke: Invoke, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Break the HTTP layer itself: the view's context.
-    from monolambda.api import app  # noqa: PLC0415
+    from monolambda.api.transport import app  # noqa: PLC0415
 
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("secret-connection-string")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monolambda.api.identity import caller_from_event
+from monolambda.api.transport.requests import caller_from_event
 from monolambda.domain.identity import Caller
 from tests.support.apigw import http_api_event, rest_api_event
 

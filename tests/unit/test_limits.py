@@ -69,7 +69,7 @@ def test_cached_documents_are_revalidated_per_schema() -> None:
 
 
 def test_several_operations_need_an_operation_name() -> None:
-    from monolambda.api.limits import OperationNameRequiredError  # noqa: PLC0415
+    from monolambda.api.guard.limits import OperationNameRequiredError  # noqa: PLC0415
 
     query = "query A { version { version } } query B { health { status } }"
     with pytest.raises(OperationNameRequiredError):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from monolambda.api.trusted_documents import TrustedDocuments
+from monolambda.api.guard.trusted_documents import TrustedDocuments
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job, JobStatus
 from tests.support.apigw import http_api_event, response_json
@@ -346,7 +346,7 @@ def test_prod_masks_a_subscriptions_errors_as_over_http() -> None:
 
 
 def test_a_subscription_named_by_its_hash_is_watched_and_others_refused() -> None:
-    from monolambda.api.trusted_documents import sha256_of  # noqa: PLC0415
+    from monolambda.api.guard.trusted_documents import sha256_of  # noqa: PLC0415
 
     trusted = TrustedDocuments({sha256_of(WATCH): WATCH}, only=True)
     stack = Stack(trusted=trusted)

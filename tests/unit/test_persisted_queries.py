@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from monolambda import metrics
-from monolambda.api.app import build_app
-from monolambda.api.lambda_http import HttpRoute
-from monolambda.api.trusted_documents import (
+from monolambda.api.guard.trusted_documents import (
     MAX_REGISTERED_CHARS,
     Registered,
     TrustedDocuments,
     sha256_of,
 )
+from monolambda.api.transport.app import build_app
+from monolambda.api.transport.lambda_http import HttpRoute
 from monolambda.domain.ports import PersistedQueryStore
 from tests.support.apigw import FakeLambdaContext, http_api_event, response_json
 from tests.support.schema import make_schema, make_services

@@ -11,9 +11,9 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from monolambda.api.app import MAX_ANSWER_BYTES, build_app
-from monolambda.api.lambda_http import HttpRoute
-from monolambda.api.trusted_documents import TrustedDocuments
+from monolambda.api.guard.trusted_documents import TrustedDocuments
+from monolambda.api.transport.app import MAX_ANSWER_BYTES, build_app
+from monolambda.api.transport.lambda_http import HttpRoute
 from monolambda.domain.identity import Caller
 from monolambda.services.predictions import PredictionService
 from tests.support.apigw import FakeLambdaContext, http_api_event, response_json

@@ -11,15 +11,15 @@ from urllib.parse import urlencode
 
 import pytest
 
-from monolambda.api.app import build_app
-from monolambda.api.lambda_http import HttpRoute
-from monolambda.api.trusted_documents import (
+from monolambda.api.guard.trusted_documents import (
     MANIFESTS,
     DocumentRefusedError,
     ManifestError,
     TrustedDocuments,
     sha256_of,
 )
+from monolambda.api.transport.app import build_app
+from monolambda.api.transport.lambda_http import HttpRoute
 from tests.support.apigw import FakeLambdaContext, http_api_event, response_json
 from tests.support.processes import ROOT
 from tests.support.schema import make_schema, make_services

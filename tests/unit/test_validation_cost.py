@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from graphql import get_introspection_query
 
-from monolambda.api.limits import INTROSPECTION_OFF
-from monolambda.api.schema import MonolambdaSchema
+from monolambda.api.graph.schema import MonolambdaSchema
+from monolambda.api.guard.limits import INTROSPECTION_OFF
 from monolambda.domain.identity import Caller
 from tests.support.hostile_documents import FAMILIES, fan_out, largest
 from tests.support.schema import execute, make_schema

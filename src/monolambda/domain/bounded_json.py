@@ -6,7 +6,7 @@ Python's json reads NaN and Infinity, which JSON has no words for: `loads_strict
 Out, within a byte limit: serialising stops as soon as the text passes the limit, so an
 answer larger than its transport carries never exists in memory whole.
 
-An answer's size is estimated before it is read (api.response_size), from the declared
+An answer's size is estimated before it is read (api.guard.response_size), from the declared
 lengths of its strings; a string longer than declared can still make the text larger. The
 walk goes down through objects and lists that hold other objects or lists and hands each
 innermost one (an object of scalars; of a list of scalars or of such objects, a result's

@@ -20,8 +20,8 @@ from mangum import Mangum
 from mangum.types import ASGI
 
 from monolambda import metrics
-from monolambda.api.context import CONTENT_TYPE_ASSUMED
 from monolambda.api.errors import error_body
+from monolambda.api.transport.requests import CONTENT_TYPE_ASSUMED
 
 _thread_state = threading.local()
 

@@ -17,13 +17,14 @@ from strawberry.schema.base import BaseSchema
 from strawberry.types import ExecutionResult
 
 from monolambda import metrics
-from monolambda.api.context import Context, context_for, request_id_for
 from monolambda.api.errors import MASKED_MESSAGE, error_body
-from monolambda.api.trusted_documents import (
+from monolambda.api.graph.context import Context
+from monolambda.api.guard.trusted_documents import (
     BAD_REQUEST,
     DocumentRefusedError,
     TrustedDocuments,
 )
+from monolambda.api.transport.requests import context_for, request_id_for
 from monolambda.domain.bounded_json import TooLargeError, dumps_within, loads_strict
 from monolambda.domain.errors import ErrorCode
 from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
@@ -97,7 +98,7 @@ class GraphQLView(GraphQL[Context, None]):
             status = 400 if e.code == BAD_REQUEST else 200
             response = http_error(status, str(e), e.code, _request_id(scope))
         except TooLargeError as e:
-            # The estimate made before execution (api.response_size) let it through: strings
+            # The estimate made before execution (api.guard.response_size) let it through: strings
             # longer than their kind usually is. Serialising stopped at the limit; refused
             # rather than failed by Lambda.
             request_id = _request_id(scope)

@@ -7,7 +7,7 @@ bytes and the store reads it implies.
   name, quoted, with a colon and a comma) and its value at the size its type declares (a
   number at its longest, an ID, a date-time, an enum at its longest value, a string at the
   length declared for that field or the default). An alias is one token however long, and
-  repeated over a list it would be the bulk of the bytes: names are bounded too (api.limits).
+  repeated over a list it would be the bulk of the bytes: names are bounded too (api.guard.limits).
 - **Reads**: what fetching the answer costs the store, in items read: a page of jobs reads
   one per job, and each field that needs a whole job (its results, its webhook) reads it.
 
@@ -46,7 +46,7 @@ from graphql import (
     is_list_type,
 )
 
-from monolambda.api.document_walk import Parent, fragment_place, fragments_of
+from monolambda.api.guard.document_walk import Parent, fragment_place, fragments_of
 
 # A key's bytes besides its name: its two quotes, the colon, and the comma before the next.
 KEY_OVERHEAD = 4

@@ -26,7 +26,7 @@ from graphql import (
     TokenKind,
 )
 
-from monolambda.api.document_walk import fragments_of
+from monolambda.api.guard.document_walk import fragments_of
 
 # Counts saturate here: any limit is far below it, and a fan-out of fragments would otherwise
 # make numbers with hundreds of digits.

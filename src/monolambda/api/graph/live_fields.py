@@ -1,20 +1,16 @@
 """What a subscription field needs from the transport it runs on: somewhere to open its
-subscription. Only the WebSocket route gives one (api.live_operations.Listener)."""
+subscription. Only the WebSocket route gives one (api.transport.live_operations.Listener)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from monolambda.api.guard.limits import WEBSOCKET_ONLY
 from monolambda.domain.errors import BadUserInputError
 
 if TYPE_CHECKING:
-    from monolambda.api.context import Context
+    from monolambda.api.graph.context import Context
     from monolambda.domain.jobs import Job
-
-WEBSOCKET_ONLY = (
-    "subscriptions are served over the WebSocket API (protocol graphql-transport-ws); "
-    "see the README, Live updates"
-)
 
 
 class SubscriptionListener(Protocol):

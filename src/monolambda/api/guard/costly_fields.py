@@ -27,7 +27,7 @@ from graphql import (
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from monolambda.api.document_walk import Parent, fragment_place, fragments_of
+from monolambda.api.guard.document_walk import Parent, fragment_place, fragments_of
 from monolambda.domain.errors import ErrorCode
 
 # Field metadata marking a field whose resolver does heavy work (decoding, inference):

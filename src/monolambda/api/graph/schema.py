@@ -10,10 +10,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from monolambda import metrics
-from monolambda.api.context import Context
-from monolambda.api.costly_fields import COSTLY
 from monolambda.api.errors import log_unexpected, request_id_of, shape
-from monolambda.api.job_types import (
+from monolambda.api.graph.context import Context
+from monolambda.api.graph.job_types import (
     Job,
     JobConnection,
     JobStatus,
@@ -21,9 +20,8 @@ from monolambda.api.job_types import (
     SubmitJobPayload,
     job_loader,
 )
-from monolambda.api.limits import OperationGuard
-from monolambda.api.live_fields import listener_of
-from monolambda.api.prediction_types import (
+from monolambda.api.graph.live_fields import listener_of
+from monolambda.api.graph.prediction_types import (
     Base64Images,
     Model,
     PredictBatchInput,
@@ -33,14 +31,16 @@ from monolambda.api.prediction_types import (
     UploadPurpose,
     decode_image,
 )
-from monolambda.api.response_size import Declared, ListSize, Reads, ResponseSizes
-from monolambda.api.types import (
+from monolambda.api.graph.types import (
     CallerType,
     ClientErrorInput,
     ClientErrorReceipt,
     Health,
     Version,
 )
+from monolambda.api.guard.costly_fields import COSTLY
+from monolambda.api.guard.limits import OperationGuard
+from monolambda.api.guard.response_size import Declared, ListSize, Reads, ResponseSizes
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
 from monolambda.domain.sizes import MAX_PAGE, MAX_TOP_K
@@ -296,7 +296,7 @@ class MonolambdaSchema(strawberry.Schema):
 
 
 def declared_sizes(settings: Settings) -> Declared:
-    """What the answer's estimate cannot read from the types (api.response_size): how long
+    """What the answer's estimate cannot read from the types (api.guard.response_size): how long
     each list can be (a test checks that none is missing; where the data has no bound of its
     own, a generous one), the strings whose usual length differs from the default, and the
     fields that read the job store. Whatever is answered is serialised within the byte limit
@@ -351,7 +351,7 @@ def declared_sizes(settings: Settings) -> Declared:
 
 
 def build_schema(settings: Settings, trusted: frozenset[str] = frozenset()) -> MonolambdaSchema:
-    """The schema; `trusted` are the texts of the clients' documents (api.trusted_documents)."""
+    """The schema; `trusted`: the texts of the clients' documents (api.guard.trusted_documents)."""
     limits = settings.limits
     config = StrawberryConfig(
         disable_field_suggestions=not settings.field_suggestions,

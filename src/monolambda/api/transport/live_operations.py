@@ -21,10 +21,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from monolambda.api.context import Context
-from monolambda.api.job_types import Job
-from monolambda.api.schema import MonolambdaSchema
-from monolambda.api.trusted_documents import DocumentRefusedError, TrustedDocuments
+from monolambda.api.graph.context import Context
+from monolambda.api.graph.job_types import Job
+from monolambda.api.graph.schema import MonolambdaSchema
+from monolambda.api.guard.trusted_documents import DocumentRefusedError, TrustedDocuments
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job as DomainJob
@@ -54,7 +54,7 @@ class _Request:
 
 @dataclass
 class Listener:
-    """The subscription a `subscribe` message opens (api.live_fields.SubscriptionListener)."""
+    """The subscription a `subscribe` message opens (api.graph.live_fields.SubscriptionListener)."""
 
     live: LiveService
     connection: Connection

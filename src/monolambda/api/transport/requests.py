@@ -1,4 +1,5 @@
-"""The caller's identity from an API Gateway event's authorizer claims.
+"""What an API Gateway event says of its request: who the caller is (the authorizer's claims),
+its request id, and the resolvers' context made of them.
 
 API Gateway has already verified the token (JWT authorizer on the HTTP API, Cognito authorizer
 on a REST API); the function only reads the claims it was handed.
@@ -6,10 +7,16 @@ on a REST API); the function only reads the claims it was handed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from monolambda.domain.identity import Caller
+from monolambda.api.graph.context import Context
+from monolambda.domain.identity import ANONYMOUS, Caller
+from monolambda.services import Services
+
+# Event key set by the Lambda adapter when it had to assume a JSON body (no Content-Type).
+CONTENT_TYPE_ASSUMED = "monolambda.contentTypeAssumed"
 
 
 def caller_from_event(event: Mapping[str, Any]) -> Caller | None:
@@ -50,3 +57,31 @@ def _rest_api_groups(raw: object) -> frozenset[str]:
     if not isinstance(raw, str):
         return frozenset()
     return frozenset(g for g in raw.split(",") if g)
+
+
+def context_for(
+    services: Services,
+    event: Mapping[str, Any],
+    lambda_context: object,
+    *,
+    anonymous_access: bool = False,
+) -> Context:
+    caller = caller_from_event(event)
+    return Context(
+        services=services,
+        caller=ANONYMOUS if caller is None and anonymous_access else caller,
+        request_id=request_id_for(event, lambda_context),
+        budget=services.budget(),
+        read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
+    )
+
+
+def request_id_for(event: Mapping[str, Any], lambda_context: object) -> str:
+    """Lambda's request id (what its logs carry), else API Gateway's, else a fresh one."""
+    request_id = getattr(lambda_context, "aws_request_id", None)
+    if isinstance(request_id, str) and request_id:
+        return request_id
+    api_request_id = (event.get("requestContext") or {}).get("requestId")
+    if isinstance(api_request_id, str) and api_request_id:
+        return api_request_id
+    return str(uuid.uuid4())

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from monolambda.api.context import Context
-from monolambda.api.prediction_types import LabelScore
+from monolambda.api.graph.context import Context
+from monolambda.api.graph.prediction_types import LabelScore
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.identity import require_caller
 

@@ -4,7 +4,7 @@ graphql-transport-ws (graphql-ws's PROTOCOL.md).
 API Gateway holds the socket; each frame arrives here as a MESSAGE event and every answer
 leaves through the management API (services.live). The route is lazy: $connect touches
 nothing but the event; connection_init pays for the token check and one write; ping for one
-post; only `subscribe` builds the schema (api.live_operations).
+post; only `subscribe` builds the schema (api.transport.live_operations).
 
 API Gateway's management API can end a connection but cannot give it a close code: where the
 protocol closes with 4400, 4401, 4403, 4409 or 4429, the code and reason go first as a last
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from monolambda.api.context import request_id_for
+from monolambda.api.transport.requests import request_id_for
 from monolambda.domain.bounded_json import loads_strict
 from monolambda.domain.live import (
     PROTOCOL,
@@ -30,7 +30,7 @@ from monolambda.logs import logger
 from monolambda.services.live import LiveService
 
 if TYPE_CHECKING:
-    from monolambda.api.live_operations import LiveOperations
+    from monolambda.api.transport.live_operations import LiveOperations
 
 # A subscribe id as graphql-ws makes them (a UUID) fits many times over.
 MAX_ID_CHARS = 128

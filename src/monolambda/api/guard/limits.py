@@ -38,14 +38,13 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from monolambda import metrics
-from monolambda.api.costly_fields import CostlyFields
 from monolambda.api.errors import (
     MAX_MESSAGE_CHARS,
     mark_validation_errors,
     masked_validation_error,
 )
-from monolambda.api.live_fields import WEBSOCKET_ONLY
-from monolambda.api.operation_size import (
+from monolambda.api.guard.costly_fields import CostlyFields
+from monolambda.api.guard.operation_size import (
     CAP,
     MAX_NAME_CHARS,
     fragment_sizes,
@@ -53,14 +52,18 @@ from monolambda.api.operation_size import (
     longest_name,
     selection_size,
 )
-from monolambda.api.response_size import Plan, ResponseSizes
-from monolambda.api.variables import variable_errors
+from monolambda.api.guard.response_size import Plan, ResponseSizes
+from monolambda.api.guard.variables import variable_errors
 from monolambda.domain.errors import ErrorCode
 from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
 from monolambda.logs import logger
 from monolambda.settings import GraphQLLimits
 
 INTROSPECTION_OFF = "Introspection is off on this API"
+WEBSOCKET_ONLY = (
+    "subscriptions are served over the WebSocket API (protocol graphql-transport-ws); "
+    "see the README, Live updates"
+)
 
 # graphql-core meters the one spec rule whose work grows with the square of a document (every
 # pair of fields sharing a response key, every pair of fragments spread side by side) and

@@ -1,0 +1,32 @@
+"""What every resolver gets: the use cases, the caller, the request id and the request's
+work budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from monolambda.domain.budget import WorkBudget
+from monolambda.domain.identity import Caller
+from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
+from monolambda.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    services: Services
+    caller: Caller | None
+    request_id: str
+    budget: WorkBudget
+    # True when the request could only be read as JSON by assumption (it had no Content-Type);
+    # such a request may not mutate anything, as a browser can send it cross-site unannounced.
+    read_only: bool = False
+    # Per-request DataLoaders, made on first use (api.graph.job_types.job_loader).
+    loaders: dict[str, Any] = field(default_factory=dict)
+    # A WebSocket `subscribe` (api.transport.live_operations.Listener): where a subscription field
+    # opens its subscription. None over HTTP, which serves no subscription.
+    live: Any = None
+    # The most an answer may be, in bytes, by the transport that carries it (a WebSocket
+    # message is smaller than an HTTP answer): the estimate made before execution is held
+    # to it (api.guard.limits).
+    max_answer_bytes: int = MAX_HTTP_ANSWER_BYTES
