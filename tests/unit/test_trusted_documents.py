@@ -226,13 +226,14 @@ def test_the_trusted_documents_bootstrap_builds_are_what_settings_say(
     """Built the way prod builds them, not by hand: only-mode from TRUSTED_DOCUMENTS_ONLY,
     and the shipped manifest."""
     from monolambda import bootstrap  # noqa: PLC0415
+    from monolambda.bootstrap.graphql_api import trusted_documents  # noqa: PLC0415
 
     for flag, only in (("true", True), ("false", False)):
         monkeypatch.setenv("APP_ENV", "prod")
         monkeypatch.setenv("TRUSTED_DOCUMENTS_ONLY", flag)
         bootstrap.reset()
         try:
-            trusted = bootstrap._trusted_documents()
+            trusted = trusted_documents()
             assert trusted.only is only
             assert len(trusted) >= len(json.loads(WEB.read_text()))
             if only:

@@ -29,10 +29,12 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monolambda.domain.ports import PersistedQueryStore
 from monolambda.logs import logger
+
+if TYPE_CHECKING:  # the ports module's dataclasses cost a cold start ~8 % (bench/startup.py)
+    from monolambda.domain.ports import PersistedQueryStore
 
 MANIFESTS = Path(__file__).with_name("trusted-documents")
 
