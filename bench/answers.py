@@ -105,11 +105,12 @@ CHILD = textwrap.dedent(
 def seed(stack: LocalStack, owner: str) -> None:
     """JOBS finished jobs of IMAGES images for the owner, written as the worker leaves them."""
     os.environ.update(stack.env)
-    from monolambda.adapters.dynamo_jobs import JobRecord, bind, owner_status  # noqa: PLC0415
+    from monolambda.adapters.dynamo_jobs import JobRecord, owner_status  # noqa: PLC0415
+    from monolambda.adapters.dynamo_tables import bind  # noqa: PLC0415
     from monolambda.domain.jobs import ItemResult, results_to_json  # noqa: PLC0415
     from monolambda.domain.models import RankedLabel  # noqa: PLC0415
 
-    bind(stack.env["JOBS_TABLE"])
+    bind(JobRecord, stack.env["JOBS_TABLE"])
     rng = random.Random(26)  # noqa: S311 - scores, not secrets
     start = datetime.now(UTC) - timedelta(hours=1)
     with JobRecord.batch_write() as batch:

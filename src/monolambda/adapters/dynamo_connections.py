@@ -29,7 +29,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from monolambda.adapters.dynamo_errors import translated
+from monolambda.adapters.dynamo_tables import bind, translated
 from monolambda.domain.identity import Caller
 from monolambda.domain.live import (
     Connection,
@@ -56,7 +56,7 @@ class BySubscriber(GlobalSecondaryIndex["ConnectionRecord"]):
 
 class ConnectionRecord(Model):
     class Meta:
-        table_name = "connections"  # bound to the real name by bind()
+        table_name = "connections"  # bound to the real name by dynamo_tables.bind
         max_retry_attempts = 3
         connect_timeout_seconds = 3
         read_timeout_seconds = 5
@@ -82,15 +82,9 @@ class ConnectionRecord(Model):
     by_subscriber: ClassVar[BySubscriber] = BySubscriber()
 
 
-def bind(table_name: str) -> type[ConnectionRecord]:
-    ConnectionRecord.Meta.table_name = table_name
-    ConnectionRecord._connection = None
-    return ConnectionRecord
-
-
 class DynamoConnectionStore:
     def __init__(self, table_name: str) -> None:
-        self._model = bind(table_name)
+        self._model = bind(ConnectionRecord, table_name)
 
     def get(self, connection_id: str) -> Connection | None:
         with _translated():

@@ -27,7 +27,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from monolambda.adapters.dynamo_errors import translated
+from monolambda.adapters.dynamo_tables import bind, translated
 from monolambda.domain.jobs import (
     Job,
     JobError,
@@ -106,7 +106,7 @@ class OpenJobs(GlobalSecondaryIndex["JobRecord"]):
 
 class JobRecord(Model):
     class Meta:
-        table_name = "jobs"  # bound to the real name by JobTable
+        table_name = "jobs"  # bound to the real name by dynamo_tables.bind
         # Throttling is retried by botocore (standard mode); then the caller hears UNAVAILABLE.
         max_retry_attempts = 4
         connect_timeout_seconds = 3
@@ -158,13 +158,6 @@ class JobRecord(Model):
     open_jobs: ClassVar[OpenJobs] = OpenJobs()
 
 
-def bind(table_name: str) -> type[JobRecord]:
-    """Points the model at the deployed table (its name comes from the environment)."""
-    JobRecord.Meta.table_name = table_name
-    JobRecord._connection = None  # made again, for the new name, on first use
-    return JobRecord
-
-
 def owner_status(owner: str, status: JobStatus | str) -> str:
     return f"{owner}#{status}"
 
@@ -175,7 +168,7 @@ def open_shard(job_id: str) -> str:
 
 class DynamoJobStore:
     def __init__(self, table_name: str) -> None:
-        self._model = bind(table_name)
+        self._model = bind(JobRecord, table_name)
 
     # --- write ----------------------------------------------------------------------------
     def create(self, job: Job) -> Job | None:

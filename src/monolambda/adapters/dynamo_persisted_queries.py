@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from monolambda.adapters.dynamo_errors import translated
+from monolambda.adapters.dynamo_tables import bind, translated
 
 SLOT_DIGITS = 3
 LIFETIME = timedelta(days=7)
@@ -23,7 +23,7 @@ LIFETIME = timedelta(days=7)
 
 class PersistedQueryRecord(Model):
     class Meta:
-        table_name = "persisted-queries"  # bound to the real name by bind()
+        table_name = "persisted-queries"  # bound to the real name by dynamo_tables.bind
         max_retry_attempts = 2
         connect_timeout_seconds = 2
         read_timeout_seconds = 3
@@ -34,15 +34,9 @@ class PersistedQueryRecord(Model):
     expires_at = TTLAttribute()
 
 
-def bind(table_name: str) -> type[PersistedQueryRecord]:
-    PersistedQueryRecord.Meta.table_name = table_name
-    PersistedQueryRecord._connection = None
-    return PersistedQueryRecord
-
-
 class DynamoPersistedQueries:
     def __init__(self, table_name: str) -> None:
-        self._model = bind(table_name)
+        self._model = bind(PersistedQueryRecord, table_name)
 
     def get(self, digest: str) -> str | None:
         with _translated():

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cached_property
-from typing import Any
+from monolambda.adapters.s3_bucket import S3Bucket
 
 
-class S3Results:
-    def __init__(self, *, s3: Callable[[], Any], bucket: str) -> None:
-        self._make_s3 = s3
-        self._bucket = bucket
-
-    @cached_property
-    def _s3(self) -> Any:
-        return self._make_s3()
-
+class S3Results(S3Bucket):
     def put(self, key: str, body: bytes) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="application/json")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import cached_property
+from collections.abc import Sequence
 from typing import Any
 
+from monolambda.adapters.s3_bucket import S3Bucket
 from monolambda.domain.errors import BadUserInputError, NotFoundError, TransientError
 from monolambda.domain.uploads import UploadForm
 
@@ -13,15 +13,7 @@ from monolambda.domain.uploads import UploadForm
 _ABSENT = frozenset({403, 404})
 
 
-class S3Uploads:
-    def __init__(self, *, s3: Callable[[], Any], bucket: str) -> None:
-        self._make_s3 = s3
-        self._bucket = bucket
-
-    @cached_property
-    def _s3(self) -> Any:
-        return self._make_s3()
-
+class S3Uploads(S3Bucket):
     def presigned_post(
         self, key: str, content_type: str, max_bytes: int, expires_s: int
     ) -> UploadForm:
