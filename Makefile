@@ -92,8 +92,10 @@ web-check: venv
 PORT ?= 3000
 # The stack's state (signing key, logs, stack.json); another one runs a second stack beside.
 STATE_DIR ?= .dev
+# When `make dev` began (read before its set-up runs), so that the banner's "ready in" counts it.
+DEV_BEGAN := $(if $(filter dev,$(MAKECMDGOALS)),$(shell date +%s.%N))
 dev: venv web
-	$(PY) -m devstack --port $(PORT) --state-dir $(STATE_DIR) $(ARGS)
+	DEVSTACK_BEGAN=$(DEV_BEGAN) $(PY) -m devstack --port $(PORT) --state-dir $(STATE_DIR) $(ARGS)
 
 MODEL ?= digits
 TOPK ?= 3

@@ -9,9 +9,11 @@ python -m devstack [--port 3000] [--dynamodb-port 8000] [--moto-port 5000] [--mo
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,6 +117,16 @@ def options_of(args: argparse.Namespace) -> StackOptions:
     )
 
 
+def _began(given: str | None, here: float) -> float:
+    """When the user's command began: `given` (seconds since the epoch) if it is a time
+    before `here` and within the last hour, else `here`."""
+    try:
+        began = float(given or "")
+    except ValueError:
+        return here
+    return began if here - 3600 < began <= here else here
+
+
 def _configured_region() -> str:
     import boto3  # noqa: PLC0415 - only --aws needs the caller's configuration
 
@@ -122,6 +134,7 @@ def _configured_region() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    began_here = time.time()
     args = parse(argv)
     other = running_stack(args.state_dir)
     if other is not None:  # before the template and the stand-ins are loaded: at once
@@ -132,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     from devstack.template import TemplateError  # noqa: PLC0415
 
     options, reset = options_of(args), args.reset
+    # `make dev` says when it began (DEVSTACK_BEGAN), so that "ready in" counts its set-up.
+    began = _began(os.environ.get("DEVSTACK_BEGAN"), began_here)
+    options.began, options.set_up_s = began, began_here - began
     # SIGTERM (a supervisor, `kill`) stops the stack as Ctrl-C does; and SIGINT does even when
     # started in the background by a shell, which would otherwise leave it ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

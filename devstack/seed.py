@@ -29,16 +29,20 @@ BUCKET = "DataBucket"
 RELEASES = ROOT / "models"  # committed model releases, copied by the build
 
 
-def ensure_models_built(directory: Path = MODELS_DIR) -> Path:
-    """The bundled models in `directory`, built unless they are there with every committed
-    release as it is now (a checkout that gained a release rebuilds)."""
+def models_built(directory: Path = MODELS_DIR) -> bool:
+    """Whether `directory` holds the bundled models with every committed release as it is now
+    (a checkout that gained a release rebuilds)."""
     releases = sorted(RELEASES.glob("*/*/manifest.json"))
-    current = any(directory.glob("*/*/manifest.json")) and all(
+    return any(directory.glob("*/*/manifest.json")) and all(
         (directory / m.relative_to(RELEASES)).is_file()
         and (directory / m.relative_to(RELEASES)).read_bytes() == m.read_bytes()
         for m in releases
     )
-    if not current:
+
+
+def ensure_models_built(directory: Path = MODELS_DIR) -> Path:
+    """The bundled models in `directory`, built unless they are there already."""
+    if not models_built(directory):
         subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "build_models.py"), str(directory)],
             check=True,

@@ -78,7 +78,6 @@ def test_a_non_predict_request_imports_no_sdk_or_predict_library(
     assert result["loaded"] == []
 
 
-
 def test_a_health_request_imports_none_of_the_jobs_domain() -> None:
     """The ports and the jobs' dataclasses are the job routes' to import: the request guard
     naming the persisted-query port at run time once cost `{ health }` 8 % more instructions
@@ -89,6 +88,7 @@ def test_a_health_request_imports_none_of_the_jobs_domain() -> None:
     result = cold(http_api_event({"query": "{ health { status } }"}), watched)
     assert result["response"]["statusCode"] == 200
     assert result["loaded"] == []
+
 
 JOBS = {
     **PREDICTIONS,
