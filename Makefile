@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client web-dev
+.PHONY: docs docs-serve diagrams help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client web-dev
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -26,6 +26,9 @@ help:
 	@echo "make train-digits retrain models/digits/2 (PyTorch, in its own .venv-train; ~25 min;"
 	@echo "            TRAIN_OUT=dir to write elsewhere, ARGS='--epochs 2' for the script's options)"
 	@echo "make test   ruff, mypy, the web client's types, template lint, pytest (sets itself up)"
+	@echo "make docs   build the docs site into build/site (strict: broken links fail); make"
+	@echo "            docs-serve serves it with reload on http://127.0.0.1:8001/"
+	@echo "make diagrams  render docs/assets/*.dot to SVG (Graphviz's dot)"
 	@echo "make web    build the browser client into web/dist (make dev serves it at /)"
 	@echo "make web-dev  Vite's dev server with hot reload on http://127.0.0.1:5173/, in front"
 	@echo "            of the running make dev stack"
@@ -124,7 +127,21 @@ USER ?= alice
 token: venv
 	@$(PY) -m devstack.tokens $(USER) --groups "$(GROUPS)" --state-dir $(STATE_DIR)
 
-test: venv lint typecheck web-check template-lint pytest
+test: venv lint typecheck web-check template-lint docs pytest
+
+# The docs site (mkdocs.yml; docs/): strict, so a broken link, anchor or snippet fails.
+export NO_MKDOCS_2_WARNING := 1
+docs: venv
+	$(BIN)/mkdocs build --strict --quiet
+
+docs-serve: venv
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8001
+
+# The docs' diagrams, rendered from their Graphviz sources (a test holds them equal).
+DIAGRAMS := $(patsubst %.dot,%.svg,$(wildcard docs/assets/*.dot))
+diagrams: $(DIAGRAMS)
+docs/assets/%.svg: docs/assets/%.dot
+	dot -Tsvg $< -o $@
 
 lint:
 	$(BIN)/ruff check .
@@ -139,7 +156,7 @@ template-lint:
 	$(BIN)/sam validate --lint --template-file template.yaml
 
 pytest: web
-	@scripts/install-browser.sh
+	@scripts/install-apt-packages.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 schema: venv

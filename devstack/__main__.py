@@ -88,7 +88,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--standin-bind",
         default="127.0.0.1",
-        help="moto's listen address; 0.0.0.0 for `sam local` in Docker (README, Docker)",
+        help="moto's listen address; 0.0.0.0 for `sam local` in Docker (docs/local-stack.md)",
     )
     return parser.parse_args(argv)
 

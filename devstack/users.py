@@ -8,7 +8,7 @@ The password comes from $PASSWORD (`add` makes and prints one when it is unset).
 the user with that password, permanent, its e-mail verified and no invitation sent (an
 operator's account, not a sign-up). `token` signs in with the password flow, which the
 template allows the app client only in the dev profile; prod keeps SRP only (a browser signs
-in through the hosted UI; README, "The browser client").
+in through the hosted UI; docs/clients/web.md).
 """
 
 from __future__ import annotations

@@ -64,7 +64,9 @@ def best(prediction: dict[str, Any]) -> str:
 async def run(url: str, token: str, image: Path) -> int:
     content = image.read_bytes()
     content_type = mimetypes.guess_type(image.name)[0] or "image/png"
+    # --8<-- [start:connect]
     transport = WebsocketsTransport(url=url, init_payload={"Authorization": f"Bearer {token}"})
+    # --8<-- [end:connect]
     async with Client(transport=transport) as session:
         inline = await session.execute(
             GraphQLRequest(
@@ -93,12 +95,14 @@ async def run(url: str, token: str, image: Path) -> int:
         job_id = submitted["submitJob"]["job"]["id"]
         print(f"job {job_id} submitted")
         last: dict[str, Any] = {}
+        # --8<-- [start:subscribe]
         async for update in session.subscribe(
             GraphQLRequest(WATCH, variable_values={"id": job_id})
         ):
             last = update["jobUpdated"]
             progress = last["progress"]
             print(f"job {last['status']} ({progress['done']}/{progress['total']})")
+        # --8<-- [end:subscribe]
         results = last.get("results") or []
         if last.get("status") == "SUCCEEDED" and results:
             print(f"job result: {best(results[0])}")

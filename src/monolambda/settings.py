@@ -117,7 +117,7 @@ class JobSettings:
 
 @dataclass(frozen=True, slots=True)
 class LiveSettings:
-    """Live job updates over the WebSocket API (README, "Live updates")."""
+    """Live job updates over the WebSocket API (docs/live-updates.md, "Live updates")."""
 
     connections_table: str
     # The management API's endpoint: https://{api-id}.execute-api.{region}.amazonaws.com/{stage}

@@ -1,11 +1,9 @@
-"""The README's clients run as written, against the local stack: the Python example (gql
-over the WebSocket API, an upload through createUpload's form, a job watched to its end) and
-the curl example."""
+"""The Python example runs as a user runs it, against the local stack: gql over the WebSocket
+API, an upload through createUpload's form, a job watched to its end (the docs' own commands,
+the curl ones included, run in tests/integration/test_docs_commands.py)."""
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
 
@@ -36,21 +34,3 @@ def test_the_python_example_predicts_uploads_and_watches_its_job(jobs_stack: Run
     assert lines[1].startswith("predicted from its upload: 7 ")
     assert "job SUCCEEDED (1/1)" in lines
     assert lines[-1].startswith("job result: 7 ")
-
-
-def test_the_readmes_curl_example(stack: RunningStack) -> None:
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- curl-example[^>]*-->\n```sh\n(.*?)```", readme, re.DOTALL)
-    assert found, "the README's curl example is gone"
-    command = found.group(1).replace("http://127.0.0.1:3000", stack.api)
-    finished = subprocess.run(
-        ["bash", "-c", command],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        env={"TOKEN": stack.token, "PATH": "/usr/bin:/bin"},
-    )
-    answer = json.loads(finished.stdout)
-    assert answer["data"]["health"]["status"] == "OK"
-    assert answer["data"]["me"]["groups"] == ["admins"]

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from scripts import trusted_documents
+from tests.support.docs import named_block
 from tests.support.processes import ROOT
 from tests.support.stack import RunningStack, launch, shut_down
 
@@ -133,3 +134,19 @@ def test_an_unregistered_operation_is_refused_with_how_to_register_in_trusted_on
     assert report["session_first"]
     assert "make trusted-client NAME=<client> MANIFEST=<its manifest>" in report["error"]
     assert "the client 'apollo-example' has registered none with this text" in report["error"]
+
+
+def test_the_documented_manifest_commands_are_the_examples() -> None:
+    """docs/clients/second-client.md installs Apollo's generator and runs it; the example has
+    it pinned and runs it as `npm run manifest` (whose output `manifest:check` holds)."""
+    commands = [
+        line.split("#")[0].split()
+        for line in named_block("apollo-manifest").text.splitlines()
+        if line.strip()
+    ]
+    package = json.loads((EXAMPLE / "package.json").read_text())
+    installed = {**package.get("dependencies", {}), **package.get("devDependencies", {})}
+    assert commands[0][:3] == ["npm", "install", "--save-dev"]
+    assert all(name in installed for name in commands[0][3:])
+    assert commands[1][0] == "npx"
+    assert package["scripts"]["manifest"] == " ".join(commands[1][1:])

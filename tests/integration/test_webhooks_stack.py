@@ -6,13 +6,12 @@ README documents."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 from tests.integration.test_jobs_stack import IMAGE, finished, job
-from tests.support.processes import ROOT
+from tests.support.docs import named_block
 from tests.support.receivers import receiver
 from tests.support.stack import LOCAL_BUCKET, RunningStack, gql
 from tests.support.waiting import eventually
@@ -21,12 +20,10 @@ WEBHOOK_FIELDS = "webhook { status attempts lastError } callbackUrl"
 
 
 def documented_verify() -> Callable[[bytes, str, bytes], bool]:
-    """The receiver's check, exactly as README.md shows it."""
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- webhook-verification -->\n```python\n(.*?)```", readme, re.S)
-    assert found, "README.md lost its webhook verification snippet"
+    """The receiver's check, exactly as docs/jobs.md shows it."""
+    block = named_block("webhook-verification")
     namespace: dict[str, Any] = {}
-    exec(compile(found.group(1), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    exec(compile(block.text, block.where, "exec"), namespace)  # noqa: S102 - our own docs
     verify: Callable[[bytes, str, bytes], bool] = namespace["verify"]
     return verify
 

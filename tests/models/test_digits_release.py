@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support.docs import named_block
 from training import evaluate, mnist, scenes
 
 RELEASE = Path(__file__).resolve().parents[2] / "models" / "digits" / "2"
@@ -96,3 +97,10 @@ def test_phone_photos(reserved: mnist.Digits, seed: int) -> None:
     print(evaluate.report(RELEASE, results, len(every_third)))
     for result in results:
         assert result.accuracy >= PHOTO, (result.scene, result.accuracy, result.confusions())
+
+
+def test_the_documented_evaluation_shows_every_scene_in_order() -> None:
+    """docs/predictions.md shows `make eval-digits`' table: its scenes are the evaluation's."""
+    shown = named_block("eval-digits").text.splitlines()
+    rows = [line[1:23].strip() for line in shown[3:] if line[:1] in ("*", " ") and "%  " in line]
+    assert rows == list(scenes.SCENES)

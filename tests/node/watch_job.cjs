@@ -14,6 +14,7 @@ const query = "subscription($id: ID!) { jobUpdated(id: $id) { id status progress
 
 function watch(n) {
   return new Promise((resolve) => {
+    // --8<-- [start:subscribe]
     const client = createClient({
       url,
       webSocketImpl: WebSocket,
@@ -38,6 +39,7 @@ function watch(n) {
         },
       },
     );
+    // --8<-- [end:subscribe]
   });
 }
 

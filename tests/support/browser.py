@@ -29,9 +29,10 @@ def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(
-                "chromium is missing in CI: scripts/install-browser.sh should have installed it"
+                "chromium is missing in CI: scripts/install-apt-packages.sh should have installed"
+                " it"
             )
-        pytest.skip("chromium is not installed (scripts/install-browser.sh needs root)")
+        pytest.skip("chromium is not installed (scripts/install-apt-packages.sh needs root)")
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     with sync_playwright() as playwright:

@@ -23,15 +23,21 @@ def free_port() -> int:
 
 
 def start(
-    args: list[str], *, ready: str, timeout: float = 60.0, env: dict[str, str] | None = None
+    args: list[str],
+    *,
+    ready: str,
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+    program: str | None = None,
 ) -> tuple[subprocess.Popen[str], list[str]]:
-    """Starts `python <args>` in the repo root and waits for a line containing `ready`.
+    """Starts `python <args>` (or `program <args>`) in the repo root and waits for a line
+    containing `ready`.
 
     The output is read on a thread: a select() on a buffered pipe misses lines already read
     into the buffer.
     """
     process = subprocess.Popen(
-        [sys.executable, *args],
+        [program or sys.executable, *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

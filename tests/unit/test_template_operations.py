@@ -82,7 +82,7 @@ def test_every_alarm_watches_this_stack_and_tells_the_topic(
         assert alarm["AlarmActions"] == [TOPIC], name
         assert alarm["OKActions"] == [TOPIC], name
         assert alarm["TreatMissingData"] == "notBreaching", name
-        assert "README" in alarm["AlarmDescription"], name  # where to read what to do
+        assert "docs/operations.md" in alarm["AlarmDescription"], name  # where to read what to do
     for name, (namespace, metric, resource) in ALARMS.items():
         found = _metric(alarms[name])
         assert found[:2] == (namespace, metric), name

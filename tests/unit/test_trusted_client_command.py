@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from scripts import trusted_documents as command
+from tests.support.docs import named_block
 from tests.support.processes import ROOT
 
 SESSION = "query Session { __typename me { __typename sub } }"
@@ -119,3 +120,22 @@ def test_a_schema_that_fails_a_registered_client_is_breaking_for_it() -> None:
     assert without_models != schema
     broken = command.breaking_for_clients(without_models)
     assert any(p.startswith("client web: Session:") and "models" in p for p in broken)
+
+
+def test_the_documented_command_is_the_one_that_registers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/clients/second-client.md's `make trusted-client NAME=... MANIFEST=...` runs this
+    script's `add` with those two; run here on the Apollo example's manifest, into a
+    directory of its own (the real one ships with the function)."""
+    (shown,) = [line for line in named_block("trusted-client").text.splitlines() if line]
+    words = dict(w.split("=", 1) for w in shown.split()[2:])
+    assert shown.split()[:2] == ["make", "trusted-client"]
+    assert set(words) == {"NAME", "MANIFEST"}
+    recipe = (ROOT / "Makefile").read_text().split("\ntrusted-client:", 1)[1].split("\n\n")[0]
+    assert 'scripts/trusted_documents.py add "$(NAME)" "$(MANIFEST)"' in recipe
+    clients = tmp_path / "clients"
+    clients.mkdir()
+    manifest = ROOT / "examples" / "apollo-client" / "persisted-query-manifest.json"
+    assert command.add(words["NAME"], manifest, clients) == 0
+    assert f"registered client {words['NAME']}:" in capsys.readouterr().out

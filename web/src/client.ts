@@ -32,12 +32,14 @@ export function connect(
     const current = token();
     return current ? { Authorization: `Bearer ${current}` } : {};
   };
+  // --8<-- [start:sockets]
   const sockets = createWsClient({
     url: config.websocketUrl,
     connectionParams: authorization,
     lazy: true,
     retryAttempts: 5,
   });
+  // --8<-- [end:sockets]
   const client = new Client({
     url: config.graphqlUrl,
     requestPolicy: "network-only",
@@ -61,6 +63,7 @@ export function connect(
         generateHash: async (_query, document) => hashOf(document),
       }),
       fetchExchange,
+      // --8<-- [start:subscriptions]
       subscriptionExchange({
         forwardSubscription(request) {
           return {
@@ -73,6 +76,7 @@ export function connect(
           };
         },
       }),
+      // --8<-- [end:subscriptions]
     ],
   });
   return { client, sockets };

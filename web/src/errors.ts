@@ -29,6 +29,7 @@ const BY_CODE: Record<string, string> = {
   TRUSTED_DOCUMENTS_ONLY: "This page is newer than the API it talks to. Reload the page.",
 };
 
+// --8<-- [start:problem]
 /** `extensions`: the answer's own (the API names its request id there under any error). */
 export function problemOf(
   error: CombinedError | Error | unknown,
@@ -57,7 +58,8 @@ export function problemOf(
   }
   if (error instanceof Error) return { sentence: sentenceOf(error.message) };
   return { sentence: "Something went wrong." };
-}
+}// --8<-- [end:problem]
+
 
 function isCombined(error: unknown): error is CombinedError {
   return typeof error === "object" && error !== null && "graphQLErrors" in error;

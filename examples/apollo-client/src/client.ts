@@ -49,6 +49,7 @@ export function createApolloClient(options: Options): ApolloClient {
       return fetch(uri, { ...init, headers });
     },
   });
+  // --8<-- [start:persisted]
   const persisted =
     options.mode === "trusted"
       ? new PersistedQueryLink(
@@ -59,6 +60,8 @@ export function createApolloClient(options: Options): ApolloClient {
       : new PersistedQueryLink({
           sha256: (text) => createHash("sha256").update(text).digest("hex"),
         });
+  // --8<-- [end:persisted]
+  // --8<-- [start:sockets]
   const sockets = new GraphQLWsLink(
     createClient({
       url: options.websocketUrl,
@@ -67,6 +70,8 @@ export function createApolloClient(options: Options): ApolloClient {
       connectionParams: () => ({ Authorization: `Bearer ${options.token()}` }),
     }),
   );
+  // --8<-- [end:sockets]
+  // --8<-- [start:errors]
   let ended = false;
   const errors = new ErrorLink(({ error }) => {
     const refused =
@@ -78,6 +83,7 @@ export function createApolloClient(options: Options): ApolloClient {
       options.onSessionEnded?.();
     }
   });
+  // --8<-- [end:errors]
   // Every operation by hash, subscriptions included (the WebSocket link sends the hash in
   // the subscribe message's extensions, beside the text).
   const link = ApolloLink.from([
@@ -91,12 +97,14 @@ export function createApolloClient(options: Options): ApolloClient {
       http,
     ),
   ]);
+  // --8<-- [start:client]
   return new ApolloClient({
     link: ApolloLink.from([errors, link]),
     cache: new InMemoryCache(),
     clientAwareness: { name: CLIENT_NAME, version: "1.0.0" },
     defaultOptions: { query: { fetchPolicy: "network-only" } },
   });
+  // --8<-- [end:client]
 }
 
 function operationName(body: unknown): string {

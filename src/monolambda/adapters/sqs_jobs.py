@@ -1,7 +1,7 @@
 """The jobs queue in SQS: one small message per job (its id, owner and correlation id).
 
 On a FIFO queue each owner is a message group, so one caller's backlog never stands in front
-of another's (README, "Fairness"); the deduplication id is the job's id and enqueue count, so
+of another's (docs/jobs.md, "Fairness"); the deduplication id is the job's id and enqueue count, so
 a send repeated within SQS's five-minute window is dropped by SQS itself.
 """
 

@@ -10,7 +10,7 @@ however it is written. A dev stack
 may allow loopback (127.0.0.0/8, ::1), and plain http to it, for a receiver on the laptop.
 
 The signature is HMAC-SHA256 over "{timestamp}.{body}" with the stack's webhook key, sent as
-`Monolambda-Signature: t={timestamp},v1={hex digest}` (README, "Webhooks", has the receiver's
+`Monolambda-Signature: t={timestamp},v1={hex digest}` (docs/jobs.md, "Webhooks", has the receiver's
 side).
 """
 

@@ -13,7 +13,7 @@ export type JobStatus =
   | 'SUCCEEDED';
 
 export type SubmitJobInput = {
-  /** An https URL at a public address: the job's final state is POSTed there, signed (README, Webhooks) */
+  /** An https URL at a public address: the job's final state is POSTed there, signed (docs/jobs.md, Webhooks) */
   callbackUrl?: string | null | undefined;
   /** Run every check and answer what would be queued; no job */
   dryRun?: boolean;

@@ -109,7 +109,7 @@ class Job:
     @strawberry.field(
         description="Per image, when the job SUCCEEDED and its results are small enough to "
         "keep inline; else see resultUrl. `offset` and `first` take a part of them (a "
-        "request's answer is bounded: README, What one request may cost)."
+        "request's answer is bounded: docs/security.md, What a document and its answer may cost)."
     )
     async def results(
         self, info: strawberry.Info[Context, None], offset: int = 0, first: int | None = None
@@ -235,7 +235,7 @@ class SubmitJobInput:
     callback_url: str | None = strawberry.field(
         default=None,
         description="An https URL at a public address: the job's final state is POSTed "
-        "there, signed (README, Webhooks)",
+        "there, signed (docs/jobs.md, Webhooks)",
     )
 
 

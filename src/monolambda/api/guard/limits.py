@@ -10,7 +10,7 @@ graphql-core's validation, its quadratic rule on a budget; then costly fields), 
 variables' lists before they are coerced and the answer's size before anything is read, picks
 the operation as the GraphQL spec does (several operations need an operationName), refuses a
 mutation in a read-only request, and in prod answers a document that fails validation without
-naming anything of the schema (README, "What a document and its answer may cost").
+naming anything of the schema (docs/security.md, "What a document and its answer may cost").
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from monolambda.settings import GraphQLLimits
 INTROSPECTION_OFF = "Introspection is off on this API"
 WEBSOCKET_ONLY = (
     "subscriptions are served over the WebSocket API (protocol graphql-transport-ws); "
-    "see the README, Live updates"
+    "see the docs, Live updates"
 )
 
 # graphql-core meters the one spec rule whose work grows with the square of a document (every
