@@ -357,9 +357,10 @@ class Stack:
     def _write_sam_local_env(
         self, template: LocalTemplate, names: LocalNames, endpoints: Endpoints
     ) -> None:
-        """What `sam local` in Docker needs to run against these stand-ins (docs/local-stack.md, "Docker users"):
-        an --env-vars file with the same names, every address of the stand-ins written for
-        a container (host.docker.internal), and a samconfig with this stack's ports."""
+        """What `sam local` in Docker needs to run against these stand-ins
+        (docs/local-stack.md, "Docker users"): an --env-vars file with the same names, every
+        address of the stand-ins written for a container (host.docker.internal), and a
+        samconfig with this stack's ports."""
         moto = _in_docker(endpoints.moto)
         dynamodb = _in_docker(endpoints.dynamodb)
         files: dict[str, dict[str, str]] = {}

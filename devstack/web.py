@@ -2,7 +2,8 @@
 a config.json that points the page at this stack (its API, its WebSocket API, and how to sign
 in: the local user pool's /_devstack/sign-in when the API has an authorizer).
 
-A static host on AWS serves the same files beside a config.json of its own (docs/clients/web.md). The page's headers are what such a host should send too: a Content
+A static host on AWS serves the same files beside a config.json of its own
+(docs/clients/web.md). The page's headers are what such a host should send too: a Content
 Security Policy allowing only this origin's scripts, and loopback for its API and uploads.
 """
 

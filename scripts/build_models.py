@@ -1,6 +1,6 @@
 """Builds the bundled models, reproducibly, into a registry tree (default build/models):
 
-    {name}/{version}/model.onnx + manifest.json      (the format: docs/predictions.md, "Model registry")
+    {name}/{version}/model.onnx + manifest.json   (the format: docs/predictions.md)
 
 - Released models, committed under models/, are copied as they are, after a check of each
   file against its manifest's SHA-256 (a released version never changes):

@@ -8,8 +8,8 @@ invocation's route, and (`traced`) each call of a port to AWS, the model or a we
 receiver, nested under what was running when it began.
 
 Why not Powertools' Tracer: it creates aws-xray-sdk's recorder, ~190 ms of a cold start
-here (docs/operations.md, "Observability"); this costs a UDP datagram per subsegment and nothing when
-the invocation is not sampled, or when TRACING is not Active (no proxy is even made).
+here (docs/operations.md, "Observability"); this costs a UDP datagram per subsegment and
+nothing when the invocation is not sampled, or when TRACING is not Active (no proxy is even made).
 """
 
 from __future__ import annotations

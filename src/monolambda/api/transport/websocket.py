@@ -8,7 +8,8 @@ post; only `subscribe` builds the schema (api.transport.live_operations).
 
 API Gateway's management API can end a connection but cannot give it a close code: where the
 protocol closes with 4400, 4401, 4403, 4409 or 4429, the code and reason go first as a last
-`error` message (domain.live.farewell) and to the log, then the connection is ended (docs/live-updates.md, "Live updates").
+`error` message (domain.live.farewell) and to the log, then the connection is ended
+(docs/live-updates.md).
 """
 
 from __future__ import annotations
