@@ -105,7 +105,7 @@ CHILD = textwrap.dedent(
 def seed(stack: LocalStack, owner: str) -> None:
     """JOBS finished jobs of IMAGES images for the owner, written as the worker leaves them."""
     os.environ.update(stack.env)
-    from monolambda.adapters.dynamo_jobs import JobRecord, owner_status  # noqa: PLC0415
+    from monolambda.adapters.dynamo_job_items import JobRecord, owner_status  # noqa: PLC0415
     from monolambda.adapters.dynamo_tables import bind  # noqa: PLC0415
     from monolambda.domain.jobs import ItemResult, results_to_json  # noqa: PLC0415
     from monolambda.domain.models import RankedLabel  # noqa: PLC0415
@@ -262,7 +262,7 @@ def finish(store: Any, owner: str, label: str) -> None:
     """A job of the owner's written RUNNING (no message is sent for it, so no worker takes
     it), then SUCCEEDED with 64 results of 20 labels each, through the store as the worker
     writes them."""
-    from monolambda.adapters.dynamo_jobs import JobRecord, owner_status  # noqa: PLC0415
+    from monolambda.adapters.dynamo_job_items import JobRecord, owner_status  # noqa: PLC0415
     from monolambda.domain.jobs import ItemResult, JobOutcome, JobStatus  # noqa: PLC0415
     from monolambda.domain.models import RankedLabel  # noqa: PLC0415
 

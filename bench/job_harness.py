@@ -322,7 +322,7 @@ class Function:
         """A new container after the stack's reset (the table was made again)."""
         self.stop()
         from monolambda import bootstrap  # noqa: PLC0415
-        from monolambda.adapters.dynamo_jobs import JobRecord  # noqa: PLC0415
+        from monolambda.adapters.dynamo_job_items import JobRecord  # noqa: PLC0415
 
         self.stack.reset()
         bootstrap.reset()

@@ -123,7 +123,7 @@ def throttling(function: Function) -> dict[str, Any]:
     """DynamoDB answers the worker's first 12 UpdateItems with throttling (more than the
     SDK's 3 attempts): the jobs go back to the queue and are run again."""
     from monolambda import bootstrap  # noqa: PLC0415
-    from monolambda.adapters.dynamo_jobs import JobRecord  # noqa: PLC0415
+    from monolambda.adapters.dynamo_job_items import JobRecord  # noqa: PLC0415
 
     function.fresh()
     for n in range(5):
@@ -148,7 +148,7 @@ KILLED_MID_JOB = textwrap.dedent(
     env = json.loads(open(sys.argv[1]).read())["MonolambdaFunction"]
     os.environ.update(env)
     from monolambda import bootstrap
-    from monolambda.adapters.dynamo_jobs import JobRecord
+    from monolambda.adapters.dynamo_job_items import JobRecord
     from monolambda.handler import handler
     class Context:
         aws_request_id = "doomed"

@@ -17,7 +17,7 @@ import pytest
 
 from monolambda import bootstrap
 from monolambda.adapters import aws
-from monolambda.adapters.dynamo_jobs import JobRecord
+from monolambda.adapters.dynamo_job_items import JobRecord
 from monolambda.domain.identity import Caller
 from tests.support.faults import Failing, throttled
 from tests.support.in_process import (

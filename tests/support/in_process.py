@@ -15,7 +15,7 @@ import pytest
 from devstack.event_sources import SqsPoller, StreamPoller, failure_reporter
 from devstack.template import load
 from monolambda import bootstrap
-from monolambda.adapters.dynamo_jobs import JobRecord
+from monolambda.adapters.dynamo_job_items import JobRecord
 from monolambda.domain.jobs import JobStatus
 from monolambda.handler import handler
 from tests.support.apigw import FakeLambdaContext

@@ -11,7 +11,7 @@ from cfnlint.decode import decode
 from pynamodb.attributes import Attribute
 from pynamodb.indexes import GlobalSecondaryIndex
 
-from monolambda.adapters.dynamo_jobs import (
+from monolambda.adapters.dynamo_job_items import (
     OPEN_ATTRIBUTES,
     SUMMARY_ATTRIBUTES,
     JobRecord,

@@ -1,9 +1,9 @@
-"""Jobs in DynamoDB, through PynamoDB: the item and index models, and the job store.
+"""Jobs in DynamoDB, through PynamoDB: the job store.
 
 Every move between states is one conditional UpdateItem whose condition is built from the
 domain's transition table, so the table itself refuses a second finish, a start of a
-cancelled job or a worker writing over another's run. The template declares the same table
-(tests/unit/test_job_table.py holds the two together, both ways).
+cancelled job or a worker writing over another's run. The item, its indexes and its mapping
+to the domain's Job are dynamo_job_items'.
 """
 
 from __future__ import annotations
@@ -11,159 +11,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, ClassVar, cast
+from typing import Any
 
-from pynamodb.attributes import (
-    BinaryAttribute,
-    ListAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-)
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
-from pynamodb.models import Model
 
+from monolambda.adapters.dynamo_job_items import (
+    OPEN_SHARDS,
+    JobRecord,
+    job_of,
+    open_job_of,
+    owner_status,
+    record_of,
+)
 from monolambda.adapters.dynamo_tables import bind, translated
 from monolambda.domain.jobs import (
     Job,
     JobError,
-    JobInputs,
     JobOutcome,
     JobStatus,
     OpenJob,
-    results_from_json,
     results_to_json,
     sources_of,
 )
 from monolambda.domain.ports import PageKey
 from monolambda.domain.webhooks import WebhookState, WebhookStatus
-
-# The open-jobs index spreads its writes over this many partitions (a sweeper reads each).
-OPEN_SHARDS = 4
-
-# What a list page shows of a job: everything but its inputs and results, which stay in the
-# table (a page that asks for results reads them with one BatchGetItem).
-SUMMARY_ATTRIBUTES = (
-    "status",
-    "model",
-    "model_version",
-    "total",
-    "done",
-    "attempts",
-    "top_k",
-    "correlation_id",
-    "request_hash",
-    "idempotency_key",
-    "error_code",
-    "error_message",
-    "updated_at",
-    "started_at",
-    "finished_at",
-    "expires_at",
-    "result_key",
-)
-# What the sweeper needs to decide about an open job, without reading the job.
-OPEN_ATTRIBUTES = ("status", "owner", "lease_until", "attempts", "enqueues")
-
-
-class ByOwner(GlobalSecondaryIndex["JobRecord"]):
-    """A caller's jobs, newest first."""
-
-    class Meta:
-        index_name = "by_owner"
-        projection = IncludeProjection(list(SUMMARY_ATTRIBUTES))
-
-    owner = UnicodeAttribute(hash_key=True)
-    created_at = UTCDateTimeAttribute(range_key=True)
-
-
-class ByOwnerStatus(GlobalSecondaryIndex["JobRecord"]):
-    """A caller's jobs in one state, newest first (key: owner#status)."""
-
-    class Meta:
-        index_name = "by_owner_status"
-        projection = IncludeProjection(list(SUMMARY_ATTRIBUTES))
-
-    owner_status = UnicodeAttribute(hash_key=True)
-    created_at = UTCDateTimeAttribute(range_key=True)
-
-
-class OpenJobs(GlobalSecondaryIndex["JobRecord"]):
-    """Sparse: only QUEUED and RUNNING jobs carry open_shard, so finding the open jobs (for
-    the sweeper) reads only them, oldest change first, never the whole table."""
-
-    class Meta:
-        index_name = "open_jobs"
-        projection = IncludeProjection(list(OPEN_ATTRIBUTES))
-
-    open_shard = UnicodeAttribute(hash_key=True)
-    updated_at = UTCDateTimeAttribute(range_key=True)
-
-
-class JobRecord(Model):
-    class Meta:
-        table_name = "jobs"  # bound to the real name by dynamo_tables.bind
-        # Throttling is retried by botocore (standard mode); then the caller hears UNAVAILABLE.
-        max_retry_attempts = 4
-        connect_timeout_seconds = 3
-        read_timeout_seconds = 10
-
-    id = UnicodeAttribute(hash_key=True)
-    owner = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    owner_status = UnicodeAttribute()
-    open_shard = UnicodeAttribute(null=True)
-    updated_at = UTCDateTimeAttribute()
-
-    status = UnicodeAttribute()
-    model = UnicodeAttribute()
-    model_version = UnicodeAttribute()
-    total = NumberAttribute()
-    done = NumberAttribute(default=0)
-    attempts = NumberAttribute(default=0)
-    top_k = NumberAttribute()
-    correlation_id = UnicodeAttribute()
-    request_hash = UnicodeAttribute()
-    idempotency_key = UnicodeAttribute(null=True)
-    # How many times the job was handed to the queue; the stream sends a message when it grows.
-    enqueues = NumberAttribute(default=1)
-
-    s3_keys = ListAttribute(of=UnicodeAttribute, null=True)
-    # Raw bytes: PynamoDB makes list elements without its pre-6 base64 encoding.
-    images = ListAttribute(of=BinaryAttribute, null=True)
-    results = UnicodeAttribute(null=True)  # compact JSON (domain.jobs.results_to_json)
-    failed = NumberAttribute(null=True)  # images whose result is an error
-    result_key = UnicodeAttribute(null=True)
-    error_code = UnicodeAttribute(null=True)
-    error_message = UnicodeAttribute(null=True)
-
-    started_at = UTCDateTimeAttribute(null=True)
-    finished_at = UTCDateTimeAttribute(null=True)
-    expires_at = TTLAttribute()
-    lease_holder = UnicodeAttribute(null=True)
-    lease_until = UTCDateTimeAttribute(null=True)
-    # The webhook: where to, and how its delivery went (services/webhooks.py).
-    callback_url = UnicodeAttribute(null=True)
-    webhook_status = UnicodeAttribute(null=True)
-    webhook_attempts = NumberAttribute(null=True)
-    webhook_at = UTCDateTimeAttribute(null=True)
-    webhook_error = UnicodeAttribute(null=True)
-
-    by_owner: ClassVar[ByOwner] = ByOwner()
-    by_owner_status: ClassVar[ByOwnerStatus] = ByOwnerStatus()
-    open_jobs: ClassVar[OpenJobs] = OpenJobs()
-
-
-def owner_status(owner: str, status: JobStatus | str) -> str:
-    return f"{owner}#{status}"
-
-
-def open_shard(job_id: str) -> str:
-    return f"open#{int(job_id.replace('-', '')[-4:], 16) % OPEN_SHARDS}"
 
 
 class DynamoJobStore:
@@ -172,7 +45,7 @@ class DynamoJobStore:
 
     # --- write ----------------------------------------------------------------------------
     def create(self, job: Job) -> Job | None:
-        record = _record(job)
+        record = record_of(job)
         with _translated():
             try:
                 record.save(condition=JobRecord.id.does_not_exist())
@@ -265,7 +138,7 @@ class DynamoJobStore:
     ) -> Job | None:
         """A move whose caller needs the job as it now is."""
         record = self._move(job_id, owner, target, now=now, actions=actions, condition=condition)
-        return None if record is None else _job(record)
+        return None if record is None else job_of(record)
 
     def _move(
         self,
@@ -343,7 +216,7 @@ class DynamoJobStore:
                 records = JobRecord.open_jobs.query(
                     f"open#{shard}", JobRecord.updated_at < before, limit=limit
                 )
-                found += [_open_job(r) for r in records]
+                found += [open_job_of(r) for r in records]
         return sorted(found, key=lambda j: j.updated_at)[:limit]
 
     def requeue(self, job: OpenJob, now: datetime) -> bool:
@@ -359,12 +232,12 @@ class DynamoJobStore:
     def from_image(image: Mapping[str, Any]) -> Job:
         """A job as a stream record's new image shows it (DynamoDB JSON), without its inline
         images (a stream carries binary values as base64 text, and nothing shown needs them)."""
-        return _job(JobRecord.from_raw_data({k: v for k, v in image.items() if k != "images"}))
+        return job_of(JobRecord.from_raw_data({k: v for k, v in image.items() if k != "images"}))
 
     def get(self, job_id: str) -> Job | None:
         with _translated():
             try:
-                return _job(JobRecord.get(job_id, consistent_read=True))
+                return job_of(JobRecord.get(job_id, consistent_read=True))
             except JobRecord.DoesNotExist:
                 return None
 
@@ -375,7 +248,7 @@ class DynamoJobStore:
         ]
         with _translated():
             return {
-                r.id: _job(r, inputs=False)
+                r.id: job_of(r, inputs=False)
                 for r in JobRecord.batch_get(list(job_ids), attributes_to_get=shown)
             }
 
@@ -395,7 +268,7 @@ class DynamoJobStore:
                     limit=limit,
                     last_evaluated_key=start,
                 )
-            return [_job(r, complete=False) for r in found]
+            return [job_of(r, complete=False) for r in found]
 
     def page_key(self, job: Job, status: JobStatus | None) -> dict[str, str]:
         key = {"id": job.id, "created_at": JobRecord.created_at.serialize(job.created_at)}
@@ -426,100 +299,6 @@ def _unchanged(job: OpenJob) -> Condition:
         JobRecord.updated_at == job.updated_at
     )
     return unchanged
-
-
-def _open_job(record: JobRecord) -> OpenJob:
-    return OpenJob(
-        id=record.id,
-        owner=record.owner,
-        status=JobStatus(record.status),
-        updated_at=record.updated_at,
-        attempts=int(record.attempts or 0),
-        enqueues=int(record.enqueues or 1),
-        lease_until=record.lease_until,
-    )
-
-
-def _record(job: Job) -> JobRecord:
-    inputs = job.inputs or JobInputs()
-    return JobRecord(
-        job.id,
-        owner=job.owner,
-        created_at=job.created_at,
-        owner_status=owner_status(job.owner, job.status),
-        open_shard=open_shard(job.id),
-        updated_at=job.updated_at,
-        status=job.status,
-        model=job.model,
-        model_version=job.version,
-        total=job.total,
-        done=job.done,
-        attempts=job.attempts,
-        top_k=job.top_k,
-        correlation_id=job.correlation_id,
-        request_hash=job.request_hash,
-        idempotency_key=job.idempotency_key,
-        callback_url=job.callback_url,
-        enqueues=1,
-        s3_keys=list(inputs.s3_keys) or None,
-        images=list(inputs.images) or None,
-        expires_at=job.expires_at,
-    )
-
-
-def _job(record: JobRecord, *, complete: bool = True, inputs: bool = True) -> Job:
-    error = (
-        JobError(record.error_code, record.error_message or "")
-        if record.error_code is not None
-        else None
-    )
-    return Job(
-        id=record.id,
-        owner=record.owner,
-        model=record.model,
-        version=record.model_version,
-        status=JobStatus(record.status),
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        expires_at=record.expires_at,
-        total=int(record.total),
-        top_k=int(record.top_k),
-        correlation_id=record.correlation_id,
-        request_hash=record.request_hash,
-        inputs=JobInputs(
-            # PynamoDB types a list's values as its element attribute; they are str and bytes.
-            s3_keys=tuple(cast(list[str], record.s3_keys or [])),
-            images=tuple(cast(list[bytes], record.images or [])),
-        )
-        if complete and inputs
-        else None,
-        done=int(record.done or 0),
-        attempts=int(record.attempts or 0),
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        idempotency_key=record.idempotency_key,
-        error=error,
-        results=results_from_json(record.results) if record.results else None,
-        result_key=record.result_key,
-        lease_holder=record.lease_holder,
-        lease_until=record.lease_until,
-        complete=complete,
-        enqueues=int(record.enqueues or 1),
-        callback_url=record.callback_url,
-        webhook=_webhook(record),
-        failed=int(record.failed or 0),
-    )
-
-
-def _webhook(record: JobRecord) -> WebhookState | None:
-    if not record.webhook_status:  # no try yet
-        return None
-    return WebhookState(
-        status=WebhookStatus(record.webhook_status),
-        attempts=int(record.webhook_attempts or 0),
-        at=record.webhook_at,
-        last_error=record.webhook_error,
-    )
 
 
 def _translated() -> AbstractContextManager[None]:

@@ -157,7 +157,7 @@ def callback_policy() -> CallbackPolicy:
 
 
 _PYNAMODB_MODELS = {
-    "monolambda.adapters.dynamo_jobs": "JobRecord",
+    "monolambda.adapters.dynamo_job_items": "JobRecord",
     "monolambda.adapters.dynamo_connections": "ConnectionRecord",
     "monolambda.adapters.dynamo_persisted_queries": "PersistedQueryRecord",
 }
