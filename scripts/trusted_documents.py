@@ -22,7 +22,6 @@ which no other client's registration touches.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections.abc import Mapping
@@ -35,7 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schema.graphql"
 sys.path.insert(0, str(ROOT / "src"))
 
-from monolambda.api.guard.trusted_documents import CLIENT_NAME, MANIFESTS  # noqa: E402
+from monolambda.api.guard.trusted_documents import (  # noqa: E402
+    CLIENT_NAME,
+    MANIFESTS,
+    read_manifest,
+    sha256_of,
+)
 
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
 
@@ -72,7 +76,7 @@ def problems(documents: Mapping[str, str], schema: GraphQLSchema) -> list[str]:
     found = []
     for digest, text in documents.items():
         name = _operation_name(text) or digest[:12]
-        if hashlib.sha256(text.encode()).hexdigest() != digest:
+        if sha256_of(text) != digest:
             found.append(f"{name}: its key is not the SHA-256 of its text")
             continue
         try:
@@ -88,10 +92,7 @@ def problems(documents: Mapping[str, str], schema: GraphQLSchema) -> list[str]:
 
 def registered() -> dict[str, dict[str, str]]:
     """Every client's registered documents: name -> hex SHA-256 -> text."""
-    return {
-        path.stem: {k.removeprefix("sha256:"): v for k, v in json.loads(path.read_text()).items()}
-        for path in sorted(MANIFESTS.glob("*.json"))
-    }
+    return {path.stem: read_manifest(path) for path in sorted(MANIFESTS.glob("*.json"))}
 
 
 def breaking_for_clients(schema_sdl: str) -> list[str]:
