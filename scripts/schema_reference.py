@@ -85,16 +85,15 @@ def root_field(name: str, field: GraphQLField) -> list[str]:
 def fields_table(fields: dict[str, GraphQLField] | dict[str, GraphQLInputField]) -> list[str]:
     rows = ["| Field | Type | Description |", "|---|---|---|"]
     for name, field in fields.items():
-        shown = f"`{name}`"
-        if isinstance(field, GraphQLField) and field.args:
-            shown += " (" + ", ".join(f"`{a}`" for a in field.args) + ")"
-        extra = default(field) if isinstance(field, GraphQLInputField) else ""
-        text = cell(field.description)
-        if isinstance(field, GraphQLField) and field.args:
+        shown, text = f"`{name}`", cell(field.description)
+        args = field.args if isinstance(field, GraphQLField) else {}
+        if args:
+            shown += " (" + ", ".join(f"`{a}`" for a in args) + ")"
             text += "".join(
                 f"<br>`{a}`: {signature(arg.type)}{default(arg)} {cell(arg.description)}".rstrip()
-                for a, arg in field.args.items()
+                for a, arg in args.items()
             )
+        extra = default(field) if isinstance(field, GraphQLInputField) else ""
         rows.append(f"| {shown} | {signature(field.type)}{extra} | {text.strip()} |")
     return rows
 

@@ -15,9 +15,7 @@ import pytest
 
 from tests.support.docs import (
     README,
-    SHOWN_API,
     Ran,
-    Step,
     named_block,
     pages,
     run_blocks,
@@ -70,8 +68,7 @@ def test_the_readme_quick_start_as_written(tmp_path: Path) -> None:
     try:
         printed = "".join(seen)
         api = f"127.0.0.1:{port}"
-        shown = dev[0].output.replace(SHOWN_API, api)
-        assert Step("make dev", shown).matches(printed), printed
+        assert dev[0].at(api).matches(printed), printed
         _the_banner_is_the_documented_one(printed, state_dir)
         work = tmp_path / "steps"
         work.mkdir()

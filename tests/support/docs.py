@@ -27,6 +27,8 @@ DOCS = ROOT / "docs"
 README = ROOT / "README.md"
 MARKER = re.compile(r"<!--\s*(block|needs):\s*([\w.-]+)\s*-->")
 SNIPPET = re.compile(r'^--8<-- "([^"]+)"$')
+# The API's address the docs show (make dev's default), for that of the stack a test runs.
+SHOWN_API = "127.0.0.1:3000"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,12 @@ class Step:
     command: str
     output: str
 
+    def at(self, address: str) -> Step:
+        """The step against a stack at `address` (host:port) rather than make dev's default."""
+        return Step(
+            self.command.replace(SHOWN_API, address), self.output.replace(SHOWN_API, address)
+        )
+
     def matches(self, printed: str) -> bool:
         lines = [line.rstrip() for line in printed.strip().splitlines()]
         text = "".join(f"{line}\n" for line in lines)
@@ -136,10 +144,6 @@ def steps(block: Block) -> list[Step]:
     return found
 
 
-# The addresses the docs show (make dev's defaults), for those of the stack a test runs.
-SHOWN_API = "127.0.0.1:3000"
-
-
 def users_environment(**extra: str) -> dict[str, str]:
     """A shell as a user has it: not the one of the `make test` that runs these tests."""
     kept = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
@@ -164,11 +168,7 @@ def run_blocks(
     """Runs the blocks' steps in order in one bash, as a user types them into one terminal
     (a variable set by one is seen by the next), the shown address replaced by `api`'s."""
     address = api.split("://", 1)[-1]
-    planned = [
-        (Step(s.command.replace(SHOWN_API, address), s.output.replace(SHOWN_API, address)), b)
-        for b in blocks
-        for s in steps(b)
-    ]
+    planned = [(step.at(address), b) for b in blocks for step in steps(b)]
     script = ["set -o pipefail", f"cd {ROOT}"]
     for n, (step, _) in enumerate(planned):
         # Braces, not a subshell: an assignment (TOKEN=$(...)) stays for the next step.

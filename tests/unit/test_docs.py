@@ -54,6 +54,11 @@ def test_every_block_says_what_it_is(block: Block) -> None:
 @pytest.mark.parametrize("block", blocks("ts", "js"), ids=ids(blocks("ts", "js")))
 def test_typescript_and_javascript_are_included_from_files_the_tests_run(block: Block) -> None:
     assert block.snippets, f"{block.where}: write it in a file the tests run, and include it"
+    assert_included_from_tested_files(block)
+
+
+def assert_included_from_tested_files(block: Block) -> None:
+    """Each include names a file the tests run and, when it names one, a section it has."""
     for snippet in block.snippets:
         path, _, section = snippet.partition(":")
         assert path.startswith(RUN_BY_TESTS), f"{block.where}: {path} is run by no test"
@@ -80,10 +85,7 @@ def test_python_blocks_run(block: Block) -> None:
     """An include names a section of a file the tests run; a named block is run by its test;
     anything else runs here, in a fresh interpreter."""
     if block.snippets:
-        for snippet in block.snippets:
-            path, _, section = snippet.partition(":")
-            assert path.startswith(RUN_BY_TESTS), f"{block.where}: {path} is run by no test"
-            assert f"--8<-- [start:{section}]" in (ROOT / path).read_text()
+        assert_included_from_tested_files(block)
         return
     if block.named:
         compile(block.text, block.where, "exec")
