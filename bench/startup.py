@@ -82,6 +82,11 @@ CHILD = textwrap.dedent(
         assert first["statusCode"] == 200 and '"errors"' not in first["body"], first
     else:
         assert "batchItemFailures" in first, first
+    if requests == 0:
+        # Counted to the first response: a Lambda cold start never pays for the exit, which
+        # costs the hello (a final collection) more than ours (gc.freeze spares it).
+        report.write("ready\\n"); report.flush()
+        os._exit(0)
     heavy = [m for m in ("strawberry", "starlette", "mangum", "boto3", "numpy") if m in sys.modules]
     cold_ms = (time.perf_counter() - started) * 1000
     cold_cpu_ms = time.process_time() * 1000  # CPU since the process began: no steal, no waits
@@ -210,6 +215,9 @@ def run_once(
     cold_ms = (time.perf_counter() - started) * 1000
     if ready.strip() != "ready":
         raise RuntimeError(f"{case}: the child did not answer: {ready!r}")
+    if requests == 0:  # it ended at its first response (count_instructions)
+        child.wait(timeout=120)
+        return {"cold_ms": cold_ms}
     result: dict[str, Any] = json.loads(child.stdout.readline())
     child.wait(timeout=120)
     result["cold_ms"] = cold_ms
@@ -231,7 +239,7 @@ def count_instructions(workdir: Path) -> dict[str, int]:
             f"--callgrind-out-file={workdir}/callgrind.out.%p",
             f"--log-file={log}",
         ]
-        run_once(case, 1, workdir, wrapper)
+        run_once(case, 0, workdir, wrapper)
         found = re.search(r"Collected : (\d+)", log.read_text())
         if found is None:
             raise RuntimeError(f"{case}: no count in {log}")
@@ -300,7 +308,7 @@ def main() -> None:
     if instructions:
         print()
         base_count = instructions[base]
-        print("instructions executed by a process from start to its first response and exit")
+        print("instructions executed by a process from its start to its first response")
         print("(valgrind's callgrind: the same count on a busy machine as on an idle one)")
         for case, count in instructions.items():
             print(f"{case:<24} {count / 1e6:9.1f} M   {count / base_count:.3f}x base")
