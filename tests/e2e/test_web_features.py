@@ -17,14 +17,13 @@ import base64
 import os
 import shutil
 import signal
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.e2e.test_web_client import DESKTOP, PHONE, SEVEN, WAIT_MS, App, subscribed
-from tests.support.processes import ROOT
+from tests.support.processes import ROOT, start, stop
 from tests.support.stack import RunningStack, gql
 from tests.support.waiting import eventually
 
@@ -126,25 +125,18 @@ def test_the_job_list_pages_by_cursor_and_filters_by_status(
 def vite(stack: RunningStack) -> Iterator[str]:
     """`npm run dev` in web/, in front of the stack, as `make web-dev` runs it."""
     port = "5191"
-    process = subprocess.Popen(
-        [shutil.which("npm") or "npm", "run", "dev", "--", "--clearScreen", "false"],
+    process, _ = start(
+        ["run", "dev", "--", "--clearScreen", "false"],
+        program=shutil.which("npm") or "npm",
         cwd=ROOT / "web",
-        env={**os.environ, "MONOLAMBDA_STACK": stack.api, "WEB_DEV_PORT": port},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        ready="Local:",
+        env={"MONOLAMBDA_STACK": stack.api, "WEB_DEV_PORT": port},
     )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if "Local:" in line:
-            break
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        process.stdout.close()
+        os.killpg(process.pid, signal.SIGTERM)  # npm and the Vite it started
+        stop(process)
 
 
 def test_the_dev_server_signs_in_and_predicts(browser: Any, stack: RunningStack, vite: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -13,6 +14,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Terminal colours: tools colour their output when they see `CI` or `FORCE_COLOR` in the
+# environment even on a pipe (Vite's "Local:" reads "\x1b[1mLocal\x1b[22m:" under CI), so
+# a ready line is looked for in the text without them.
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def free_port() -> int:
@@ -29,16 +35,18 @@ def start(
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
     program: str | None = None,
+    cwd: Path = ROOT,
 ) -> tuple[subprocess.Popen[str], list[str]]:
     """Starts `python <args>` (or `program <args>`) in the repo root and waits for a line
-    containing `ready`.
+    containing `ready` (colours aside), for at most `timeout` seconds. It leads a process
+    group of its own (`os.killpg(process.pid, ...)` reaches what it started).
 
     The output is read on a thread: a select() on a buffered pipe misses lines already read
     into the buffer.
     """
     process = subprocess.Popen(
         [program or sys.executable, *args],
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -66,7 +74,7 @@ def start(
         if line is None:
             break
         seen.append(line)
-        if ready in line:
+        if ready in _COLOUR.sub("", line):
             process.output_lines = lines  # type: ignore[attr-defined]
             process.output_pump = pumping  # type: ignore[attr-defined]
             return process, seen
