@@ -9,7 +9,7 @@ PY := $(BIN)/python
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: docs docs-serve diagrams help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client web-dev
+.PHONY: emulator emulator-test docs docs-serve diagrams help venv web web-types web-check metrics-templates deploy-template destroy user login dev token predict models eval-digits train-digits seed-models test lint typecheck template-lint pytest lock build bench deploy clean schema mutation trusted-client web-dev
 
 help:
 	@echo "make dev    the whole stack locally: API on http://127.0.0.1:3000/graphql, DynamoDB Local,"
@@ -42,12 +42,14 @@ help:
 	@echo "make build  sam build, with the git revision and build time recorded (ARCH=x86_64)"
 	@echo "make deploy build, then sam deploy (ENV=dev|prod, ARCH=arm64|x86_64, PARAMS=\"Name=Value ...\","
 	@echo "            CONFIRM=no for no changeset prompt), then the stack's secrets and models"
-	@echo "make deploy-template  the template with its language extensions resolved (ENV, PARAMS)"
+	@echo "make deploy-template  build, then the built template with its language extensions"
+	@echo "            resolved (ENV, PARAMS); make deploy RESOLVED=1 deploys that one"
 	@echo "make seed-models ENV=dev  upload the bundled models to a deployed stack's bucket"
 	@echo "make destroy ENV=dev CONFIRM_STACK=monolambda-dev  empty the stack's bucket, delete its"
 	@echo "            secrets, then the stack"
 	@echo "make user ENV=dev EMAIL=a@example.com [GROUPS=admins]  a user of a deployed stack's pool"
 	@echo "make login ENV=dev EMAIL=a@example.com  (PASSWORD=...) its token for the API (dev only)"
+	@echo "make emulator-test  deploy to an AWS emulator here (ministack), smoke-test, destroy"
 	@echo "make mutation  mutants of the request guard's modules against the unit tests, and"
 	@echo "            each module's score (goal >= 90 %; minutes, so not in make test)"
 	@echo "make lock   re-pin requirements-dev.txt and src/requirements.txt from pyproject.toml"
@@ -155,7 +157,7 @@ template-lint:
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 
-pytest: web
+pytest: web emulator
 	@scripts/install-apt-packages.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -174,6 +176,19 @@ mutation: venv
 	$(MUTATION_VENV)/bin/mutmut run --max-children 2 > mutants.log 2>&1 || true
 	$(PY) scripts/mutation_report.py $(ARGS)
 
+# The deploy test's AWS emulator (ministack, pinned in requirements-emulator.txt) in a venv
+# of its own: it pins botocore and graphql-core to versions of its own. `make emulator-test`
+# runs that test alone: deploy to it, the smoke test, destroy (tests/e2e/test_emulator_deploy.py).
+EMULATOR_VENV := .venv-emulator
+$(EMULATOR_VENV)/synced: requirements-emulator.txt | venv
+	@test -x $(EMULATOR_VENV)/bin/python || $(PY) -m venv $(EMULATOR_VENV)
+	@echo "  $(EMULATOR_VENV): the AWS emulator the deploy test deploys to (requirements-emulator.txt)"
+	@$(BIN)/uv pip sync --quiet --python $(EMULATOR_VENV)/bin/python requirements-emulator.txt
+	@touch $@
+emulator: $(EMULATOR_VENV)/synced
+emulator-test: venv emulator
+	$(PY) -m pytest -rA tests/e2e/test_emulator_deploy.py $(PYTEST_ARGS)
+
 metrics-templates: venv
 	$(PY) scripts/emf_templates.py
 
@@ -185,11 +200,14 @@ lock: venv
 	  -o src/requirements.txt -q
 	$(BIN)/uv pip compile requirements-mutation.in --override requirements-mutation-overrides.txt \
 	  --python-version 3.13 --no-header --annotation-style line -o requirements-mutation.txt -q
+	$(BIN)/uv pip compile requirements-emulator.in --python-version 3.13 --no-header \
+	  --annotation-style line -o requirements-emulator.txt -q
 
 # The function's architecture: the template's default (arm64) unless ARCH says otherwise.
 ARCH ?=
+BUILD_DIR ?= .aws-sam/build
 build: venv
-	scripts/build.sh .aws-sam/build $(ARCH)
+	scripts/build.sh $(BUILD_DIR) $(ARCH)
 
 BENCHES := startup artifact validation predict amplification local_stack jobs job_fairness live web
 ONLY ?= $(BENCHES)
@@ -200,17 +218,21 @@ bench: venv
 	done
 
 # PARAMS="Name=Value ..." over the environment's parameter_overrides; CONFIRM=no (or no
-# terminal) deploys without showing the changeset for confirmation (scripts/deploy.py).
+# terminal) deploys without showing the changeset for confirmation (scripts/deploy.py);
+# RESOLVED=1 deploys the built template with AWS::LanguageExtensions resolved here, for
+# CloudFormation implementations (emulators) that do not run that transform.
 PARAMS ?=
 CONFIRM ?= auto
+RESOLVED ?=
 deploy: build
 	$(PY) scripts/deploy.py deploy $(or $(ENV),dev) --arch "$(ARCH)" --params "$(PARAMS)" \
-	  --confirm $(CONFIRM)
+	  --confirm $(CONFIRM) --build-dir $(BUILD_DIR) $(if $(RESOLVED),--resolved)
 
-# The template with AWS::LanguageExtensions resolved for ENV, ARCH and PARAMS, for
-# CloudFormation implementations that do not run that transform (build/template.resolved.json).
-deploy-template: venv
-	$(PY) scripts/deploy.py template $(or $(ENV),dev) --arch "$(ARCH)" --params "$(PARAMS)"
+# The built template with AWS::LanguageExtensions resolved for ENV, ARCH and PARAMS
+# ($(BUILD_DIR)/template.resolved.json): what `make deploy RESOLVED=1` deploys.
+deploy-template: build
+	$(PY) scripts/deploy.py template $(or $(ENV),dev) --arch "$(ARCH)" --params "$(PARAMS)" \
+	  --build-dir $(BUILD_DIR)
 
 # Empties what the stack owns (its data bucket, its secrets), then deletes it; only with
 # CONFIRM_STACK naming the stack (devstack/teardown.py).

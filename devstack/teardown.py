@@ -4,9 +4,11 @@ CloudFormation cannot delete a bucket that holds objects, and never made the Sec
 (`make deploy` did), so `sam delete` alone fails on the bucket and leaves the secrets. This
 empties the data bucket (every object and version), deletes the SecureStrings the template's
 Metadata names, then deletes the stack and waits for it. A prod stack keeps its users, jobs
-table and bucket (their DeletionPolicy is Retain there): the bucket is left as it is. It
-acts only when told the stack's name a second time (`--confirm NAME`), as a typed
-confirmation.
+table and bucket (their DeletionPolicy is Retain there): the bucket is left as it is. What
+an earlier deploy of the same name left behind (a rolled-back first deploy keeps its Retain
+resources) is listed with the command that removes each (devstack/leftovers.py). A stack that
+is already gone is no error: it says so, and lists what its name left behind. It acts only
+when told the stack's name a second time (`--confirm NAME`), as a typed confirmation.
 
 python -m devstack.teardown [--config-env dev | --stack NAME] [--region R] --confirm NAME
 """
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from devstack.leftovers import left_behind, report
 from devstack.names import deployed_names
 from devstack.seed import add_stack_arguments, stack_and_region
 from devstack.standins import PrerequisiteError
@@ -58,13 +61,33 @@ def delete_secrets(ssm: Any, names: list[str]) -> list[str]:
     return lines
 
 
-def deployed_environment(cloudformation: Any, stack: str) -> str:
-    """The Environment parameter the stack was deployed with (dev when it has none)."""
-    (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+def deployed_environment(cloudformation: Any, stack: str) -> str | None:
+    """The Environment parameter the stack was deployed with (dev when it has none); None
+    when there is no such stack."""
+    from botocore.exceptions import ClientError  # noqa: PLC0415
+
+    try:
+        (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as e:
+        if "does not exist" in str(e):
+            return None
+        raise
     for parameter in described.get("Parameters") or ():
         if parameter["ParameterKey"] == "Environment":
             return str(parameter["ParameterValue"])
     return "dev"
+
+
+def earlier_leftovers(region: str, cloudformation: Any, stack: str) -> list[str]:
+    """What an earlier stack of this name left behind, or why that could not be looked up
+    (an account may deny the Tagging API; the teardown goes on)."""
+    import boto3  # noqa: PLC0415
+
+    try:
+        tagging = boto3.client("resourcegroupstaggingapi", region_name=region)
+        return report(left_behind(cloudformation, tagging, stack), stack)
+    except Exception as e:  # noqa: BLE001 - a report, never a reason to stop
+        return [f"left      (not looked for: {e})"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 
         cloudformation = boto3.client("cloudformation", region_name=region)
         environment = deployed_environment(cloudformation, stack)
+        if environment is None:
+            print(f"stack     {stack} does not exist in {region}: nothing to delete")
+            for line in earlier_leftovers(region, cloudformation, stack):
+                print(line)
+            return 0
+        for line in earlier_leftovers(region, cloudformation, stack):
+            print(line)
         template = load(ROOT / "template.yaml", {}, {"Environment": environment})
         names = deployed_names(template, stack, region)
         for logical_id, resource in template.resources.items():

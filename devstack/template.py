@@ -19,19 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode
-from samcli.lib.cfn_language_extensions.api import IntrinsicResolverProcessor
-from samcli.lib.cfn_language_extensions.models import TemplateProcessingContext
-from samcli.lib.cfn_language_extensions.pipeline import ProcessingPipeline
-from samcli.lib.cfn_language_extensions.processors import TemplateParsingProcessor
-from samcli.lib.cfn_language_extensions.resolvers import (
-    ConditionResolver,
-    FnIfResolver,
-    FnRefResolver,
-    IntrinsicResolver,
-)
 from samtranslator.sdk.parameter import SamParameterValues
 from samtranslator.translator.transform import transform
 
+from devstack.language_extensions import resolve_conditions
 from devstack.local import LOCAL_REGION
 
 # The translator reports usage metrics on exit unless published; there is nowhere to publish.
@@ -280,57 +271,6 @@ def load(
         websocket_apis=[w for r in resources.values() if (w := _websocket_api(r, resources))],
         cors={r.logical_id: c for r in resources.values() if (c := _cors(r))},
     )
-
-
-def resolve_conditions(template: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:
-    """What the AWS::LanguageExtensions transform does to this project's templates: conditions
-    evaluated and Fn::If branches chosen, so that SAM sees plain values. Then the SAM transform
-    alone remains, as when CloudFormation runs it.
-
-    Only the condition, Fn::If and Ref resolvers of SAM CLI's implementation are used: its
-    others flatten a partly resolvable Fn::Sub into a bare string with ${...} left in it.
-    """
-    transforms = template.get("Transform")
-    declared = [transforms] if isinstance(transforms, str) else list(transforms or [])
-    result = copy.deepcopy(template)
-    _join_list_parameters(result.get("Conditions") or {}, template, parameters)
-    if "AWS::LanguageExtensions" in declared:
-        context = TemplateProcessingContext(fragment=result, parameter_values=dict(parameters))
-        resolver = IntrinsicResolver(context)
-        resolver.register_resolver(ConditionResolver)
-        resolver.register_resolver(FnIfResolver)
-        resolver.register_resolver(FnRefResolver)  # conditions compare parameter values
-        pipeline = ProcessingPipeline(
-            [TemplateParsingProcessor(), IntrinsicResolverProcessor(resolver)]
-        )
-        result = pipeline.process_template(context)
-    result["Transform"] = "AWS::Serverless-2016-10-31"
-    return result
-
-
-def _join_list_parameters(
-    value: Any, template: Mapping[str, Any], parameters: Mapping[str, str]
-) -> Any:
-    """In conditions, `Fn::Join` of a CommaDelimitedList parameter (the usual test of an
-    empty list) becomes the joined value, as CloudFormation evaluates it. SAM CLI's Join
-    resolver would also flatten joins it cannot resolve elsewhere in the template."""
-    declared = template.get("Parameters") or {}
-    if isinstance(value, list):
-        for n, item in enumerate(value):
-            value[n] = _join_list_parameters(item, template, parameters)
-        return value
-    if not isinstance(value, dict):
-        return value
-    join = value.get("Fn::Join")
-    if len(value) == 1 and isinstance(join, list) and len(join) == 2:  # noqa: PLR2004
-        separator, items = join
-        name = str(items.get("Ref")) if isinstance(items, dict) else ""
-        if (declared.get(name) or {}).get("Type") == "CommaDelimitedList":
-            raw = parameters.get(name, str(declared[name].get("Default", "")))
-            return str(separator).join(v.strip() for v in str(raw).split(","))
-    for key, item in value.items():
-        value[key] = _join_list_parameters(item, template, parameters)
-    return value
 
 
 def _parameters(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, str]:

@@ -57,7 +57,17 @@ def add(cognito: Any, pool: str, email: str, password: str, groups: list[str]) -
         cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=group)
 
 
-def token(cognito: Any, client_id: str, email: str, password: str) -> str:
+def token(cognito: Any, pool: str, client_id: str, email: str, password: str) -> str:
+    # The app client says which flows it allows; asked first, so that a prod stack's refusal
+    # says why instead of Cognito's "Auth flow not enabled for this client".
+    client = cognito.describe_user_pool_client(UserPoolId=pool, ClientId=client_id)
+    flows = client["UserPoolClient"].get("ExplicitAuthFlows") or []
+    if "ALLOW_USER_PASSWORD_AUTH" not in flows:
+        raise PrerequisiteError(
+            "this stack's app client does not allow the password flow (only the dev profile "
+            "does; prod signs in with SRP or the hosted UI: docs/clients/web.md), so there "
+            "is no token to print: sign in through the browser client, or use a dev stack"
+        )
     answer = cognito.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
@@ -99,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             if made:
                 print(f"password: {password}")
         else:
-            print(token(cognito, client_id, args.email, password))
+            print(token(cognito, pool, client_id, args.email, password))
     except PrerequisiteError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

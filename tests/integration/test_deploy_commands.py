@@ -128,7 +128,8 @@ def test_deploy_merges_params_over_the_environments_overrides() -> None:
     assert result.returncode == 0, result.stderr
     sam, secrets, seed = result.stdout.splitlines()
     assert sam == (
-        "sam deploy --config-env prod --parameter-overrides Environment=prod AuthEnabled=true "
+        "sam deploy --template-file .aws-sam/build/template.yaml --config-file samconfig.toml "
+        "--config-env prod --parameter-overrides Environment=prod AuthEnabled=true "
         "LogLevel=DEBUG TrustedDocumentsOnly=true Tracing=Active LogRetentionDays=90 "
         "WebOrigins=https://a.example,https://b.example Architecture=x86_64 "
         "--no-confirm-changeset --no-fail-on-empty-changeset"
@@ -161,7 +162,7 @@ def fake_sam(tmp_path: Path, exit_code: int) -> dict[str, str]:
 def test_a_failed_deploy_runs_nothing_after_it(deployed: dict[str, str], tmp_path: Path) -> None:
     result = deploy("deploy", "dev", env={**deployed, **fake_sam(tmp_path, 3)})
     assert result.returncode == 3
-    assert "the steps after it did not run" in result.stderr
+    assert "no secrets were made, no models seeded" in result.stderr
     names = client("ssm", deployed).describe_parameters()["Parameters"]
     assert not any("/secrets/" in p["Name"] for p in names)
 
@@ -190,6 +191,8 @@ def test_the_resolved_template_has_no_language_extensions_left(tmp_path: Path) -
         "prod",
         "--params",
         "AuthDomainPrefix=monolambda-x WebCallbackUrls=https://app.example.com/",
+        "--source",
+        str(ROOT / "template.yaml"),
         "--out",
         str(out),
     )
@@ -302,9 +305,11 @@ def test_destroy_keeps_a_prod_stacks_data(deployed: dict[str, str]) -> None:
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] > 0
 
 
-def users(env: dict[str, str], *args: str, password: str = "") -> subprocess.CompletedProcess[str]:
+def users(
+    env: dict[str, str], *args: str, password: str = "", stack: str = "monolambda-users"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "devstack.users", *args, "--stack", "monolambda-users"],
+        [sys.executable, "-m", "devstack.users", *args, "--stack", stack],
         cwd=ROOT,
         env={**os.environ, **env, "PASSWORD": password},
         capture_output=True,
@@ -358,3 +363,48 @@ def test_a_user_of_a_deployed_pool_and_its_token(deployed: dict[str, str]) -> No
     assert wrong.returncode == 1
     assert wrong.stderr.startswith("error: ")
     assert "Traceback" not in wrong.stderr
+
+
+def test_login_to_a_pool_without_the_password_flow_says_why(deployed: dict[str, str]) -> None:
+    """Issue 29, finding 7: `make login ENV=prod` relied on Cognito to refuse the password
+    flow; the app client's flows are read first, and the refusal says what to do instead."""
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=deployed["AWS_ENDPOINT_URL"],
+        region_name=deployed["AWS_DEFAULT_REGION"],
+        aws_access_key_id="deployed",
+        aws_secret_access_key="deployed",
+    )
+    pool = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
+    app = cognito.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="app",
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    client("cloudformation", deployed).create_stack(
+        StackName="monolambda-srp",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {
+                    "Marker": {
+                        "Type": "AWS::SSM::Parameter",
+                        "Properties": {"Name": "/srp/marker", "Type": "String", "Value": "x"},
+                    }
+                },
+                "Outputs": {"UserPoolId": {"Value": pool}, "UserPoolClientId": {"Value": app}},
+            }
+        ),
+    )
+    made = users(deployed, "add", "ann@example.com", stack="monolambda-srp")
+    password = made.stdout.split("password: ")[1].strip()
+    refused = users(deployed, "token", "ann@example.com", stack="monolambda-srp", password=password)
+    assert refused.returncode == 1
+    assert "does not allow the password flow" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_destroying_a_stack_that_is_gone_says_so_and_succeeds(deployed: dict[str, str]) -> None:
+    """Issue 29, finding 7: `make destroy` on a stack that is already gone exited 2."""
+    gone = teardown(deployed, "--confirm", "monolambda-gone", which=("--stack", "monolambda-gone"))
+    assert gone.returncode == 0, gone.stderr
+    assert "monolambda-gone does not exist in us-east-1: nothing to delete" in gone.stdout

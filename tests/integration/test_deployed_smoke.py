@@ -69,5 +69,5 @@ def test_the_smoke_test_passes_against_the_local_stack(jobs_stack: RunningStack)
     finally:
         stop(moto)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert "5 passed" in run.stdout, run.stdout[-2000:]
+    assert "6 passed" in run.stdout, run.stdout[-2000:]
     assert "skipped" not in run.stdout

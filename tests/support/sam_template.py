@@ -10,7 +10,7 @@ import pytest
 from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 
-from devstack.template import resolve_conditions
+from devstack.language_extensions import condition_holds, resolve_conditions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,25 +36,6 @@ def transformed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str,
     return result
 
 
-def _holds(condition: Any, conditions: dict[str, Any]) -> bool:
-    """A resolved condition's value (its parameters already replaced by their values)."""
-    if not isinstance(condition, dict) or len(condition) != 1:
-        raise ValueError(f"not a resolved condition: {condition!r}")
-    ((function, argument),) = condition.items()
-    if function == "Condition":
-        return _holds(conditions[argument], conditions)
-    if function == "Fn::Equals":
-        left, right = argument
-        return str(left) == str(right)
-    if function == "Fn::Not":
-        return not _holds(argument[0], conditions)
-    if function == "Fn::And":
-        return all(_holds(c, conditions) for c in argument)
-    if function == "Fn::Or":
-        return any(_holds(c, conditions) for c in argument)
-    raise ValueError(f"unknown condition function {function}")
-
-
 def deployed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str, Any]:
     """The resources CloudFormation would make: those whose Condition is false dropped."""
     output = transformed(monkeypatch, **parameters)
@@ -62,6 +43,7 @@ def deployed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str, An
     resources: dict[str, Any] = {
         logical_id: resource
         for logical_id, resource in output["Resources"].items()
-        if "Condition" not in resource or _holds({"Condition": resource["Condition"]}, conditions)
+        if "Condition" not in resource
+        or condition_holds({"Condition": resource["Condition"]}, conditions)
     }
     return resources
