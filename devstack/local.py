@@ -11,5 +11,8 @@ DEFAULT_STATE_DIR = ROOT / ".dev"
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT = "123456789012"
 LOCAL_USER_POOL_ID = "local_monolambda"
-LOCAL_ISSUER = f"https://cognito-idp.local/{LOCAL_USER_POOL_ID}"
+# What the template's issuer (https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${UserPool})
+# reads locally. A name only: the keys come from the local stack (JWT_JWKS_URL), never from
+# that host.
+LOCAL_ISSUER = f"https://cognito-idp.{LOCAL_REGION}.amazonaws.com/{LOCAL_USER_POOL_ID}"
 LOCAL_CLIENT_ID = "monolambda-local-client"

@@ -158,7 +158,7 @@ class LocalNames:
                     f"https://cognito-idp.{self.region}.amazonaws.com/{pool}"
                     if pool
                     else LOCAL_ISSUER
-                )
+                )  # the template names the issuer by Fn::Sub; this answers the attribute too
             case "AWS::Cognito::UserPool", "Arn":
                 value = f"{arn_prefix.format('cognito-idp')}:userpool/{LOCAL_USER_POOL_ID}"
             case "AWS::Lambda::Function", "Arn":

@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.docs import named_block
 from tests.support.processes import ROOT, free_port, start, stop
 
 pytestmark = pytest.mark.slow
@@ -74,6 +76,24 @@ def aws(env: dict[str, str], service: str) -> Any:
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+def documented(goal: str) -> tuple[dict[str, str], list[str]]:
+    """The docs' `make GOAL ...` line of "Deploying to an emulator by hand" (docs/deploy.md):
+    the variables set before it, and its arguments after `make`."""
+    for line in named_block("emulator-deploy").text.splitlines():
+        command = line.split("  #")[0].strip()
+        if "$(" in command:  # export TOKEN=$(... make -s login ...)
+            command = command[command.index("$(") + 2 : command.rindex(")")]
+        words = shlex.split(command)
+        variables = {}
+        while words and words[0] != "make" and "=" in words[0]:
+            name, _, value = words.pop(0).partition("=")
+            variables[name] = value
+        arguments = [w for w in words[1:] if w != "-s"]
+        if words[:1] == ["make"] and arguments[:1] == [goal]:
+            return variables, arguments
+    raise AssertionError(f"docs/deploy.md shows no `make {goal}` to an emulator")
 
 
 def make(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
@@ -134,15 +154,9 @@ def deployed(emulator: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
     built = make({}, "build", f"BUILD_DIR={build_dir}", f"ARCH={ARCH}")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     began = time.monotonic()
-    done = make(
-        emulator,
-        "deploy",
-        "ENV=dev",
-        f"ARCH={ARCH}",
-        "RESOLVED=1",
-        "CONFIRM=no",
-        f"BUILD_DIR={build_dir}",
-    )
+    _, shown = documented("deploy")
+    arguments = [f"ARCH={ARCH}" if a.startswith("ARCH=") else a for a in shown]
+    done = make(emulator, *arguments, f"BUILD_DIR={build_dir}")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     print(f"make deploy RESOLVED=1 on {EMULATOR}: {time.monotonic() - began:.1f} s")
     (stack,) = aws(emulator, "cloudformation").describe_stacks(StackName=STACK)["Stacks"]
@@ -191,10 +205,11 @@ def routes(emulator: dict[str, str], deployed: dict[str, str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def token(emulator: dict[str, str], deployed: dict[str, str]) -> str:
-    password = "Emulator-Passw0rd!"
-    added = make({**emulator, "PASSWORD": password}, "user", "ENV=dev", "EMAIL=smoke@example.com")
+    variables, user = documented("user")
+    added = make({**emulator, **variables}, *user)
     assert added.returncode == 0, added.stdout + added.stderr
-    login = make({**emulator, "PASSWORD": password}, "login", "ENV=dev", "EMAIL=smoke@example.com")
+    variables, login_as = documented("login")
+    login = make({**emulator, **variables}, *login_as)
     assert login.returncode == 0, login.stdout + login.stderr
     return login.stdout.strip()
 
@@ -255,11 +270,12 @@ def test_the_smoke_test_passes_where_the_emulator_can_run_it(
 
 
 def test_destroy_leaves_nothing_behind(emulator: dict[str, str], deployed: dict[str, str]) -> None:
-    destroyed = make(emulator, "destroy", "ENV=dev", f"CONFIRM_STACK={STACK}")
+    _, destroy = documented("destroy")
+    destroyed = make(emulator, *destroy)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
     assert f"stack     {STACK} deleted" in destroyed.stdout
     assert what_is_left(emulator) == {}
-    again = make(emulator, "destroy", "ENV=dev", f"CONFIRM_STACK={STACK}")
+    again = make(emulator, *destroy)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{STACK} does not exist in us-east-1: nothing to delete" in again.stdout
 

@@ -57,7 +57,10 @@ def test_jwt_authorizer_guards_operations_when_enabled(monkeypatch: pytest.Monke
     api = _http_api(output)
     scheme = api["Properties"]["Body"]["components"]["securitySchemes"]["CognitoJwt"]
     jwt = scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"]
-    assert jwt["issuer"] == {"Fn::GetAtt": ["UserPool", "ProviderURL"]}
+    # The pool's issuer, as ProviderURL reads, by a Sub every CloudFormation resolves.
+    assert jwt["issuer"] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${UserPool}"
+    }
     assert jwt["audience"] == [{"Ref": "UserPoolClient"}]
 
 
