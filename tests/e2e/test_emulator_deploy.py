@@ -49,9 +49,9 @@ ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm
 # The smoke test's steps this emulator cannot run, with why (MONOLAMBDA_KNOWN_GAPS).
 SMOKE_GAPS = {
     "test_a_job_watched_over_the_websocket_api": (
-        f"{EMULATOR}: the WebSocket API's management endpoint is only at an AWS host name "
-        "(https://{api}.execute-api.{region}.amazonaws.com/live/@connections/...), which the "
-        "function is given and the emulator does not answer, so no connection_ack is posted"
+        f"{EMULATOR}: the WebSocket API's management endpoint (@connections) and the user "
+        "pool's keys (jwks.json) are only at AWS host names, which the emulator does not "
+        "answer, so the function can post no connection_ack"
     ),
 }
 SMOKE_STEPS = {
@@ -62,6 +62,14 @@ SMOKE_STEPS = {
     "test_a_job_started_by_an_upload",
     "test_a_webhook_reaches_a_receiver",
 }
+SUBPROTOCOL_GAP = (
+    f"{EMULATOR}: a WebSocket API does not pass on the Sec-WebSocket-Protocol its $connect "
+    "route answers with, so graphql-ws clients report 'Server sent no subprotocol'"
+)
+LANGUAGE_EXTENSIONS_GAP = (
+    f"{EMULATOR}: AWS::LanguageExtensions leaves Fn::If unresolved, and SAM's transform then "
+    "refuses AutoPublishAlias and Auth; `make deploy RESOLVED=1` deploys the resolved template"
+)
 ROUTES_GAP = (
     f"{EMULATOR}: AWS::ApiGatewayV2::Api ignores its OpenAPI Body, where SAM puts an "
     "HttpApi's routes, integrations and JWT authorizer, so the API has no routes"
@@ -146,13 +154,19 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
 
 
 @pytest.fixture(scope="module")
-def deployed(emulator: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """`make deploy ENV=dev RESOLVED=1`: the build, the resolved template, sam deploy, then
-    the stack's secrets and models. The build runs first on its own, without the refusing
-    proxy: it installs the function's packages from the registry, as `make build` does."""
-    build_dir = str(tmp_path_factory.mktemp("build"))
-    built = make({}, "build", f"BUILD_DIR={build_dir}", f"ARCH={ARCH}")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`make build`, on its own and without the refusing proxy: it installs the function's
+    packages from the registry. The deploys after it find the build cached."""
+    where = str(tmp_path_factory.mktemp("build"))
+    built = make({}, "build", f"BUILD_DIR={where}", f"ARCH={ARCH}")
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return where
+
+
+@pytest.fixture(scope="module")
+def deployed(emulator: dict[str, str], build_dir: str) -> dict[str, str]:
+    """`make deploy ENV=dev RESOLVED=1`, as docs/deploy.md shows it: the build, the resolved
+    template, sam deploy, then the stack's secrets and models."""
     began = time.monotonic()
     _, shown = documented("deploy")
     arguments = [f"ARCH={ARCH}" if a.startswith("ARCH=") else a for a in shown]
@@ -269,6 +283,45 @@ def test_the_smoke_test_passes_where_the_emulator_can_run_it(
     assert run.returncode == 0, run.stdout[-6000:]
 
 
+@pytest.mark.xfail(reason=SUBPROTOCOL_GAP, strict=True)
+def test_the_websocket_api_answers_with_the_chosen_subprotocol(
+    emulator: dict[str, str], deployed: dict[str, str]
+) -> None:
+    """The function's $connect answers Sec-WebSocket-Protocol: graphql-transport-ws (browsers
+    and the npm graphql-ws client drop a socket without it); API Gateway passes it on."""
+    from websockets.sync.client import connect  # noqa: PLC0415
+    from websockets.typing import Subprotocol  # noqa: PLC0415
+
+    url = emulator["AWS_ENDPOINT_URL"].replace("http", "ws", 1)
+    url += f"/_aws/execute-api/{deployed['WebSocketApiId']}/live"
+    with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=60) as ws:
+        assert ws.subprotocol == "graphql-transport-ws"
+
+
+def test_the_sweepers_schedule_targets_the_function(
+    emulator: dict[str, str], deployed: dict[str, str]
+) -> None:
+    """The schedule (every 5 minutes) is a rule whose target is the function, and the event
+    it sends runs the sweeper in the deployed artifact."""
+    events = aws(emulator, "events")
+    functions = aws(emulator, "lambda")
+    arn = functions.get_function(FunctionName=deployed["FunctionName"])["Configuration"][
+        "FunctionArn"
+    ]
+    (rule,) = [
+        r
+        for r in events.list_rules()["Rules"]
+        if any(t["Arn"] == arn for t in events.list_targets_by_rule(Rule=r["Name"])["Targets"])
+    ]
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    tick = json.loads((ROOT / "events" / "schedule-sweep.json").read_text())
+    tick["resources"] = [rule["Arn"]]
+    answer = functions.invoke(FunctionName=arn, Payload=json.dumps(tick).encode())
+    assert "FunctionError" not in answer, answer["Payload"].read()
+    summary = json.loads(answer["Payload"].read())
+    assert {"requeued", "failed"} <= set(summary), summary
+
+
 def test_destroy_leaves_nothing_behind(emulator: dict[str, str], deployed: dict[str, str]) -> None:
     _, destroy = documented("destroy")
     destroyed = make(emulator, *destroy)
@@ -278,6 +331,18 @@ def test_destroy_leaves_nothing_behind(emulator: dict[str, str], deployed: dict[
     again = make(emulator, *destroy)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{STACK} does not exist in us-east-1: nothing to delete" in again.stdout
+
+
+@pytest.mark.xfail(reason=LANGUAGE_EXTENSIONS_GAP, strict=True)
+def test_the_template_deploys_as_written(emulator: dict[str, str], build_dir: str) -> None:
+    """`make deploy` without RESOLVED: CloudFormation runs AWS::LanguageExtensions, then SAM."""
+    try:
+        done = make(
+            emulator, "deploy", "ENV=dev", f"ARCH={ARCH}", "CONFIRM=no", f"BUILD_DIR={build_dir}"
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    finally:
+        make(emulator, "destroy", "ENV=dev", f"CONFIRM_STACK={STACK}")
 
 
 def test_a_failed_first_prod_deploy_says_what_its_rollback_kept(
