@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.support.deployed import aws_client, run_smoke_test
 from tests.support.docs import named_block
 from tests.support.processes import ROOT, free_port, start, stop
 
@@ -77,13 +77,7 @@ ROUTES_GAP = (
 
 
 def aws(env: dict[str, str], service: str) -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
+    return aws_client(service, env)
 
 
 def documented(goal: str) -> tuple[dict[str, str], list[str]]:
@@ -253,30 +247,7 @@ def test_the_smoke_test_passes_where_the_emulator_can_run_it(
         "MONOLAMBDA_RECEIVER_PORT": str(receiver_port),
         "MONOLAMBDA_KNOWN_GAPS": json.dumps(SMOKE_GAPS),
     }
-    run = subprocess.run(
-        [
-            ROOT / ".venv/bin/python",
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-rA",
-            "tests/e2e/test_deployed_stack.py",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    outcomes = {
-        m.group(2): m.group(1)
-        for m in re.finditer(
-            r"^(PASSED|XFAIL|FAILED|SKIPPED|XPASS|ERROR) \S+::(\w+)", run.stdout, re.M
-        )
-    }
+    run, outcomes = run_smoke_test(env)
     print("\n".join(f"{outcome:7} {step}" for step, outcome in sorted(outcomes.items())))
     expected = {step: "XFAIL" if step in SMOKE_GAPS else "PASSED" for step in SMOKE_STEPS}
     assert outcomes == expected, run.stdout[-6000:]

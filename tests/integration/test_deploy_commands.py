@@ -21,6 +21,7 @@ import jwt
 import pytest
 
 from devstack.template import load
+from tests.support.deployed import aws_client
 from tests.support.processes import ROOT, free_port, start, stop
 
 # samconfig.toml's dev stack, so that `--config-env dev` finds it.
@@ -28,13 +29,7 @@ STACK = "monolambda-dev"
 
 
 def client(service: Literal["cloudformation", "s3", "ssm"], env: dict[str, str]) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        region_name=env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
+    return aws_client(service, env)
 
 
 @pytest.fixture
@@ -319,9 +314,9 @@ def users(
     )
 
 
-def test_a_user_of_a_deployed_pool_and_its_token(deployed: dict[str, str]) -> None:
-    """External finding: a stack deployed with auth had no documented way to get a token (no
-    user, and a client that allowed SRP only)."""
+def pool_stack(deployed: dict[str, str], stack: str, flow: str) -> str:
+    """A stack whose outputs name a user pool and its app client, which allows `flow` (and
+    refreshing); the client's id."""
     cognito = boto3.client(
         "cognito-idp",
         endpoint_url=deployed["AWS_ENDPOINT_URL"],
@@ -330,25 +325,30 @@ def test_a_user_of_a_deployed_pool_and_its_token(deployed: dict[str, str]) -> No
         aws_secret_access_key="deployed",
     )
     pool = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
-    app = cognito.create_user_pool_client(
-        UserPoolId=pool,
-        ClientName="app",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    app: str = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="app", ExplicitAuthFlows=[flow, "ALLOW_REFRESH_TOKEN_AUTH"]
     )["UserPoolClient"]["ClientId"]
     client("cloudformation", deployed).create_stack(
-        StackName="monolambda-users",
+        StackName=stack,
         TemplateBody=json.dumps(
             {
                 "Resources": {
                     "Marker": {
                         "Type": "AWS::SSM::Parameter",
-                        "Properties": {"Name": "/users/marker", "Type": "String", "Value": "x"},
+                        "Properties": {"Name": f"/{stack}/marker", "Type": "String", "Value": "x"},
                     }
                 },
                 "Outputs": {"UserPoolId": {"Value": pool}, "UserPoolClientId": {"Value": app}},
             }
         ),
     )
+    return app
+
+
+def test_a_user_of_a_deployed_pool_and_its_token(deployed: dict[str, str]) -> None:
+    """External finding: a stack deployed with auth had no documented way to get a token (no
+    user, and a client that allowed SRP only)."""
+    app = pool_stack(deployed, "monolambda-users", "ALLOW_USER_PASSWORD_AUTH")
     made = users(deployed, "add", "ann@example.com", "--groups", "admins")
     assert made.returncode == 0, made.stderr
     password = made.stdout.split("password: ")[1].strip()
@@ -368,33 +368,7 @@ def test_a_user_of_a_deployed_pool_and_its_token(deployed: dict[str, str]) -> No
 def test_login_to_a_pool_without_the_password_flow_says_why(deployed: dict[str, str]) -> None:
     """Issue 29, finding 7: `make login ENV=prod` relied on Cognito to refuse the password
     flow; the app client's flows are read first, and the refusal says what to do instead."""
-    cognito = boto3.client(
-        "cognito-idp",
-        endpoint_url=deployed["AWS_ENDPOINT_URL"],
-        region_name=deployed["AWS_DEFAULT_REGION"],
-        aws_access_key_id="deployed",
-        aws_secret_access_key="deployed",
-    )
-    pool = cognito.create_user_pool(PoolName="users")["UserPool"]["Id"]
-    app = cognito.create_user_pool_client(
-        UserPoolId=pool,
-        ClientName="app",
-        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )["UserPoolClient"]["ClientId"]
-    client("cloudformation", deployed).create_stack(
-        StackName="monolambda-srp",
-        TemplateBody=json.dumps(
-            {
-                "Resources": {
-                    "Marker": {
-                        "Type": "AWS::SSM::Parameter",
-                        "Properties": {"Name": "/srp/marker", "Type": "String", "Value": "x"},
-                    }
-                },
-                "Outputs": {"UserPoolId": {"Value": pool}, "UserPoolClientId": {"Value": app}},
-            }
-        ),
-    )
+    pool_stack(deployed, "monolambda-srp", "ALLOW_USER_SRP_AUTH")
     made = users(deployed, "add", "ann@example.com", stack="monolambda-srp")
     password = made.stdout.split("password: ")[1].strip()
     refused = users(deployed, "token", "ann@example.com", stack="monolambda-srp", password=password)

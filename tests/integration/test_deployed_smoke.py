@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import boto3
 
-from tests.support.processes import ROOT, free_port, start, stop
+from tests.support.deployed import run_smoke_test
+from tests.support.processes import free_port, start, stop
 from tests.support.stack import RunningStack
 
 
@@ -48,26 +47,9 @@ def test_the_smoke_test_passes_against_the_local_stack(jobs_stack: RunningStack)
             "AWS_SECRET_ACCESS_KEY": "smoke",
             "AWS_DEFAULT_REGION": "us-east-1",
         }
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-rs",
-                "tests/e2e/test_deployed_stack.py",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        run, outcomes = run_smoke_test(env)
     finally:
         stop(moto)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert "6 passed" in run.stdout, run.stdout[-2000:]
-    assert "skipped" not in run.stdout
+    assert set(outcomes.values()) == {"PASSED"}, run.stdout[-4000:]
+    assert len(outcomes) == 6, outcomes
