@@ -277,10 +277,29 @@ def main() -> None:
         return float(statistics.median(r[key] for r in results[case]))
 
     base = "baseline hello"
+
+    def paired(case: str, key: str) -> float:
+        """The median of the same round's ratios: each round runs every case back to back,
+        so a ratio within a round shares that moment's load, which a ratio of medians does
+        not."""
+        rounds = zip(results[case], results[base], strict=True)
+        return float(statistics.median(r[key] / b[key] for r, b in rounds))
+
     python = sys.version.split()[0]
     print(f"python {python}, {args.runs} interleaved runs, {args.requests} warm requests each")
     print()
-    columns = ("cold ms", "x base", "cpu ms", "x base", "p50 us", "x base", "p99 us", "p99/p50")
+    columns = (
+        "cold ms",
+        "x base",
+        "paired",
+        "cpu ms",
+        "x base",
+        "paired",
+        "p50 us",
+        "x base",
+        "p99 us",
+        "p99/p50",
+    )
     header = f"{'case':<24} " + " ".join(f"{c:>8}" for c in columns) + "  RSS MiB  loaded"
     print(header)
     print("-" * len(header))
@@ -290,8 +309,10 @@ def main() -> None:
         cells = (
             f"{cold:.1f}",
             f"{cold / median(base, 'cold_ms'):.2f}",
+            f"{paired(case, 'cold_ms'):.2f}",
             f"{cpu:.1f}",
             f"{cpu / median(base, 'cold_cpu_ms'):.2f}",
+            f"{paired(case, 'cold_cpu_ms'):.2f}",
             f"{p50:.1f}",
             f"{p50 / median(base, 'p50_us'):.2f}",
             f"{p99:.1f}",
@@ -317,7 +338,8 @@ def main() -> None:
     print(f"SQS (worker) route cold start / {{ health }} cold start: {sqs:.2f}")
     print(
         "cold = process start to first response, median (wall; cpu = the process's own CPU time "
-        "to that point,\nunmoved by a noisy host); p50/p99 = per request through the handler"
+        "to that point,\nunmoved by a noisy host); x base = ratio of the medians; paired = "
+        "median of each round's own ratio;\np50/p99 = per request through the handler"
     )
     print("baseline = bare Strawberry+Mangum hello world, default settings; cached = with")
     print("ParserCache and ValidationCache; ours run with APP_ENV=prod; loaded = which of")

@@ -215,3 +215,102 @@ def test_the_artifact_holds_runtime_code_only_compiled(artifact: Path) -> None:
     # So are the metrics' EMF lines (monolambda.metrics).
     lines = artifact / "monolambda" / "emf-templates.json"
     assert lines.read_bytes() == (ROOT / "src/monolambda/emf-templates.json").read_bytes()
+
+
+# What each route loads on its first event, from the artifact: the third-party packages
+# (the artifact's and the runtime's SDK) and our own modules. A route's event may fail
+# against the local stack (an unknown connection, a job that does not exist): what it loaded
+# to get there is what a cold start of that route pays.
+ROUTE_IMPORTS = """
+import json, sys
+artifact, sdk = sys.argv[1], sys.argv[2]
+sys.path[:0] = [artifact, sdk]
+from monolambda.handler import handler
+class Context:
+    aws_request_id = "route-imports"
+    function_name = "monolambda"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:monolambda"
+    def get_remaining_time_in_millis(self): return 29000
+try:
+    handler(json.loads(sys.argv[3]), Context())
+except Exception:
+    pass
+packages, ours = set(), set()
+for name, module in list(sys.modules.items()):
+    where = getattr(module, "__file__", None) or ""
+    if name.split(".")[0] == "monolambda":
+        ours.add(name)
+    elif where.startswith((artifact, sdk)):
+        packages.add(name.split(".")[0])
+print(json.dumps({"packages": sorted(packages), "monolambda": sorted(ours)}))
+"""
+ROUTE_EVENTS = {
+    "http { health }": "http-api-query.json",
+    "sqs": "sqs-job-message.json",
+    "stream": "dynamodb-stream-job-finished.json",
+    "s3": "s3-job-upload.json",
+    "schedule": "schedule-sweep.json",
+    "websocket $connect": "websocket-connect.json",
+    "websocket message": "websocket-message-ping.json",
+    "websocket $disconnect": "websocket-disconnect.json",
+}
+ROUTE_IMPORTS_FILE = Path(__file__).with_name("route_imports.json")
+
+
+def test_each_routes_imports_are_the_recorded_ones(
+    artifact: Path, runtime_sdk: Path, stack: RunningStack
+) -> None:
+    """What a route loads on its first event cannot grow unnoticed (issue 30): a new package
+    or module on a route is a change to tests/packaging/route_imports.json, made on purpose
+    (UPDATE_ROUTE_IMPORTS=1 rewrites it), and seen in review."""
+    from tests.support.apigw import load_event  # noqa: PLC0415
+
+    function_env = json.loads((stack.state_dir / "function-env.json").read_text())
+    env = {**function_env["MonolambdaFunction"], "PATH": os.environ.get("PATH", "")}
+    env["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"
+    found = {}
+    program = [sys.executable, "-I", "-S", "-c", ROUTE_IMPORTS, str(artifact), str(runtime_sdk)]
+    for route, event_file in ROUTE_EVENTS.items():
+        out = subprocess.run(
+            [*program, json.dumps(load_event(event_file))],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr[-3000:]
+        found[route] = json.loads(out.stdout.strip().splitlines()[-1])
+    if os.environ.get("UPDATE_ROUTE_IMPORTS"):
+        ROUTE_IMPORTS_FILE.write_text(json.dumps(found, indent=1) + "\n")
+    recorded = json.loads(ROUTE_IMPORTS_FILE.read_text())
+    changes = {
+        route: {
+            kind: {
+                "added": sorted(
+                    set(found[route][kind]) - set(recorded.get(route, {}).get(kind, []))
+                ),
+                "gone": sorted(
+                    set(recorded.get(route, {}).get(kind, [])) - set(found[route][kind])
+                ),
+            }
+            for kind in ("packages", "monolambda")
+        }
+        for route in found
+    }
+    changed = {
+        route: {kind: c for kind, c in kinds.items() if c["added"] or c["gone"]}
+        for route, kinds in changes.items()
+        if any(c["added"] or c["gone"] for c in kinds.values())
+    }
+    assert changed == {}, (
+        "a route loads other modules than tests/packaging/route_imports.json records; if that "
+        "is meant, rewrite it with UPDATE_ROUTE_IMPORTS=1: " + json.dumps(changed, indent=1)
+    )
+    # What the design promises: no route but HTTP loads the GraphQL stack, and none loads Starlette.
+    for route, loaded in found.items():
+        assert "starlette" not in loaded["packages"], route
+        if not route.startswith("http"):
+            assert not {"strawberry", "graphql", "mangum"} & set(loaded["packages"]), route

@@ -131,7 +131,10 @@ def test_the_http_route_does_load_the_http_stack() -> None:
     from tests.support.apigw import http_api_event  # noqa: PLC0415
 
     result = cold(http_api_event({"query": "{ version { version } }"}), HTTP_STACK)
-    assert {"strawberry", "graphql", "mangum", "starlette"} <= set(result["loaded"])
+    assert {"strawberry", "graphql", "mangum", "cross_web"} <= set(result["loaded"])
+    # Strawberry's HTTP view reads and answers ASGI itself (api.transport.asgi_http): its
+    # Starlette-based view and Starlette are never loaded (issue 30: 57 M instructions).
+    assert "starlette" not in result["loaded"]
 
 
 LIVE = {

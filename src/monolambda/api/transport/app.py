@@ -1,18 +1,16 @@
-"""The ASGI application: Strawberry's view with our context, JSON errors and safe HTTP rules."""
+"""The ASGI application: Strawberry's HTTP view with our context, JSON errors and safe HTTP
+rules, reading and answering the ASGI messages itself (transport.asgi_http, no Starlette)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import Any, NoReturn, TypeGuard, cast
 
 from cross_web import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 from strawberry.schema.base import BaseSchema
 from strawberry.types import ExecutionResult
 
@@ -23,6 +21,15 @@ from monolambda.api.guard.trusted_documents import (
     BAD_REQUEST,
     DocumentRefusedError,
     TrustedDocuments,
+)
+from monolambda.api.transport.asgi_http import (
+    HttpRequest,
+    HttpResponse,
+    Receive,
+    RequestAdapter,
+    Scope,
+    Send,
+    json_response,
 )
 from monolambda.api.transport.requests import context_for, request_id_for
 from monolambda.domain.bounded_json import TooLargeError, dumps_within, loads_strict
@@ -41,6 +48,7 @@ _client: ContextVar[str | None] = ContextVar("monolambda_client", default=None)
 
 
 _CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+_NO_WEBSOCKETS = "WebSockets are API Gateway's WebSocket API's route (transport.websocket)"
 
 # An answer's bytes as Lambda carries them (its response is JSON around the body, so each
 # quote and backslash of the body costs one more): under its 6 MB limit with room to spare.
@@ -49,12 +57,20 @@ MAX_ANSWER_BYTES = MAX_HTTP_ANSWER_BYTES
 
 def http_error(
     status: int, message: str, code: str = "BAD_REQUEST", request_id: str | None = None
-) -> Response:
-    return JSONResponse(error_body(message, code, request_id), status_code=status)
+) -> HttpResponse:
+    body = json.dumps(error_body(message, code, request_id), separators=(",", ":"))
+    return json_response(body, status)
 
 
-class GraphQLView(GraphQL[Context, None]):
-    """Strawberry's ASGI view; HTTP-level refusals are JSON with a code, like GraphQL errors."""
+class GraphQLView(
+    AsyncBaseHTTPView[
+        HttpRequest, HttpResponse, HttpResponse, HttpRequest, HttpResponse, Context, None
+    ]
+):
+    """Strawberry's HTTP view over ASGI; HTTP-level refusals are JSON with a code, like GraphQL
+    errors. WebSockets never reach it (API Gateway's WebSocket API has a route of its own)."""
+
+    request_adapter_class = RequestAdapter
 
     def __init__(
         self,
@@ -65,14 +81,9 @@ class GraphQLView(GraphQL[Context, None]):
         graphiql: bool,
         anonymous_access: bool,
     ) -> None:
-        super().__init__(
-            schema,
-            graphql_ide="graphiql" if graphiql else None,
-            # A query named by its hash may come by GET (a cacheable URL); a text never does
-            # (parse_query_params), and Strawberry runs no mutation from a GET.
-            allow_queries_via_get=True,
-            multipart_uploads_enabled=False,
-        )
+        self.schema = schema
+        self.graphql_ide = "graphiql" if graphiql else None
+        self.multipart_uploads_enabled = False
         self._services = services
         self._trusted = trusted
         self._anonymous_access = anonymous_access
@@ -86,7 +97,7 @@ class GraphQLView(GraphQL[Context, None]):
         if client is not None:
             metrics.note_client(self._trusted.client_of(client))
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(HttpRequest(scope, receive))
         except HTTPException as e:
             code = _CODES.get(e.status_code, "BAD_REQUEST")
             metrics.note_outcome(code)
@@ -118,7 +129,61 @@ class GraphQLView(GraphQL[Context, None]):
             _client.reset(token)
         await response(scope, receive, send)
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+    @property
+    def allow_queries_via_get(self) -> bool:
+        # A query named by its hash may come by GET (a cacheable URL); a text never does
+        # (parse_query_params), and Strawberry runs no mutation from a GET.
+        return True
+
+    async def get_root_value(self, request: HttpRequest) -> None:
+        return None
+
+    async def get_sub_response(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(status_code=None)
+
+    async def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(self.graphql_ide_html, media_type="text/html")
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: HttpResponse,
+    ) -> HttpResponse:
+        response = json_response(self.encode_json(response_data), sub_response.status_code or 200)
+        response.headers.update(sub_response.headers)
+        return response
+
+    async def create_streaming_response(
+        self,
+        request: HttpRequest,
+        stream: Callable[[], AsyncIterator[str]],
+        sub_response: HttpResponse,
+        headers: Mapping[str, str],
+    ) -> HttpResponse:
+        return HttpResponse(
+            status_code=sub_response.status_code or 200,
+            headers={**sub_response.headers, **headers},
+            stream=stream(),
+        )
+
+    def is_websocket_request(self, request: HttpRequest) -> TypeGuard[HttpRequest]:
+        return False
+
+    async def pick_websocket_subprotocol(self, request: HttpRequest) -> NoReturn:
+        raise NotImplementedError(_NO_WEBSOCKETS)
+
+    async def create_websocket_response(
+        self, request: HttpRequest, subprotocol: str | None
+    ) -> NoReturn:
+        raise NotImplementedError(_NO_WEBSOCKETS)
+
+    async def reject_websocket(self, request: HttpRequest) -> NoReturn:
+        raise NotImplementedError(_NO_WEBSOCKETS)
+
+    def get_websocket_headers(self, request: HttpRequest) -> NoReturn:
+        raise NotImplementedError(_NO_WEBSOCKETS)
+
+    async def get_context(self, request: HttpRequest, response: Any) -> Context:
         del response
         scope = request.scope
         return context_for(
@@ -129,7 +194,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
 
     async def process_result(
-        self, request: Request, result: ExecutionResult
+        self, request: HttpRequest, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         errors = cast("list[dict[str, Any]]", response.get("errors") or [])
