@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from monolambda.domain.budget import WorkLimits
 from monolambda.domain.names import MODEL_NAME
@@ -30,8 +30,10 @@ class Environment(StrEnum):
     PROD = "prod"
 
 
-@dataclass(frozen=True)
-class GraphQLLimits:
+# The settings are records of plain values, immutable, as NamedTuples: five frozen
+# dataclasses with 53 fields cost 40 M instructions to define, on every cold start of every
+# route (their methods are generated and compiled at import); these cost about a quarter.
+class GraphQLLimits(NamedTuple):
     # Depth 10: today's deepest query is 2 levels (health -> checks) and the planned job
     # queries need about 5; 10 leaves room for fragments while stopping recursive abuse.
     # Introspection fields are not counted (they are governed by the introspection switch).
@@ -74,8 +76,10 @@ class GraphQLLimits:
     max_list_items: int = 500
 
 
-@dataclass(frozen=True, slots=True)
-class ModelSettings:
+_DEFAULTS = GraphQLLimits()
+
+
+class ModelSettings(NamedTuple):
     bucket: str
     prefix: str
     parameter_prefix: str
@@ -88,8 +92,7 @@ class ModelSettings:
     default_model: str
 
 
-@dataclass(frozen=True, slots=True)
-class JobSettings:
+class JobSettings(NamedTuple):
     table: str
     queue_url: str
     # The queue's maxReceiveCount (one template value sets both): on that delivery a job that
@@ -115,8 +118,7 @@ class JobSettings:
     webhook_allow_loopback: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class LiveSettings:
+class LiveSettings(NamedTuple):
     """Live job updates over the WebSocket API (docs/live-updates.md, "Live updates")."""
 
     connections_table: str
@@ -130,8 +132,7 @@ class LiveSettings:
     max_subscriptions: int = 20
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     environment: Environment
     service_name: str
     limits: GraphQLLimits
@@ -176,30 +177,28 @@ class Settings:
         # A list argument must never be refused for a length its own limit allows.
         longest_list = max(work.max_images, jobs.max_images if jobs else 0)
         limits = GraphQLLimits(
-            max_depth=_int(env, "GRAPHQL_MAX_DEPTH", GraphQLLimits.max_depth, minimum=1),
-            max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", GraphQLLimits.max_tokens, minimum=10),
-            max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", GraphQLLimits.max_aliases, minimum=0),
+            max_depth=_int(env, "GRAPHQL_MAX_DEPTH", _DEFAULTS.max_depth, minimum=1),
+            max_tokens=_int(env, "GRAPHQL_MAX_TOKENS", _DEFAULTS.max_tokens, minimum=10),
+            max_aliases=_int(env, "GRAPHQL_MAX_ALIASES", _DEFAULTS.max_aliases, minimum=0),
             document_cache_size=_int(
-                env, "GRAPHQL_CACHE_SIZE", GraphQLLimits.document_cache_size, minimum=1
+                env, "GRAPHQL_CACHE_SIZE", _DEFAULTS.document_cache_size, minimum=1
             ),
-            max_batch=_int(env, "GRAPHQL_MAX_BATCH", GraphQLLimits.max_batch, minimum=0),
+            max_batch=_int(env, "GRAPHQL_MAX_BATCH", _DEFAULTS.max_batch, minimum=0),
             max_costly_fields=_int(
-                env, "GRAPHQL_MAX_COSTLY_FIELDS", GraphQLLimits.max_costly_fields, minimum=1
+                env, "GRAPHQL_MAX_COSTLY_FIELDS", _DEFAULTS.max_costly_fields, minimum=1
             ),
-            max_fields=_int(env, "GRAPHQL_MAX_FIELDS", GraphQLLimits.max_fields, minimum=1),
+            max_fields=_int(env, "GRAPHQL_MAX_FIELDS", _DEFAULTS.max_fields, minimum=1),
             max_response_values=_int(
-                env, "GRAPHQL_MAX_RESPONSE_VALUES", GraphQLLimits.max_response_values, minimum=1
+                env, "GRAPHQL_MAX_RESPONSE_VALUES", _DEFAULTS.max_response_values, minimum=1
             ),
             max_store_reads=_int(
-                env, "GRAPHQL_MAX_STORE_READS", GraphQLLimits.max_store_reads, minimum=1
+                env, "GRAPHQL_MAX_STORE_READS", _DEFAULTS.max_store_reads, minimum=1
             ),
-            max_operations=_int(
-                env, "GRAPHQL_MAX_OPERATIONS", GraphQLLimits.max_operations, minimum=1
-            ),
+            max_operations=_int(env, "GRAPHQL_MAX_OPERATIONS", _DEFAULTS.max_operations, minimum=1),
             max_list_items=_int(
                 env,
                 "GRAPHQL_MAX_LIST_ITEMS",
-                max(GraphQLLimits.max_list_items, longest_list),
+                max(_DEFAULTS.max_list_items, longest_list),
                 minimum=longest_list,
             ),
         )
