@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import resource
-import shutil
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from monolambda.domain.health import CheckResult, HealthStatus
 
@@ -16,14 +16,29 @@ _MIN_FREE_FRACTION = 0.10
 _MAX_MEMORY_FRACTION = 0.90
 
 
+class DiskUsage(NamedTuple):
+    total: int
+    used: int
+    free: int
+
+
+def disk_usage(path: str) -> DiskUsage:
+    """In bytes, as shutil.disk_usage answers, from the same statvfs: importing shutil (with
+    its archive modules) was 3 ms of every cold start of { health }."""
+    stats = os.statvfs(path)
+    total = stats.f_blocks * stats.f_frsize
+    used = (stats.f_blocks - stats.f_bfree) * stats.f_frsize
+    return DiskUsage(total, used, stats.f_bavail * stats.f_frsize)
+
+
 class ScratchStorageCheck:
     """Free space on the writable scratch directory (/tmp on Lambda)."""
 
     name = "scratch-storage"
 
-    def __init__(self, path: str, usage: Callable[[str], Any] = shutil.disk_usage) -> None:
+    def __init__(self, path: str, usage: Callable[[str], Any] = disk_usage) -> None:
         self._path = path
-        self._usage = usage  # (total, used, free) in bytes, as shutil.disk_usage answers
+        self._usage = usage  # .total, .used and .free in bytes
 
     def check(self, *, deep: bool) -> CheckResult:
         del deep  # a statvfs is always cheap and side-effect free
