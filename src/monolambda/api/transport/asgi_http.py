@@ -1,13 +1,13 @@
 """What Strawberry's HTTP view needs of an ASGI request and response, read from and written
 to the ASGI messages themselves.
 
-Strawberry's own ASGI view reaches them through Starlette's Request and Response, and
-importing Starlette (with Strawberry's WebSocket handlers, which a Lambda HTTP route never
-uses: API Gateway's WebSocket API invokes its own route) was about 84 M instructions of every
-cold start, 6 % of `{ health }`'s (bench/startup.py). Mangum needs only an ASGI callable, and
-the view is still Strawberry's (`AsyncBaseHTTPView`): its request handling, content types,
-batching, GraphiQL and errors. Only the two ends are here: reading the scope and the body,
-and sending the answer.
+Strawberry's own ASGI view reaches them through Starlette's Request and Response; importing
+that view and Starlette (with Strawberry's WebSocket handlers, which a Lambda HTTP route never
+uses: API Gateway's WebSocket API invokes its own route) cost 84 M instructions, and this
+module saves 57 M of them net, 4 % of `{ health }`'s cold start (bench/startup.py). Mangum
+needs only an ASGI callable, and the view is still Strawberry's (`AsyncBaseHTTPView`): its
+request handling, content types, batching, GraphiQL and errors. Only the two ends are here:
+reading the scope and the body, and sending the answer.
 """
 
 from __future__ import annotations
