@@ -180,10 +180,6 @@ CASE_ENV = {
 }
 
 
-# SnapStart (instructions only): a process that builds every route as the before-snapshot hook
-# does and stops ("taken"), against one that then runs the after-restore hook and answers
-# ("restored"): the difference is what a container restored from the snapshot still pays
-# for its first answer on that route.
 # Before a snapshot every route is built, the WebSocket route's too: its settings (names only).
 LIVE_ENV = {
     "CONNECTIONS_TABLE": "connections",
@@ -191,6 +187,10 @@ LIVE_ENV = {
     "JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench",
     "JWT_AUDIENCE": "bench-client",
 }
+# SnapStart (instructions only): a process that builds every route as the before-snapshot hook
+# does and stops ("taken"), against one that then runs the after-restore hook and answers
+# ("restored"): the difference is what a container restored from the snapshot still pays
+# for its first answer on that route.
 SNAPSHOT_CASES = {
     "health, snapshot taken": ("ours health", "taken"),
     "health, restored": ("ours health", "restored"),
