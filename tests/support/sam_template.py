@@ -10,7 +10,7 @@ import pytest
 from cfnlint.decode import decode
 from samtranslator.translator.transform import transform
 
-from devstack.language_extensions import condition_holds, resolve_conditions
+from devstack.language_extensions import resolve_conditions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,13 +37,7 @@ def transformed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str,
 
 
 def deployed(monkeypatch: pytest.MonkeyPatch, **parameters: str) -> dict[str, Any]:
-    """The resources CloudFormation would make: those whose Condition is false dropped."""
-    output = transformed(monkeypatch, **parameters)
-    conditions = output.get("Conditions") or {}
-    resources: dict[str, Any] = {
-        logical_id: resource
-        for logical_id, resource in output["Resources"].items()
-        if "Condition" not in resource
-        or condition_holds({"Condition": resource["Condition"]}, conditions)
-    }
+    """The resources CloudFormation would make (the resolver already dropped those whose
+    condition is false)."""
+    resources: dict[str, Any] = transformed(monkeypatch, **parameters)["Resources"]
     return resources
