@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -105,6 +106,29 @@ def runtime_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return here
 
 
+def function_env(stack: RunningStack, **extra: str) -> dict[str, str]:
+    """The deployed function's environment, as the local stack gives it."""
+    declared = json.loads((stack.state_dir / "function-env.json").read_text())
+    return {**declared["MonolambdaFunction"], "PATH": os.environ.get("PATH", ""), **extra}
+
+
+def in_artifact(program: str, *args: str, env: dict[str, str]) -> Any:
+    """`program`'s last line of JSON, run by an interpreter that sees nothing but the stdlib
+    and what `args` put on its path (-I: no user site, no PYTHON* variables; -S: no
+    site-packages)."""
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", program, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def test_the_artifact_is_under_130_mib(artifact: Path) -> None:
     size = sum(p.stat().st_size for p in artifact.rglob("*") if p.is_file())
     assert size <= 130 * MIB, f"{size / MIB:.1f} MiB"
@@ -119,31 +143,16 @@ def test_every_route_runs_from_the_artifact(
 ) -> None:
     from tests.support.apigw import http_api_event, load_event  # noqa: PLC0415
 
-    function_env = json.loads((stack.state_dir / "function-env.json").read_text())
-    env = {**function_env["MonolambdaFunction"], "PATH": os.environ.get("PATH", "")}
     event = http_api_event({"query": "{ __typename }"}, claims={"sub": "artifact-user"})
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            ROUTES,
-            str(artifact),
-            str(runtime_sdk),
-            json.dumps(event),
-            str(ROOT / "samples" / "seven.png"),
-            json.dumps(load_event("schedule-sweep.json")),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd="/",
-        timeout=300,
+    result = in_artifact(
+        ROUTES,
+        str(artifact),
+        str(runtime_sdk),
+        json.dumps(event),
+        str(ROOT / "samples" / "seven.png"),
+        json.dumps(load_event("schedule-sweep.json")),
+        env=function_env(stack),
     )
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["predicted"]["data"]["predict"]["labels"][0]["label"] == "7"
     assert result["read"]["data"]["job"]["id"] == result["job"], result["read"]
     assert "errors" not in result["read"]
@@ -163,16 +172,7 @@ def test_the_artifact_answers_health_on_its_own(artifact: Path) -> None:
         "PATH": os.environ.get("PATH", ""),
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
     }
-    out = subprocess.run(
-        # -I: no user site, no PYTHON* variables; -S: no site-packages at all.
-        [sys.executable, "-I", "-S", "-c", PROGRAM, str(artifact), json.dumps(event)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        cwd="/",
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = in_artifact(PROGRAM, str(artifact), json.dumps(event), env=env)
     assert result["outside"] == []
     assert result["refused"] is True
     response = result["response"]
@@ -266,45 +266,23 @@ def test_each_routes_imports_are_the_recorded_ones(
     (UPDATE_ROUTE_IMPORTS=1 rewrites it), and seen in review."""
     from tests.support.apigw import load_event  # noqa: PLC0415
 
-    function_env = json.loads((stack.state_dir / "function-env.json").read_text())
-    env = {**function_env["MonolambdaFunction"], "PATH": os.environ.get("PATH", "")}
-    env["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"
-    found = {}
-    program = [sys.executable, "-I", "-S", "-c", ROUTE_IMPORTS, str(artifact), str(runtime_sdk)]
-    for route, event_file in ROUTE_EVENTS.items():
-        out = subprocess.run(
-            [*program, json.dumps(load_event(event_file))],
-            check=False,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd="/",
-            timeout=300,
+    env = function_env(stack, POWERTOOLS_LOG_LEVEL="CRITICAL")
+    found = {
+        route: in_artifact(
+            ROUTE_IMPORTS, str(artifact), str(runtime_sdk), json.dumps(load_event(name)), env=env
         )
-        assert out.returncode == 0, out.stderr[-3000:]
-        found[route] = json.loads(out.stdout.strip().splitlines()[-1])
+        for route, name in ROUTE_EVENTS.items()
+    }
     if os.environ.get("UPDATE_ROUTE_IMPORTS"):
         ROUTE_IMPORTS_FILE.write_text(json.dumps(found, indent=1) + "\n")
     recorded = json.loads(ROUTE_IMPORTS_FILE.read_text())
-    changes = {
-        route: {
-            kind: {
-                "added": sorted(
-                    set(found[route][kind]) - set(recorded.get(route, {}).get(kind, []))
-                ),
-                "gone": sorted(
-                    set(recorded.get(route, {}).get(kind, [])) - set(found[route][kind])
-                ),
-            }
-            for kind in ("packages", "monolambda")
-        }
-        for route in found
-    }
-    changed = {
-        route: {kind: c for kind, c in kinds.items() if c["added"] or c["gone"]}
-        for route, kinds in changes.items()
-        if any(c["added"] or c["gone"] for c in kinds.values())
-    }
+    changed = {}
+    for route, loaded in found.items():
+        for kind in ("packages", "monolambda"):
+            was, now = set(recorded.get(route, {}).get(kind, [])), set(loaded[kind])
+            if was != now:
+                added, gone = sorted(now - was), sorted(was - now)
+                changed[f"{route}: {kind}"] = {"added": added, "gone": gone}
     assert changed == {}, (
         "a route loads other modules than tests/packaging/route_imports.json records; if that "
         "is meant, rewrite it with UPDATE_ROUTE_IMPORTS=1: " + json.dumps(changed, indent=1)
