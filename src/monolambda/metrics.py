@@ -49,6 +49,9 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Webhooks": ("Count", ("outcome",)),
     "SweeperRequeued": ("Count", ()),
     "SweeperFailed": ("Count", ()),
+    # What became of a stream batch's live updates: sent, gone (the connection had gone),
+    # failed (the management API failed), ended (too large to carry; its operation ended).
+    "LiveUpdates": ("Count", ("outcome",)),
 }
 TEMPLATES_FILE = Path(__file__).with_name("emf-templates.json")
 # What the API answers with: anything else is counted as OTHER.

@@ -77,6 +77,9 @@ class GraphQLLimits(NamedTuple):
 
 
 _DEFAULTS = GraphQLLimits()
+# A NamedTuple's class attribute is its field's accessor, not its default: defaults are read
+# from an instance.
+_WORK_DEFAULTS = WorkLimits()
 
 
 class ModelSettings(NamedTuple):
@@ -170,8 +173,8 @@ class Settings(NamedTuple):
         environment = _environment(env)
         dev = environment is Environment.DEV
         work = WorkLimits(
-            max_images=_int(env, "REQUEST_MAX_IMAGES", WorkLimits.max_images, minimum=1),
-            max_pixels=_int(env, "REQUEST_MAX_PIXELS", WorkLimits.max_pixels, minimum=1),
+            max_images=_int(env, "REQUEST_MAX_IMAGES", _WORK_DEFAULTS.max_images, minimum=1),
+            max_pixels=_int(env, "REQUEST_MAX_PIXELS", _WORK_DEFAULTS.max_pixels, minimum=1),
         )
         jobs = _jobs(env, dev=dev)
         # A list argument must never be refused for a length its own limit allows.

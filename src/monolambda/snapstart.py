@@ -29,6 +29,7 @@ def before_snapshot() -> None:
     bootstrap.stream_trigger()
     bootstrap.schedule_trigger()
     services = bootstrap.services()
+    _ = services.health
     config = bootstrap.settings()
     if config.models is not None:
         _ = services.predictions  # boto3, Pillow, numpy, onnxruntime: imported, not called

@@ -3,7 +3,6 @@ preprocessing and onnxruntime: accuracy, size, reproducibility, and pictures as 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import shutil
 import subprocess
@@ -100,7 +99,7 @@ def test_pictures_of_digits_as_users_draw_them(models: Path, size: int, backgrou
     """Held-out digits redrawn as size x size PNGs: dark ink on light paper as the manifest
     says, or (a manifest saying "dark") light ink on a dark screen."""
     manifest, path = load(models, "digits")
-    spec = dataclasses.replace(manifest.input, background=background)
+    spec = manifest.input._replace(background=background)
     x_test, y_test = held_out_digits()
     sample = slice(0, 150)
     pictures = [

@@ -4,7 +4,6 @@ the lease), so the use cases' races can be tested without a table."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,9 +49,7 @@ class FakeJobStore:
 
     def get_many(self, job_ids: Sequence[str]) -> dict[str, Job]:
         self.calls.append("get_many")
-        return {
-            i: dataclasses.replace(self.jobs[i], inputs=None) for i in job_ids if i in self.jobs
-        }
+        return {i: self.jobs[i]._replace(inputs=None) for i in job_ids if i in self.jobs}
 
     def page(
         self, owner: str, status: JobStatus | None, limit: int, after: PageKey | None
@@ -66,9 +63,7 @@ class FakeJobStore:
         if after is not None:
             position = (datetime.fromisoformat(after["created_at"]), after["id"])
             mine = [j for j in mine if (j.created_at, j.id) < position]
-        return [dataclasses.replace(j, inputs=None, results=None, complete=False) for j in mine][
-            :limit
-        ]
+        return [j._replace(inputs=None, results=None, complete=False) for j in mine][:limit]
 
     def page_key(self, job: Job, status: JobStatus | None) -> dict[str, str]:
         return {"id": job.id, "created_at": job.created_at.isoformat(), "owner": job.owner}
@@ -79,9 +74,9 @@ class FakeJobStore:
         job = self.jobs.get(job_id)
         if job is None or job.owner != owner or job.status not in sources_of(target):
             return None
-        moved = dataclasses.replace(job, status=target, updated_at=now, **changes)  # type: ignore[arg-type]
+        moved = job._replace(status=target, updated_at=now, **changes)  # type: ignore[arg-type]
         if target is not JobStatus.RUNNING:
-            moved = dataclasses.replace(moved, lease_holder=None, lease_until=None)
+            moved = moved._replace(lease_holder=None, lease_until=None)
         self.jobs[job_id] = moved
         return moved
 
@@ -127,7 +122,7 @@ class FakeJobStore:
             return False
         if not self._held_by(job, holder):
             return False
-        self.jobs[job.id] = dataclasses.replace(current, done=done, updated_at=now)
+        self.jobs[job.id] = current._replace(done=done, updated_at=now)
         return True
 
     def finish(self, job: Job, holder: str, outcome: JobOutcome, now: datetime) -> bool:
@@ -161,7 +156,7 @@ class FakeJobStore:
             return False
         if job.webhook is not None and job.webhook.status is not WebhookStatus.PENDING:
             return False
-        self.jobs[job_id] = dataclasses.replace(job, webhook=state)
+        self.jobs[job_id] = job._replace(webhook=state)
         return True
 
     def stale(self, before: datetime, limit: int) -> list[OpenJob]:

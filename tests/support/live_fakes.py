@@ -5,7 +5,6 @@ connection received."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from collections.abc import Sequence
@@ -52,7 +51,7 @@ class FakeConnectionStore:
             raise SubscriptionRefusedError(None, "not acknowledged")
         if held >= limit:
             raise SubscriptionRefusedError(None, f"at most {limit} subscriptions")
-        self.subscriptions[key] = dataclasses.replace(subscription, created_at=self.now)
+        self.subscriptions[key] = subscription._replace(created_at=self.now)
 
     def unsubscribe(self, connection_id: str, subscription_id: str) -> bool:
         return self.subscriptions.pop((connection_id, subscription_id), None) is not None

@@ -5,7 +5,6 @@ in-memory stores and poster (tests/support/live_fakes.py)."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 from typing import Any
 
@@ -117,7 +116,7 @@ class Stack:
 
     def change(self, job_id: str, **changes: Any) -> Job:
         """A write to the job, then its stream record published, as the stream route does."""
-        job = dataclasses.replace(self.jobs.jobs[job_id], **changes)
+        job = self.jobs.jobs[job_id]._replace(**changes)
         self.jobs.jobs[job_id] = job
         self.live.publish([job], lambda j, found: self.operations.render(j, found, "stream-1"))
         return job

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 
 import strawberry
@@ -45,7 +44,7 @@ def make_services(
     jobs: JobService | None = None,
 ) -> Services:
     return Services(
-        health=HealthService(build_info=BUILD, checks=checks),
+        health=lambda: HealthService(build_info=BUILD, checks=checks),
         work_limits=work or WorkLimits(),
         predictions=None if predictions is None else lambda: predictions,
         jobs=None if jobs is None else lambda: jobs,
@@ -75,10 +74,11 @@ def execute(
         caller=caller,
         request_id=request_id,
         budget=services.budget(),
+        loaders={},
         read_only=read_only,
     )
     if max_answer_bytes is not None:
-        context = dataclasses.replace(context, max_answer_bytes=max_answer_bytes)
+        context = context._replace(max_answer_bytes=max_answer_bytes)
     # Asynchronously, as the ASGI view runs it (the job fields' DataLoader needs a loop).
     return asyncio.run(
         schema.execute(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -66,7 +64,7 @@ def test_layouts_and_normalisation() -> None:
     assert array.shape == (1, 3, 4, 6)  # NCHW
     assert np.allclose(array[0, 0], 1.0)
     assert np.allclose(array[0, 1], -1.0)
-    nhwc = dataclasses.replace(RGB, layout="NHWC")
+    nhwc = RGB._replace(layout="NHWC")
     assert prepare(encode(solid((255, 0, 0), (12, 8))), nhwc).shape == (1, 4, 6, 3)
 
 
@@ -76,7 +74,7 @@ def test_exif_orientation_is_applied() -> None:
     exif = Image.Exif()
     exif[0x0112] = 6
     data = encode(image, "JPEG", exif=exif, quality=100)
-    spec = dataclasses.replace(GREY, width=1, height=2, layout="NHWC")
+    spec = GREY._replace(width=1, height=2, layout="NHWC")
     top, bottom = prepare(data, spec)[0, :, 0, 0]
     assert top < 0.2  # the black half is now on top
     assert bottom > 0.8
@@ -84,7 +82,7 @@ def test_exif_orientation_is_applied() -> None:
 
 def test_light_background_is_inverted_and_transparency_is_paper() -> None:
     white = encode(solid((255, 255, 255), (8, 8)))
-    assert np.allclose(prepare(white, dataclasses.replace(GREY, background="light")), 0.0)
+    assert np.allclose(prepare(white, GREY._replace(background="light")), 0.0)
     clear = encode(Image.new("RGBA", (8, 8), (0, 0, 0, 0)))
     assert np.allclose(prepare(clear), 1.0)  # a transparent canvas is white paper
 
@@ -92,7 +90,7 @@ def test_light_background_is_inverted_and_transparency_is_paper() -> None:
 def test_ink_is_centred() -> None:
     image = Image.new("L", (100, 100), 0)
     image.paste(255, (70, 70, 90, 90))  # a blob in a corner
-    spec = dataclasses.replace(GREY, fit="ink")
+    spec = GREY._replace(fit="ink")
     assert np.allclose(prepare(encode(image), spec), 1.0)  # cropped: the blob fills the frame
 
 
@@ -147,7 +145,7 @@ def test_large_images_of_every_mode_are_shrunk_alike(mode: str) -> None:
     else:
         flat = Image.alpha_composite(Image.new("RGBA", base.size, "white"), base).convert("L")
         image = flat.convert(mode) if mode != "I;16" else flat.convert("I").convert("I;16")
-    spec = dataclasses.replace(GREY, width=3, height=2, layout="NHWC")
+    spec = GREY._replace(width=3, height=2, layout="NHWC")
     pixels = prepare(encode(image, "PNG"), spec)[0, :, :, 0]
     assert pixels[:, 1].max() < 0.1  # the black band, in the middle
     assert pixels[:, [0, 2]].min() > 0.9  # white paper (or transparency made paper) around
@@ -238,7 +236,7 @@ def test_a_blank_page_is_an_empty_frame() -> None:
 # A phone's picture of a digit (issue 21): light falling off across grey paper, and a sensor's
 # noise of a few grey levels; the "ink" a dark bar 60 x 16 px on 320 x 240. Framed by its
 # box's centre, so that the bar's columns are where the box puts them.
-BOXED = dataclasses.replace(DIGIT, centre="box")
+BOXED = DIGIT._replace(centre="box")
 
 
 def photo(seed: int = 1) -> bytes:
@@ -260,7 +258,7 @@ def ink_columns(array: np.ndarray) -> int:
 def test_uneven_paper_finds_the_ink_in_a_photo() -> None:
     """With `paper: uneven` the ink box is the bar's (16 x 60 scaled into the 20-pixel box:
     about 5 columns wide); with `paper: flat` the darker half of the page is read as ink."""
-    uneven = prepare(photo(), dataclasses.replace(BOXED, paper="uneven"))
+    uneven = prepare(photo(), BOXED._replace(paper="uneven"))
     assert 3 <= ink_columns(uneven) <= 8
     # The old reading, kept for older manifests: the page's darker side is read as ink, the
     # box is most of the page and the bar a sliver of it.
@@ -272,5 +270,5 @@ def test_uneven_paper_leaves_a_drawing_as_it_was() -> None:
     page = np.full((240, 320), 255, np.float32)
     page[100:160, 150:166] = 0
     drawing = encode(Image.fromarray(page.astype(np.uint8), "L"), "PNG")
-    uneven = prepare(drawing, dataclasses.replace(BOXED, paper="uneven"))
+    uneven = prepare(drawing, BOXED._replace(paper="uneven"))
     assert np.allclose(uneven, prepare(drawing, BOXED), atol=1e-3)

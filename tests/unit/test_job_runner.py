@@ -4,7 +4,6 @@ or is cancelled meanwhile."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -205,7 +204,7 @@ def test_an_upload_that_vanished_is_that_images_error() -> None:
 def test_a_model_version_gone_fails_the_job_without_retries() -> None:
     setup = Setup()
     job = setup.submit()
-    setup.store.jobs[job.id] = dataclasses.replace(setup.job(job), version="7")
+    setup.store.jobs[job.id] = setup.job(job)._replace(version="7")
     assert setup.run(job) is RunOutcome.FAILED
     failed = setup.job(job)
     assert failed.status is JobStatus.FAILED

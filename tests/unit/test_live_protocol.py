@@ -4,7 +4,6 @@ run the same with real clients against the local stack)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from datetime import timedelta
@@ -12,12 +11,14 @@ from typing import Any
 
 import pytest
 
+from monolambda import metrics
 from monolambda.api.guard.trusted_documents import TrustedDocuments
 from monolambda.domain.identity import Caller
 from monolambda.domain.jobs import Job, JobStatus
 from tests.support.apigw import http_api_event, response_json
 from tests.support.job_fakes import submit
 from tests.support.live_socket import Stack
+from tests.unit.test_metrics import values
 
 ALICE = Caller("alice")
 JOB_FIELDS = "id status progress { done total }"
@@ -231,6 +232,29 @@ def test_a_gone_subscriber_is_dropped_and_a_broken_one_delays_nobody(stack: Stac
     assert sockets[2].types == ["connection_ack", "next", "next"]
 
 
+def test_each_publication_counts_what_became_of_its_messages(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A metric per outcome (sent, gone, failed) instead of a log line per stream batch: the
+    stream's happy path writes no log line, so it never pays for building the logger."""
+    job_id = submit(stack.job_service).job.id
+    for n in range(4):
+        socket = stack.socket(f"c{n}")
+        socket.init()
+        socket.subscribe("w", WATCH, id=job_id)
+    stack.poster.gone.add("c0")
+    stack.poster.broken.add("c1")
+    capsys.readouterr()
+    with metrics.invocation("dynamodb-stream"):
+        stack.change(job_id, status=JobStatus.RUNNING)
+    written = values(capsys.readouterr().out)
+    assert {k: v for k, v in written.items() if k[0] == "LiveUpdates"} == {
+        ("LiveUpdates", (("outcome", "sent"),)): 2,
+        ("LiveUpdates", (("outcome", "gone"),)): 1,
+        ("LiveUpdates", (("outcome", "failed"),)): 1,
+    }
+
+
 def test_fifty_subscribers_of_one_job_cost_one_query_and_one_execution(stack: Stack) -> None:
     job_id = submit(stack.job_service).job.id
     for n in range(50):
@@ -276,7 +300,7 @@ def test_a_batch_of_changes_costs_one_query_per_owner(stack: Stack) -> None:
     jobs = [submit(stack.job_service).job for _ in range(5)]
     jobs += [submit(stack.job_service, Caller("bob")).job for _ in range(5)]
     stack.store.queries = 0
-    changed = [dataclasses.replace(j, status=JobStatus.RUNNING) for j in jobs]
+    changed = [j._replace(status=JobStatus.RUNNING) for j in jobs]
     stack.live.publish(changed, lambda j, found: stack.operations.render(j, found, "s"))
     assert stack.store.queries == 2  # alice's and bob's, whatever the number of changes
     assert len(socket.received) == 1 + 5  # the ack, and alice's five
@@ -290,12 +314,10 @@ def test_a_change_older_than_the_subscription_is_not_shown_after_it(stack: Stack
     socket = stack.socket("c1")
     socket.init()
     socket.subscribe("w", WATCH, id=job.id)
-    old = dataclasses.replace(job, status=JobStatus.RUNNING)  # updated_at: before subscribing
+    old = job._replace(status=JobStatus.RUNNING)  # updated_at: before subscribing
     stack.live.publish([old], lambda j, found: stack.operations.render(j, found, "s"))
     assert socket.types == ["connection_ack", "next"]
-    new = dataclasses.replace(
-        job, status=JobStatus.RUNNING, updated_at=job.updated_at + timedelta(seconds=6)
-    )
+    new = job._replace(status=JobStatus.RUNNING, updated_at=job.updated_at + timedelta(seconds=6))
     stack.live.publish([new], lambda j, found: stack.operations.render(j, found, "s"))
     assert socket.types == ["connection_ack", "next", "next"]
 
@@ -306,7 +328,7 @@ def test_a_terminal_state_raced_by_subscribe_and_publication_is_sent_once(stack:
     job_id = submit(stack.job_service).job.id
     socket = stack.socket("c1")
     socket.init()
-    finished = dataclasses.replace(stack.jobs.jobs[job_id], status=JobStatus.SUCCEEDED)
+    finished = stack.jobs.jobs[job_id]._replace(status=JobStatus.SUCCEEDED)
     original = stack.live.subscribe
 
     def subscribe_then_publish(subscription: Any) -> None:

@@ -11,7 +11,6 @@ subscription whose update was too large stopped every later update on its connec
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -34,8 +33,7 @@ def finished(stack: Stack, count: int, *, label: str = "cat", images: int = 10) 
     ids = []
     for _ in range(count):
         job_id = submit(stack.job_service).job.id
-        stack.jobs.jobs[job_id] = dataclasses.replace(
-            stack.jobs.jobs[job_id],
+        stack.jobs.jobs[job_id] = stack.jobs.jobs[job_id]._replace(
             status=JobStatus.SUCCEEDED,
             results=tuple(
                 ItemResult(i, tuple(RankedLabel(label, 0.5) for _ in range(20)))

@@ -7,7 +7,6 @@ a part at a time; and the bytes of whatever is answered are capped below Lambda'
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
@@ -105,7 +104,7 @@ class LongLabelRegistry(FakeRegistry):
 
     def manifest(self, name: str, version: str) -> Any:
         manifest = super().manifest(name, version)
-        return dataclasses.replace(manifest, labels=tuple("x" * 10_000 for _ in range(300)))
+        return manifest._replace(labels=tuple("x" * 10_000 for _ in range(300)))
 
 
 def test_an_answer_over_the_byte_limit_is_refused_not_failed_by_lambda() -> None:

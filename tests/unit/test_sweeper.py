@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timedelta
 
 from monolambda.domain.jobs import Job, JobStatus, OpenJob
@@ -88,7 +87,7 @@ def test_a_running_job_abandoned_before_its_last_attempt_is_requeued() -> None:
 def test_live_and_finished_jobs_are_left_alone() -> None:
     store, clock = FakeJobStore(), Clock()
     (finished,) = queued(store, clock)
-    store.jobs[finished] = dataclasses.replace(store.jobs[finished], status=JobStatus.SUCCEEDED)
+    store.jobs[finished] = store.jobs[finished]._replace(status=JobStatus.SUCCEEDED)
     (held,) = queued(store, clock)
     # A lease that still runs (a worker with a long timeout) keeps its job.
     store.start(held, "alice", "m", clock(), clock() + timedelta(seconds=STALE_S * 3))
@@ -118,8 +117,8 @@ class ChangedAfterRead(FakeJobStore):
         found = super().stale(before, limit)
         for job in found:
             current: Job = self.jobs[job.id]
-            self.jobs[job.id] = dataclasses.replace(
-                current, updated_at=current.updated_at + timedelta(seconds=1)
+            self.jobs[job.id] = current._replace(
+                updated_at=current.updated_at + timedelta(seconds=1)
             )
         return found
 

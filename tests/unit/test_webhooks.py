@@ -3,7 +3,6 @@ is recorded, and which stream records send a webhook message."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import json
@@ -185,9 +184,7 @@ def finished_job(
     # The URL as check_callback passed it at submit (tested above).
     service = job_service(store, clock=clock, callbacks=lambda u: u)
     job = submit(service, callback_url=url).job
-    store.jobs[job.id] = dataclasses.replace(
-        job, status=JobStatus.SUCCEEDED, finished_at=clock(), done=1
-    )
+    store.jobs[job.id] = job._replace(status=JobStatus.SUCCEEDED, finished_at=clock(), done=1)
     return job.id
 
 
@@ -262,7 +259,7 @@ def test_a_job_of_another_owner_or_without_callback_sends_nothing() -> None:
     sender = Sender()
     service = webhooks(store, sender, clock)
     assert service.deliver(job_id, owner="mallory", attempt=1) is WebhookOutcome.NOTHING_TO_SEND
-    store.jobs[job_id] = dataclasses.replace(store.jobs[job_id], callback_url=None)
+    store.jobs[job_id] = store.jobs[job_id]._replace(callback_url=None)
     assert service.deliver(job_id, owner="alice", attempt=1) is WebhookOutcome.NOTHING_TO_SEND
     assert sender.sent == []
 
@@ -335,7 +332,7 @@ def test_the_payload_names_the_large_results_url_as_the_schema_does() -> None:
     # Found as a new user: the webhook said resultsUrl where the schema says resultUrl.
     store, clock = FakeJobStore(), Clock()
     job_id = finished_job(store, clock)
-    store.jobs[job_id] = dataclasses.replace(store.jobs[job_id], result_key="results/x.json")
+    store.jobs[job_id] = store.jobs[job_id]._replace(result_key="results/x.json")
     sender = Sender(204)
     webhooks(store, sender, clock).deliver(job_id, owner="alice", attempt=1)
     payload = json.loads(sender.sent[0][1])

@@ -62,21 +62,6 @@ def publish(images: list[Mapping[str, Any]], context: object) -> None:
 
     jobs = [DynamoJobStore.from_image(image) for image in images]
     request_id = str(getattr(context, "aws_request_id", "") or "stream")
-    # The schema is built only when a change has a subscriber to render it for.
-    published = live().publish(
-        jobs, lambda job, found: live_operations().render(job, found, request_id)
-    )
-    if published.subscribers:
-        from monolambda.logs import logger  # noqa: PLC0415
-
-        logger().info(
-            "live updates published",
-            extra={
-                "jobs": len(jobs),
-                "subscribers": published.subscribers,
-                "sent": published.sent,
-                "gone": published.gone,
-                "failed": published.failed,
-                "ended": published.ended,
-            },
-        )
+    # The schema is built only when a change has a subscriber to render it for; what became
+    # of the messages is counted (the LiveUpdates metric, services.live).
+    live().publish(jobs, lambda job, found: live_operations().render(job, found, request_id))

@@ -17,6 +17,7 @@ from monolambda.tracing import traced
 
 if TYPE_CHECKING:
     from monolambda.services import Services
+    from monolambda.services.health import HealthService
     from monolambda.services.jobs import JobService
     from monolambda.services.predictions import PredictionService
     from monolambda.services.webhooks import WebhookService
@@ -26,39 +27,40 @@ SCRATCH_DIR = "/tmp"  # noqa: S108 - Lambda's only writable directory
 
 @part
 def services() -> Services:
-    """The use cases; predictions (boto3, numpy, Pillow, onnxruntime) built on first use."""
+    """The use cases; health, predictions (boto3, numpy, Pillow, onnxruntime) and jobs built
+    on first use."""
     with long_lived():
-        from monolambda.adapters.runtime_health import (  # noqa: PLC0415
-            MemoryCheck,
-            ScratchStorageCheck,
-        )
-        from monolambda.domain.health import HealthCheck  # noqa: PLC0415
         from monolambda.services import Services  # noqa: PLC0415
-        from monolambda.services.health import HealthService  # noqa: PLC0415
 
         config = settings()
-        checks: list[HealthCheck] = [
-            ScratchStorageCheck(SCRATCH_DIR),
-            MemoryCheck(config.memory_mb),
-        ]
-        models = config.models
-        if models is not None:
-            from monolambda.adapters import aws  # noqa: PLC0415 - boto3 itself only on a deep check
-            from monolambda.adapters.aws_health import ParameterCheck, S3BucketCheck  # noqa: PLC0415
-
-            checks += [
-                S3BucketCheck(lambda: aws.client("s3"), models.bucket),
-                ParameterCheck(
-                    lambda: aws.client("ssm"),
-                    f"{models.parameter_prefix}/{models.default_model}/current",
-                ),
-            ]
         return Services(
-            health=HealthService(build_info=read_build_info(), checks=checks),
+            health=built_later(_build_health),
             work_limits=config.work,
-            predictions=built_later(_build_predictions) if models is not None else None,
+            predictions=built_later(_build_predictions) if config.models is not None else None,
             jobs=built_later(_build_jobs) if config.jobs is not None else None,
         )
+
+
+def _build_health() -> HealthService:
+    from monolambda.adapters.runtime_health import MemoryCheck, ScratchStorageCheck  # noqa: PLC0415
+    from monolambda.domain.health import HealthCheck  # noqa: PLC0415
+    from monolambda.services.health import HealthService  # noqa: PLC0415
+
+    config = settings()
+    checks: list[HealthCheck] = [ScratchStorageCheck(SCRATCH_DIR), MemoryCheck(config.memory_mb)]
+    models = config.models
+    if models is not None:
+        from monolambda.adapters import aws  # noqa: PLC0415 - boto3 itself only on a deep check
+        from monolambda.adapters.aws_health import ParameterCheck, S3BucketCheck  # noqa: PLC0415
+
+        checks += [
+            S3BucketCheck(lambda: aws.client("s3"), models.bucket),
+            ParameterCheck(
+                lambda: aws.client("ssm"),
+                f"{models.parameter_prefix}/{models.default_model}/current",
+            ),
+        ]
+    return HealthService(build_info=read_build_info(), checks=checks)
 
 
 def _build_predictions() -> PredictionService:

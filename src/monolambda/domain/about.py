@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class BuildInfo:
+class BuildInfo(NamedTuple):
     version: str
     git_revision: str | None
     build_time: str | None

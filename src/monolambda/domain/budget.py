@@ -7,13 +7,12 @@ fragments and batched operations cannot multiply the work past it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from monolambda.domain.errors import BadUserInputError
 
 
-@dataclass(frozen=True)
-class WorkLimits:
+class WorkLimits(NamedTuple):
     # 64 images: one batched inference's worth (bench/predict.py measures that size).
     max_images: int = 64
     # Decoded pixels per request. Decoding costs ~10 ns a pixel, and a decoded image briefly

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class HealthStatus(StrEnum):
@@ -13,16 +12,14 @@ class HealthStatus(StrEnum):
     DOWN = "DOWN"
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     name: str
     status: HealthStatus
     detail: str
     latency_ms: float
 
 
-@dataclass(frozen=True, slots=True)
-class HealthReport:
+class HealthReport(NamedTuple):
     status: HealthStatus
     checks: tuple[CheckResult, ...]
 

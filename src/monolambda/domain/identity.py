@@ -3,13 +3,12 @@ deployed without an authorizer, the one anonymous caller everybody shares."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from monolambda.domain.errors import ForbiddenError, UnauthenticatedError
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
+class Caller(NamedTuple):
     sub: str
     groups: frozenset[str] = frozenset()
     # True only for ANONYMOUS: no authorizer stands in front of the API.

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import overload
+from typing import NamedTuple, overload
 
 from monolambda.domain.models import RankedLabel
 from monolambda.domain.webhooks import WebhookState
@@ -86,15 +86,14 @@ def is_job_id(text: str) -> bool:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class JobError:
+class JobError(NamedTuple):
     """Why a job, or one image of it, failed: a code and a message safe to show its owner."""
 
     code: str
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # not a NamedTuple: its `index` would hide tuple.index
 class ItemResult:
     """One image's outcome: its labels, or the error that image alone ran into."""
 
@@ -201,7 +200,7 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)  # not a NamedTuple: its `count` would hide tuple.count
 class JobInputs:
     """What a job classifies: keys of the owner's uploads, or small images kept inline."""
 
@@ -221,8 +220,7 @@ class JobInputs:
         return h.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class JobRequest:
+class JobRequest(NamedTuple):
     """A submitJob as the use case checked it: what decides whether two submits are one."""
 
     model: str
@@ -239,8 +237,7 @@ class JobRequest:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Job:
+class Job(NamedTuple):
     id: str
     owner: str
     model: str
@@ -277,8 +274,7 @@ class Job:
     failed: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class OpenJob:
+class OpenJob(NamedTuple):
     """A QUEUED or RUNNING job as the sweeper reads it: enough to decide, and, with
     `updated_at`, to write only if nothing changed since."""
 
@@ -291,8 +287,7 @@ class OpenJob:
     lease_until: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class JobOutcome:
+class JobOutcome(NamedTuple):
     """A run's end, as the worker writes it: SUCCEEDED with results, or FAILED with why."""
 
     status: JobStatus
@@ -309,8 +304,7 @@ class MessageKind(StrEnum):
     WEBHOOK = "webhook"  # send the finished job's webhook
 
 
-@dataclass(frozen=True, slots=True)
-class JobMessage:
+class JobMessage(NamedTuple):
     """What the queue carries for a job: never its payload, only where to find it."""
 
     job_id: str

@@ -10,7 +10,6 @@ of the owner's partition, so a message can never reach a connection of another o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -110,8 +109,7 @@ def bad_message(why: str) -> Close:
     return Close(BAD_MESSAGE, why[:120])
 
 
-@dataclass(frozen=True, slots=True)
-class Connection:
+class Connection(NamedTuple):
     id: str
     connected_at: datetime
     # Set by an accepted connection_init: who the connection acts as.
@@ -122,8 +120,7 @@ class Connection:
         return self.caller is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Subscription:
+class Subscription(NamedTuple):
     """One `subscribe` of a connection, kept until its `complete` or its connection's end:
     the document is executed again against each change it is published."""
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from monolambda.domain.errors import ModelUnavailableError
 
@@ -35,8 +34,7 @@ class InvalidManifestError(ValueError):
     """A manifest.json that does not describe a usable model; the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
-class InputSpec:
+class InputSpec(NamedTuple):
     name: str
     layout: str
     width: int
@@ -59,8 +57,7 @@ class InputSpec:
         return COLOURS[self.colour]
 
 
-@dataclass(frozen=True, slots=True)
-class ModelManifest:
+class ModelManifest(NamedTuple):
     name: str
     version: str
     description: str
@@ -168,8 +165,7 @@ def _floats(raw: object, field: str) -> tuple[float, ...]:
     return tuple(float(x) for x in raw)
 
 
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
+class ModelInfo(NamedTuple):
     """A model as the registry lists it: its current version's manifest and all versions."""
 
     name: str
@@ -178,14 +174,12 @@ class ModelInfo:
     manifest: ModelManifest
 
 
-@dataclass(frozen=True, slots=True)
-class RankedLabel:
+class RankedLabel(NamedTuple):
     label: str
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
+class Prediction(NamedTuple):
     model: str
     version: str
     labels: tuple[RankedLabel, ...]

@@ -8,8 +8,8 @@ owner and model are read back from the key, which the presigned POST allowed exa
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from monolambda.domain.names import MODEL_NAME
 
@@ -19,16 +19,14 @@ class UploadPurpose(StrEnum):
     JOB = "JOB"
 
 
-@dataclass(frozen=True, slots=True)
-class UploadForm:
+class UploadForm(NamedTuple):
     """A presigned multipart POST: the browser sends `fields` first, then the file."""
 
     url: str
     fields: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class UploadGrant:
+class UploadGrant(NamedTuple):
     key: str
     form: UploadForm
     expires_in_s: int
@@ -36,8 +34,7 @@ class UploadGrant:
     job_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class JobUpload:
+class JobUpload(NamedTuple):
     """An object under the job-upload layout: whose, for which model."""
 
     key: str

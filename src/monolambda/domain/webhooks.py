@@ -19,9 +19,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from monolambda.domain.errors import BadUserInputError
@@ -37,8 +37,7 @@ class WebhookStatus(StrEnum):
     FAILED = "FAILED"
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookState:
+class WebhookState(NamedTuple):
     status: WebhookStatus
     attempts: int
     at: datetime
@@ -51,8 +50,7 @@ class RefusedAddressError(Exception):
     """A callback's host is, or resolves to, an address webhooks are never sent to."""
 
 
-@dataclass(frozen=True, slots=True)
-class CallbackTarget:
+class CallbackTarget(NamedTuple):
     url: str
     scheme: str
     host: str  # an IP address's text without brackets, or a name
@@ -60,8 +58,7 @@ class CallbackTarget:
     path: str  # with its query
 
 
-@dataclass(frozen=True, slots=True)
-class CallbackPolicy:
+class CallbackPolicy(NamedTuple):
     # Dev only: 127.0.0.0/8 and ::1 allowed, and http to them.
     allow_loopback: bool = False
 

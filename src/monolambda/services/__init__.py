@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from monolambda.domain.budget import WorkBudget, WorkLimits
 from monolambda.domain.errors import DomainError, ErrorCode, ModelUnavailableError
 from monolambda.services.client_errors import ClientErrorService
-from monolambda.services.health import HealthService
 
 if TYPE_CHECKING:
+    from monolambda.services.health import HealthService
     from monolambda.services.jobs import JobService
     from monolambda.services.predictions import PredictionService
 
@@ -29,18 +29,26 @@ class Services:
     def __init__(
         self,
         *,
-        health: HealthService,
+        health: Callable[[], HealthService],
         work_limits: WorkLimits,
         predictions: Callable[[], PredictionService] | None = None,
         jobs: Callable[[], JobService] | None = None,
     ) -> None:
-        self.health = health
+        self._make_health = health
+        self._health: HealthService | None = None
         self.client_errors = ClientErrorService()
         self._work_limits = work_limits
         self._make_predictions = predictions
         self._predictions: PredictionService | None = None
         self._make_jobs = jobs
         self._jobs: JobService | None = None
+
+    @property
+    def health(self) -> HealthService:
+        """Built on first use: the live routes and the worker never ask for it."""
+        if self._health is None:
+            self._health = self._make_health()
+        return self._health
 
     @property
     def predictions(self) -> PredictionService:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from monolambda.domain.errors import DomainError, ErrorCode, TransientError
 from monolambda.domain.jobs import (
@@ -27,9 +28,12 @@ from monolambda.domain.jobs import (
     results_to_json,
 )
 from monolambda.domain.models import Prediction
-from monolambda.domain.ports import JobStore, ResultStore
 from monolambda.services.jobs import JobLimits, utc_now
 from monolambda.services.predictions import PredictionService
+
+# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+if TYPE_CHECKING:
+    from monolambda.domain.ports import JobStore, ResultStore
 
 
 class RunOutcome(StrEnum):

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from monolambda import metrics
 from monolambda.domain.budget import WorkBudget
@@ -23,10 +24,13 @@ from monolambda.domain.models import (
     Prediction,
     RankedLabel,
 )
-from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
 from monolambda.domain.sizes import MAX_TOP_K
 from monolambda.domain.uploads import UploadGrant
 from monolambda.domain.uploads import uploads_prefix as owner_prefix
+
+# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+if TYPE_CHECKING:
+    from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
 
 UPLOAD_CONTENT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 

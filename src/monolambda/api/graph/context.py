@@ -3,8 +3,7 @@ work budget."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from monolambda.domain.budget import WorkBudget
 from monolambda.domain.identity import Caller
@@ -12,17 +11,17 @@ from monolambda.domain.sizes import MAX_HTTP_ANSWER_BYTES
 from monolambda.services import Services
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     services: Services
     caller: Caller | None
     request_id: str
     budget: WorkBudget
+    # Per-request DataLoaders, made on first use (api.graph.job_types.job_loader): a new dict
+    # for each request (a NamedTuple's default would be one dict shared by all).
+    loaders: dict[str, Any]
     # True when the request could only be read as JSON by assumption (it had no Content-Type);
     # such a request may not mutate anything, as a browser can send it cross-site unannounced.
     read_only: bool = False
-    # Per-request DataLoaders, made on first use (api.graph.job_types.job_loader).
-    loaders: dict[str, Any] = field(default_factory=dict)
     # A WebSocket `subscribe` (api.transport.live_operations.Listener): where a subscription field
     # opens its subscription. None over HTTP, which serves no subscription.
     live: Any = None

@@ -14,7 +14,7 @@ import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import GraphQLError
 from strawberry.schema.exceptions import CannotGetOperationTypeError
@@ -45,8 +45,7 @@ _OVER_A_SOCKET = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUB
 _EVENTS_ONLY = (OperationType.SUBSCRIPTION,)
 
 
-@dataclass(frozen=True, slots=True)
-class _Request:
+class _Request(NamedTuple):
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
@@ -250,6 +249,7 @@ class LiveOperations:
             caller=caller,
             request_id=request_id,
             budget=self._services.budget(),
+            loaders={},
             live=listener,
             # What one message carries: the answer's estimate is held to it before anything
             # runs (a subscription's at subscribe, for every later update too).

@@ -72,6 +72,7 @@ def context_for(
         caller=ANONYMOUS if caller is None and anonymous_access else caller,
         request_id=request_id_for(event, lambda_context),
         budget=services.budget(),
+        loaders={},
         read_only=bool(event.get(CONTENT_TYPE_ASSUMED)),
     )
 
