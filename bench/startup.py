@@ -1,11 +1,18 @@
 """Cold start and warm latency of our handler against a bare Strawberry+Mangum hello world,
-and the cold start of the non-HTTP routes (which must not pay for the HTTP stack).
+and the cold start of every other route against `{ health }`.
 
-    python bench/startup.py [--runs 11] [--requests 3000]
+    python bench/startup.py [--runs 11] [--requests 3000] [--no-instructions] [--no-live]
 
 Both handlers run in fresh interpreters from the same venv, interleaved, so machine noise
 hits both alike; the table reports medians and ratios (ours / baseline). Absolute figures
 drift between machines; the ratios are the result.
+
+Then, by instructions to the first response (valgrind's callgrind), each route against
+`{ health }`: the WebSocket API's events and the jobs table's stream with and without a
+subscriber, against a local stack started here (bench/route_events.py), and what a
+container restored from a SnapStart snapshot still pays on each. Every process of ours runs
+with awscrt and pyOpenSSL unimportable, as in Lambda's runtime (botocore and urllib3 load
+them when they are installed, as in this venv).
 """
 
 from __future__ import annotations
@@ -21,10 +28,14 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import route_events  # noqa: E402
 
 BASELINE = textwrap.dedent(
     """
@@ -55,7 +66,7 @@ BASELINE_CACHED = BASELINE.replace(
 )
 
 # Runs in the child: imports the handler, answers one request, reports timings as JSON.
-CHILD = textwrap.dedent(
+CHILD = route_events.without_crt() + textwrap.dedent(
     """
     import json, os, sys, time
     started = time.perf_counter()
@@ -87,10 +98,10 @@ CHILD = textwrap.dedent(
             os._exit(0)
         snapstart.after_restore()
     first = handler(event, context)
-    if "routeKey" in event:
-        assert first["statusCode"] == 200 and '"errors"' not in first["body"], first
-    else:
+    if "Records" in event:
         assert "batchItemFailures" in first, first
+    else:  # an HTTP request, or a WebSocket event (whose answers go through the sink)
+        assert first["statusCode"] == 200 and '"errors"' not in first.get("body", ""), first
     if requests == 0:
         # Counted to the first response: a Lambda cold start never pays for the exit, which
         # costs the hello (a final collection) more than ours (gc.freeze spares it).
@@ -269,7 +280,7 @@ def count_instructions(workdir: Path) -> dict[str, int]:
     return counts
 
 
-def callgrind(name: str, case: str, workdir: Path, extra_env: dict[str, str] | None = None) -> int:
+def callgrind_wrapper(name: str, workdir: Path) -> tuple[list[str], Path]:
     log = workdir / f"callgrind-{re.sub(r'[^a-zA-Z]+', '-', name)}.log"
     wrapper = [
         "valgrind",
@@ -277,11 +288,137 @@ def callgrind(name: str, case: str, workdir: Path, extra_env: dict[str, str] | N
         f"--callgrind-out-file={workdir}/callgrind.out.%p",
         f"--log-file={log}",
     ]
-    run_once(case, 0, workdir, wrapper, extra_env)
+    return wrapper, log
+
+
+def collected(name: str, log: Path) -> int:
     found = re.search(r"Collected : (\d+)", log.read_text())
     if found is None:
         raise RuntimeError(f"{name}: no count in {log}")
     return int(found.group(1))
+
+
+def callgrind(name: str, case: str, workdir: Path, extra_env: dict[str, str] | None = None) -> int:
+    wrapper, log = callgrind_wrapper(name, workdir)
+    run_once(case, 0, workdir, wrapper, extra_env)
+    return collected(name, log)
+
+
+# --- every route against { health }, on a local stack ---------------------------------------
+# Each case: the events that set it up (run first, each in a process of its own, unmeasured),
+# the event measured, and the messages the function must have posted to the case's
+# connection by then (a WebSocket event is answered 200 whatever it did).
+LiveCase = tuple[list[Any], Any, str | None, list[str] | None]
+
+
+def live_cases(stack: route_events.LiveStack) -> dict[str, Callable[[], LiveCase]]:
+    ws, new = stack.websocket, route_events.new_connection
+
+    def health() -> LiveCase:
+        return [], {**EVENT, "body": json.dumps({"query": "{ health { status } }"})}, None, None
+
+    def connect() -> LiveCase:
+        return [], ws("CONNECT", new()), None, None
+
+    def init() -> LiveCase:
+        c = new()
+        return [], stack.init(c), c, ["connection_ack"]
+
+    def ping() -> LiveCase:
+        c = new()
+        return [stack.init(c)], ws("MESSAGE", c, {"type": "ping"}), c, ["connection_ack", "pong"]
+
+    def subscribe() -> LiveCase:
+        c = new()
+        return [stack.init(c)], stack.subscribe(c), c, ["connection_ack"]
+
+    def complete() -> LiveCase:
+        c = new()
+        event = ws("MESSAGE", c, {"id": "s1", "type": "complete"})
+        return [stack.init(c), stack.subscribe(c)], event, c, ["connection_ack"]
+
+    def disconnect() -> LiveCase:
+        c = new()
+        return [stack.init(c), stack.subscribe(c)], ws("DISCONNECT", c), c, ["connection_ack"]
+
+    def stream_none() -> LiveCase:
+        return [], stack.finished_job("bench-nobody"), None, None
+
+    def stream_one() -> LiveCase:
+        before = len(route_events.posted(stack.subscriber))
+        expected = [*route_events.posted(stack.subscriber)[:before], "next"]
+        return [], stack.finished_job(stack.watcher), stack.subscriber, expected
+
+    return {
+        "{ health }": health,
+        "$connect": connect,
+        "connection_init": init,
+        "ping": ping,
+        "subscribe": subscribe,
+        "complete": complete,
+        "$disconnect": disconnect,
+        "stream, no subscriber": stream_none,
+        "stream, one subscriber": stream_one,
+    }
+
+
+# The goals (issue 30), x { health }, by instructions.
+LIVE_GOALS = {"connection_init": 1.3, "subscribe": 1.5, "stream, one subscriber": 1.5}
+
+
+def live_instructions(workdir: Path, only: set[str] | None = None) -> dict[str, dict[str, int]]:
+    """Per route: its cold start, and (SnapStart) its snapshot taken and restored."""
+    base = {
+        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+    counts: dict[str, dict[str, int]] = {}
+    with tempfile.TemporaryDirectory() as tmp, route_events.live_stack(Path(tmp)) as stack:
+        env = route_events.environment(stack, base)
+        stack.prepare(lambda event: route_events.run_plain(event, env))
+        for name, case in live_cases(stack).items():
+            if only is not None and name not in only:
+                continue
+            counts[name] = {}
+            for kind, snapshot in (("cold", None), ("taken", "taken"), ("restored", "restored")):
+                setup, event, connection, expected = case()
+                for step in setup:
+                    route_events.run_plain(step, env)
+                wrapper, log = callgrind_wrapper(f"{name} {kind}", workdir)
+                extra = {"BENCH_SNAPSHOT": snapshot} if snapshot else {}
+                child = [*wrapper, sys.executable, "-c", CHILD, "monolambda.handler", "handler"]
+                child += ["", "0", json.dumps(event)]
+                out = subprocess.run(
+                    child, check=False, env={**env, **extra}, capture_output=True, text=True
+                )
+                if out.returncode != 0 or not out.stdout.startswith("ready"):
+                    raise RuntimeError(f"{name} ({kind}): {out.stderr[-2000:]}")
+                if connection is not None and kind != "taken":
+                    got = route_events.posted(connection)
+                    if expected is not None and got[: len(expected)] != expected:
+                        raise RuntimeError(f"{name} ({kind}): posted {got}, not {expected}")
+                counts[name][kind] = collected(name, log)
+    return counts
+
+
+def print_live(counts: dict[str, dict[str, int]]) -> None:
+    health = counts["{ health }"]["cold"]
+    print()
+    print("every route's cold start against { health }, by instructions to its first response")
+    print("(a local stack: DynamoDB Local, moto, a sink for the management API), and what a")
+    print("container restored from a SnapStart snapshot still pays on it")
+    print(f"{'route':<24} {'cold':>9} {'x health':>9} {'goal':>6} {'restored':>10} {'snapshot':>9}")
+    for name, count in counts.items():
+        goal = LIVE_GOALS.get(name)
+        restored = count["restored"] - count["taken"]
+        print(
+            f"{name:<24} {count['cold'] / 1e6:8.1f}M {count['cold'] / health:8.3f}x"
+            f" {'' if goal is None else f'{goal:.1f}x':>6} {restored / 1e6:+9.1f}M"
+            f" {count['taken'] / 1e6:8.1f}M"
+        )
+    print("(restored: the after-restore hook and the first answer, over the snapshot's own")
+    print("start; snapshot: the process that built every route before its snapshot)")
 
 
 def print_instructions(instructions: dict[str, int], base: str) -> None:
@@ -316,6 +453,11 @@ def main() -> None:
         action="store_true",
         help="skip the instruction counts (valgrind's callgrind, ~20 s a case)",
     )
+    parser.add_argument(
+        "--no-live",
+        action="store_true",
+        help="skip the routes measured against a local stack (~30 callgrind runs)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -332,6 +474,7 @@ def main() -> None:
             for case in CASES:
                 results[case].append(run_once(case, args.requests, workdir))
         instructions = {} if args.no_instructions else count_instructions(workdir)
+        live = {} if args.no_instructions or args.no_live else live_instructions(workdir)
 
     def median(case: str, key: str) -> float:
         return float(statistics.median(r[key] for r in results[case]))
@@ -388,6 +531,8 @@ def main() -> None:
         )
     if instructions:
         print_instructions(instructions, base)
+    if live:
+        print_live(live)
     sqs = median("ours SQS route", "cold_ms") / median("ours health", "cold_ms")
     print()
     print(f"SQS (worker) route cold start / {{ health }} cold start: {sqs:.2f}")

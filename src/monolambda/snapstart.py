@@ -3,8 +3,10 @@
 Lambda initialises a published version once, snapshots its memory, and starts new containers
 from the snapshot. Before the snapshot, `before_snapshot` builds every route's part of the
 container, so that a restored container's first request imports and builds nothing: the
-HTTP stack and schema, the worker, the triggers, boto3 and its clients, Pillow, numpy and
-onnxruntime. No connection is opened then. After a restore, `after_restore` re-seeds what
+HTTP stack and schema, the WebSocket route with its token check and live updates, the
+worker, the triggers, boto3, PynamoDB, Pillow, numpy and onnxruntime, and the SDK's session
+with what its clients read (their service models and endpoint rules). No client is made and
+no connection opened then. After a restore, `after_restore` re-seeds what
 every copy of the snapshot would otherwise share (the `random` module's state), drops what
 must not be shared (SDK clients and their connection pools, PynamoDB's connection, the
 tracing socket) and counts the restored container's first invocation as its cold start.
@@ -24,17 +26,20 @@ def before_snapshot() -> None:
 
     bootstrap.http()
     bootstrap.websocket()
+    config = bootstrap.settings()
+    if config.live is not None:
+        bootstrap.prepare_live()
     bootstrap.worker()
     bootstrap.upload_trigger()
     bootstrap.stream_trigger()
     bootstrap.schedule_trigger()
     services = bootstrap.services()
     _ = services.health
-    config = bootstrap.settings()
     if config.models is not None:
         _ = services.predictions  # boto3, Pillow, numpy, onnxruntime: imported, not called
     if config.jobs is not None:
         _ = services.jobs
+    bootstrap.prepare_sdk()
 
 
 def after_restore() -> None:

@@ -24,9 +24,17 @@ result = {"registered": [f.__name__ for f in before + after]}
 if before:
     for hook in before:
         hook()
-    heavy = ("strawberry", "onnxruntime", "PIL", "numpy", "boto3", "pynamodb")
+    heavy = ("strawberry", "onnxruntime", "PIL", "numpy", "boto3", "pynamodb", "jwt")
     result["imported"] = sorted(m for m in heavy if m in sys.modules)
     result["http_built"] = bootstrap.http.cache_info().currsize
+    from monolambda.bootstrap import live_route, adapters
+    result["live_built"] = [f.cache_info().currsize for f in (
+        live_route.live, live_route.live_operations, adapters.token_verifier)]
+    # What making a client reads is in the session already: a DynamoDB client costs a
+    # second client's reading, whichever route makes it first after the restore.
+    loader = aws.botocore_session().get_component("data_loader")
+    result["models_read"] = sorted(
+        k[1] for k in loader._cache if k[0] == "load_service_model" and k[2] == "service-2")
     aws.client("sqs")
     result["clients_before"] = aws._client.cache_info().currsize
     state = random.getstate()
@@ -52,6 +60,8 @@ ENV = {
     "JOBS_QUEUE_URL": "http://127.0.0.1:9/123456789012/jobs.fifo",
     "CONNECTIONS_TABLE": "connections",
     "WEBSOCKET_MANAGEMENT_URL": "http://127.0.0.1:9/live",
+    "JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_snap",
+    "JWT_AUDIENCE": "snap-client",
     "AWS_DEFAULT_REGION": "us-east-1",
     "POWERTOOLS_METRICS_DISABLED": "true",
 }
@@ -79,8 +89,18 @@ def run(**env: str) -> dict[str, object]:
 def test_in_a_snapstart_container_the_snapshot_holds_every_route_built() -> None:
     result = run(AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
     assert result["registered"] == ["before_snapshot", "after_restore"]
-    assert result["imported"] == ["PIL", "boto3", "numpy", "onnxruntime", "pynamodb", "strawberry"]
+    assert result["imported"] == [
+        "PIL",
+        "boto3",
+        "jwt",
+        "numpy",
+        "onnxruntime",
+        "pynamodb",
+        "strawberry",
+    ]
     assert result["http_built"] == 1
+    assert result["live_built"] == [1, 1, 1]
+    assert result["models_read"] == ["apigatewaymanagementapi", "dynamodb", "s3", "sqs", "ssm"]
     assert result["clients_before"] == 1
     assert result["reseeded"] is True
     assert result["clients_after"] == 0  # made again on first use, by this copy

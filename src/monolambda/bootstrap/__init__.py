@@ -13,17 +13,20 @@ DynamoDB-stream or schedule event never imports Strawberry, Starlette or Mangum,
   `live_route` (WebSocket and the live updates), `job_routes` (SQS, S3, stream, schedule).
 """
 
-from monolambda.bootstrap.adapters import forget_connections
+from monolambda.bootstrap.adapters import forget_connections, prepare_sdk
 from monolambda.bootstrap.config import read_build_info, settings
 from monolambda.bootstrap.graphql_api import http
 from monolambda.bootstrap.job_routes import schedule_trigger, stream_trigger, upload_trigger, worker
 from monolambda.bootstrap.lifetime import forget_parts
+from monolambda.bootstrap.live_route import prepare as prepare_live
 from monolambda.bootstrap.live_route import websocket
 from monolambda.bootstrap.use_cases import services
 
 __all__ = [
     "forget_connections",
     "http",
+    "prepare_live",
+    "prepare_sdk",
     "read_build_info",
     "reset",
     "schedule_trigger",

@@ -163,6 +163,24 @@ _PYNAMODB_MODELS = {
 }
 
 
+def prepare_sdk() -> None:
+    """Before a SnapStart snapshot: what making each configured client reads, read into the
+    SDK's session (adapters.aws.prepare); no client is made, no connection opened."""
+    from monolambda.adapters import aws  # noqa: PLC0415
+
+    config = settings()
+    services: list[str] = []
+    if config.jobs is not None:
+        services += ["dynamodb", "sqs"]
+    if config.persisted_queries_table is not None or config.live is not None:
+        services.append("dynamodb")
+    if config.models is not None:
+        services += ["s3", "ssm"]
+    if config.live is not None:
+        services.append("apigatewaymanagementapi")
+    aws.prepare(*dict.fromkeys(services))  # each once, in order
+
+
 def forget_connections() -> None:
     """After a SnapStart restore (monolambda.snapstart): the routes stay built, their
     connections are made again on first use (SDK clients, PynamoDB's per model)."""

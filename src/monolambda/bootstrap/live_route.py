@@ -56,6 +56,17 @@ def live_operations() -> LiveOperations:
         return LiveOperations(schema(), services(), live(), trusted_documents())
 
 
+def prepare() -> None:
+    """Before a SnapStart snapshot (monolambda.snapstart): what the WebSocket route and the
+    stream's live updates build on their first event, built now: the live service with its
+    connection store (PynamoDB), the token check (PyJWT) and the subscriptions' operations
+    (the schema)."""
+    live()
+    live_operations()
+    if live_settings().issuer is not None:
+        adapters.token_verifier()
+
+
 def publish(images: list[Mapping[str, Any]], context: object) -> None:
     """The stream's changed jobs to their subscribers (services.live.publish)."""
     from monolambda.adapters.dynamo_jobs import DynamoJobStore  # noqa: PLC0415
