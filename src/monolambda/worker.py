@@ -29,7 +29,7 @@ from monolambda.logs import log_context, logger
 from monolambda.services.job_runner import JobRunner, RetryLaterError
 from monolambda.services.webhooks import WebhookService
 
-# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
 if TYPE_CHECKING:
     from monolambda.domain.ports import JobQueue
 

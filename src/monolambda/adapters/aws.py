@@ -3,8 +3,8 @@ client made from it once, on first use.
 
 One session, because making one is most of what a client costs on a cold start: a session
 reads the SDK's endpoint data (1.2 MB of JSON) and lists its service models when it makes its
-first client, about 290 M instructions (a third of the `connection_init` route's cold start);
-a second client from the same session costs 15 M. boto3 (S3, SQS, SSM), PynamoDB's models
+first client, about 290 M instructions (a fifth of a live route's cold start); a second
+client from the same session costs 15 M. boto3 (S3, SQS, SSM), PynamoDB's models
 (adapters.dynamo_tables) and the management API's client all make theirs from it.
 
 boto3 reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself, which is how the local

@@ -37,7 +37,7 @@ from monolambda.domain.jobs import (
 )
 from monolambda.domain.webhooks import WebhookState, WebhookStatus
 
-# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
 if TYPE_CHECKING:
     from monolambda.domain.ports import PageKey
 

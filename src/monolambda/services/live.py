@@ -41,7 +41,7 @@ from monolambda.domain.live import (
 )
 from monolambda.logs import logger
 
-# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
 if TYPE_CHECKING:
     from monolambda.domain.ports import ConnectionPoster, ConnectionStore, TokenVerifier
 

@@ -28,7 +28,7 @@ from monolambda.domain.sizes import MAX_TOP_K
 from monolambda.domain.uploads import UploadGrant
 from monolambda.domain.uploads import uploads_prefix as owner_prefix
 
-# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
 if TYPE_CHECKING:
     from monolambda.domain.ports import Images, Inference, ModelRegistry, Uploads
 

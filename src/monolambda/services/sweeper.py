@@ -23,7 +23,7 @@ from monolambda.domain.errors import ErrorCode
 from monolambda.domain.jobs import JobError, JobStatus, OpenJob
 from monolambda.services.jobs import utc_now
 
-# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
 if TYPE_CHECKING:
     from monolambda.domain.ports import JobStore
 

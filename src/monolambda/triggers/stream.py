@@ -27,7 +27,7 @@ from monolambda import metrics
 from monolambda.domain.jobs import TERMINAL, JobMessage, JobStatus, MessageKind
 from monolambda.logs import log_context, logger
 
-# Protocols, for annotations only: defining them costs ~15 M instructions at import.
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
 if TYPE_CHECKING:
     from monolambda.domain.ports import JobQueue
 
