@@ -169,6 +169,73 @@ def test_the_containers_copy_is_bounded_and_a_large_document_is_not_registered()
     assert sha256_of(large) not in store.documents
 
 
+def test_the_refusal_names_the_way_to_register_word_for_word() -> None:
+    """The sentence the second-client guide tells a team to expect, whole."""
+    trusted = TrustedDocuments({}, only=True, clients=frozenset({"team-b"}))
+    expected = (
+        "this API runs only the operations its clients have registered (trusted documents), "
+        "and {} has registered none with this text. Name a registered one by its SHA-256 "
+        "(documentId or extensions.persistedQuery), or register the client's operations: "
+        "make trusted-client NAME=<client> MANIFEST=<its manifest> (docs: Clients, a second "
+        "client)"
+    )
+    assert trusted._unregistered("team-b") == expected.format("the client 'team-b'")
+    assert trusted._unregistered("nobody") == expected.format("this client")
+    assert trusted._unregistered(None) == expected.format("this client")
+
+
+def test_a_known_digest_or_a_large_text_is_not_written_again() -> None:
+    store = FakeStore()
+    registered = Registered(lambda: _port(store))
+    registered.register(sha256_of(VERSION), VERSION)
+    registered.register(sha256_of(VERSION), VERSION)
+    assert store.writes == 1
+    large = "query Large { health { status } }" + " " * MAX_REGISTERED_CHARS
+    registered.register(sha256_of(large), large)
+    assert store.writes == 1
+    assert registered.get(sha256_of(large)) is None
+
+
+def test_the_containers_copy_keeps_what_was_read_last() -> None:
+    """Least recently used goes first: a document read again stays, however old."""
+    store = FakeStore()
+    registered = Registered(lambda: _port(store))
+    for n in range(1_000):
+        registered.register(f"{n:064x}", f"query Q{n} {{ health {{ status }} }}")
+    assert registered.get(f"{0:064x}") is not None  # read again: now the newest
+    registered.register(f"{1_000:064x}", "query Q1000 { health { status } }")
+    reads = store.reads
+    assert registered.get(f"{0:064x}") is not None
+    assert store.reads == reads  # still in memory
+    assert registered.get(f"{1:064x}") is not None  # the oldest, gone from memory
+    assert store.reads == reads + 1
+
+
+def test_a_failing_store_is_logged_with_its_cause(caplog: pytest.LogCaptureFixture) -> None:
+    registered = Registered(lambda: _port(FakeStore(broken=True)))
+    with caplog.at_level("WARNING"):
+        registered.register(sha256_of(VERSION), VERSION)
+        assert registered.get(sha256_of(HEALTH)) is None
+    causes = [r.exc_info[1] for r in caplog.records if r.exc_info]
+    assert [str(c) for c in causes] == ["the table is away", "the table is away"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "a document could not be registered",
+        "a registered document could not be read",
+    ]
+
+
+def test_loaded_documents_register_where_they_are_told(tmp_path: Any) -> None:
+    store = FakeStore()
+    (tmp_path / "web.json").write_text(json.dumps({f"sha256:{sha256_of(HEALTH)}": HEALTH}))
+    trusted = TrustedDocuments.load(
+        tmp_path, only=False, registered=Registered(lambda: _port(store))
+    )
+    trusted._registered.register(sha256_of(VERSION), VERSION)  # type: ignore[union-attr]
+    assert store.documents == {sha256_of(VERSION): VERSION}
+    only = TrustedDocuments.load(tmp_path, only=True, registered=Registered(lambda: store))
+    assert only._registered is None
+
+
 @pytest.mark.parametrize(
     ("header", "counted"),
     [("web", "web"), ("team-b", "team-b"), ("somebody-else", "other"), (None, None)],
