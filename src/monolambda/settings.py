@@ -4,8 +4,6 @@ Each environment (dev, prod) has a profile of safe defaults; single variables ma
 A missing or malformed variable fails loudly at start-up with the variable's name.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from enum import StrEnum
@@ -169,7 +167,7 @@ class Settings(NamedTuple):
         return self.environment is Environment.DEV
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
         environment = _environment(env)
         dev = environment is Environment.DEV
         work = WorkLimits(

@@ -1,7 +1,5 @@
 """What is running: the answer to the `version` field."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -5,8 +5,6 @@ field that decodes images spends from the same budget before it decodes anything
 fragments and batched operations cannot multiply the work past it.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from monolambda.domain.errors import BadUserInputError

@@ -1,7 +1,5 @@
 """Health of the function and of each dependency it can look at without side effects."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 

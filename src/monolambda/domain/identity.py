@@ -1,8 +1,6 @@
 """Who is calling: the identity the API Gateway authorizer vouched for, or, on a stack
 deployed without an authorizer, the one anonymous caller everybody shares."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from monolambda.domain.errors import ForbiddenError, UnauthenticatedError

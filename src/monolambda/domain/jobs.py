@@ -5,8 +5,6 @@ The transitions are defined here once; the job store enforces them with conditio
 workers, a duplicate delivery and a cancel can race without a job finishing twice.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import re
@@ -107,7 +105,7 @@ class ItemResult:
         return {"i": self.index, "l": [[r.label, r.score] for r in self.labels]}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> ItemResult:
+    def from_json(cls, data: dict[str, object]) -> "ItemResult":
         index = int(str(data["i"]))
         error = data.get("e")
         if isinstance(error, list):
@@ -124,7 +122,7 @@ def results_to_json(results: Sequence[ItemResult]) -> str:
     return json.dumps([r.to_json() for r in results], separators=(",", ":"))
 
 
-def results_from_json(text: str) -> StoredResults:
+def results_from_json(text: str) -> "StoredResults":
     return StoredResults(text)
 
 
@@ -321,7 +319,7 @@ class JobMessage(NamedTuple):
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
-    def parse(cls, body: str) -> JobMessage:
+    def parse(cls, body: str) -> "JobMessage":
         """ValueError for anything that is not a job message."""
         data = json.loads(body)
         if not isinstance(data, dict):

@@ -7,8 +7,6 @@ job: a change of a job is published to its owner's subscriptions only, found wit
 of the owner's partition, so a message can never reach a connection of another owner.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum

@@ -4,8 +4,6 @@ Registry layout (S3): models/{name}/{version}/model.onnx beside manifest.json in
 folder; the current version of each model is the SSM parameter /{stack}/models/{name}/current.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from collections.abc import Mapping
@@ -67,7 +65,7 @@ class ModelManifest(NamedTuple):
     sha256: str
 
     @classmethod
-    def parse(cls, data: object, *, name: str, version: str) -> ModelManifest:
+    def parse(cls, data: object, *, name: str, version: str) -> "ModelManifest":
         if not isinstance(data, Mapping):
             raise InvalidManifestError("the manifest is not a JSON object")
         labels = data.get("labels")

@@ -5,8 +5,6 @@ An upload is for a prediction (`uploads/{owner}/{id}`) or starts a job of its ow
 owner and model are read back from the key, which the presigned POST allowed exactly.
 """
 
-from __future__ import annotations
-
 import uuid
 from enum import StrEnum
 from typing import NamedTuple

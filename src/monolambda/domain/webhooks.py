@@ -14,8 +14,6 @@ The signature is HMAC-SHA256 over "{timestamp}.{body}" with the stack's webhook 
 side).
 """
 
-from __future__ import annotations
-
 import hashlib
 import hmac
 import ipaddress

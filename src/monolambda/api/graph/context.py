@@ -1,8 +1,6 @@
 """What every resolver gets: the use cases, the caller, the request id and the request's
 work budget."""
 
-from __future__ import annotations
-
 from typing import Any, NamedTuple
 
 from monolambda.domain.budget import WorkBudget
