@@ -1,9 +1,8 @@
 """Live updates on the local stack: how soon a subscriber hears that a job ended (against a
-client polling job(id) once a second), what one change costs the stream route as its
-subscribers grow, and the cold starts of the WebSocket route and of publishing (against
-`{ health }`'s, all with the stack's stand-ins).
+client polling job(id) once a second), and what one change costs the stream route as its
+subscribers grow. The WebSocket and stream routes' cold starts are bench/startup.py's.
 
-    python bench/live.py [--jobs 100] [--runs 7]
+    python bench/live.py [--jobs 100]
 
 Clients are Python's gql over graphql-transport-ws, at ws://.../graphql as users connect.
 """
@@ -15,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -33,7 +31,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-import websockets  # noqa: E402
 from gql import Client, GraphQLRequest  # noqa: E402
 from gql.transport.websockets import WebsocketsTransport  # noqa: E402
 from job_harness import CALLS, Context, b64, png  # noqa: E402
@@ -45,7 +42,7 @@ ONE_JOB = "subscription($id: ID!) { jobUpdated(id: $id) { id status progress { d
 
 
 class LocalStack:
-    """`python -m devstack` on free ports; its output kept, to learn connection ids from."""
+    """`python -m devstack` on free ports, its output kept in its state directory."""
 
     def __init__(self, state_dir: Path, *extra: str) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -89,19 +86,6 @@ class LocalStack:
         answer = self.graphql(SUBMIT, i={"images": [b64(png(seed))], "model": "digits"})
         job_id: str = answer["submitJob"]["job"]["id"]
         return job_id
-
-    async def new_connection(self, before: set[str]) -> str:
-        """The id of the connection opened since `before`, once the stack has logged it."""
-        deadline = time.monotonic() + 30
-        while not (new := set(self.connections_seen()) - before):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the stack logged no new connection")
-            await asyncio.sleep(0.02)
-        (connection,) = new
-        return connection
-
-    def connections_seen(self) -> list[str]:
-        return re.findall(r"\[ws\] (\S+) connected", self.log.read_text())
 
     def stop(self) -> None:
         self.process.send_signal(2)
@@ -316,135 +300,10 @@ def one_change(stack: LocalStack, handler: Any, count: int, repeats: int) -> dic
     }
 
 
-# --- 3. cold starts --------------------------------------------------------------------------
-COLD = textwrap.dedent(
-    """
-    import json, sys, time
-    began = time.perf_counter()
-    from monolambda.handler import handler
-
-    class Context:
-        aws_request_id = "cold"
-        function_name = "MonolambdaFunction"
-        memory_limit_in_mb = 512
-        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:cold"
-        def get_remaining_time_in_millis(self): return 29000
-
-    event = json.loads(sys.argv[1])
-    answer = handler(event, Context())
-    elapsed = (time.perf_counter() - began) * 1000
-    heavy = [m for m in ("strawberry", "starlette", "mangum", "numpy") if m in sys.modules]
-    print(json.dumps({"ms": elapsed, "heavy": heavy, "answer": answer}))
-    """
-)
-
-
-def cold(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
-    env = {
-        **stack.env,
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": str(ROOT / "src"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "APP_ENV": "prod",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-    finished = subprocess.run(
-        [sys.executable, "-c", COLD, json.dumps(event)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=60,
-    )
-    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
-
-
-def message(connection_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "requestContext": {
-            "routeKey": "$default",
-            "eventType": "MESSAGE",
-            "connectionId": connection_id,
-            "requestId": "cold",
-            "stage": "live",
-            "domainName": "127.0.0.1",
-            "apiId": "local",
-        },
-        "body": json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
-def cold_starts(stack: LocalStack, runs: int) -> dict[str, dict[str, Any]]:
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
-    health = {
-        "version": "2.0",
-        "routeKey": "POST /graphql",
-        "rawPath": "/graphql",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "bench"},
-        "requestContext": {
-            "http": {"method": "POST", "path": "/graphql", "sourceIp": "127.0.0.1"},
-            "requestId": "cold",
-            "stage": "$default",
-        },
-        "body": json.dumps({"query": "{ health { status } }"}),
-        "isBase64Encoded": False,
-    }
-    job_id = stack.submit(99)
-    samples: dict[str, list[dict[str, Any]]] = {
-        "health": [],
-        "init": [],
-        "subscribe": [],
-        "publish": [],
-    }
-
-    async def sockets() -> None:
-        for n in range(runs + 1):
-            before = set(stack.connections_seen())
-            async with websockets.connect(stack.ws, subprotocols=["graphql-transport-ws"]) as raw:  # type: ignore[list-item]
-                connection = await stack.new_connection(before)
-                init = {
-                    "type": "connection_init",
-                    "payload": {"Authorization": f"Bearer {stack.token}"},
-                }
-                result = await asyncio.to_thread(cold, stack, message(connection, init))
-                expect(json.loads(await raw.recv()) == {"type": "connection_ack"})
-                subscribe = {
-                    "id": "1",
-                    "type": "subscribe",
-                    "payload": {"query": ONE_JOB, "variables": {"id": job_id}},
-                }
-                subscribed = await asyncio.to_thread(cold, stack, message(connection, subscribe))
-                expect(json.loads(await raw.recv())["type"] == "next")
-                published = await asyncio.to_thread(cold, stack, change_event(job_id, n + 1))
-                expect(json.loads(await raw.recv())["type"] == "next")
-                healthy = await asyncio.to_thread(cold, stack, health)
-                if n:  # the first of each: unmeasured, so the OS file cache is warm
-                    samples["init"].append(result)
-                    samples["subscribe"].append(subscribed)
-                    samples["publish"].append(published)
-                    samples["health"].append(healthy)
-
-    asyncio.run(sockets())
-    base = statistics.median(s["ms"] for s in samples["health"])
-    return {
-        case: {
-            "ms": statistics.median(s["ms"] for s in found),
-            "x health": statistics.median(s["ms"] for s in found) / base,
-            "loaded": sorted({m for s in found for m in s["heavy"]}),
-        }
-        for case, found in samples.items()
-    }
-
-
 def main() -> None:
     global OWNER_SUB  # noqa: PLW0603 - learned once from the stack
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=100, help="jobs whose end is timed")
-    parser.add_argument("--runs", type=int, default=7, help="cold starts per case")
     parser.add_argument("--repeats", type=int, default=11, help="changes per subscriber count")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -457,7 +316,6 @@ def main() -> None:
         try:
             OWNER_SUB = idle.graphql("{ me { sub } }")["me"]["sub"]
             spread = fan_out(idle, (1, 10, 100), args.repeats)
-            starts = cold_starts(idle, args.runs)
         finally:
             idle.stop()
 
@@ -479,15 +337,6 @@ def main() -> None:
             f" {row['DynamoDB calls']:9.1f} {row['posts per change']:6.1f}"
         )
     print()
-    print(f"3. cold starts (fresh interpreter to answer; medians of {args.runs}; stand-ins local)")
-    for case, row in starts.items():
-        loaded = ",".join(row["loaded"]) or "-"
-        print(
-            f"   {case:<10} {row['ms']:7.1f} ms  {row['x health']:5.2f}x health  loaded: {loaded}"
-        )
-    print("   init = connection_init (token checked with the pool's keys, PutItem, ack posted);")
-    print("   subscribe = jobUpdated (schema, limits, GetItem, TransactWrite, next posted);")
-    print("   publish = the stream route with one subscriber (Query, the document run, a post)")
 
 
 if __name__ == "__main__":
