@@ -188,7 +188,7 @@ def run(case: str, env: dict[str, str], *args: str) -> tuple[dict[str, float], f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per figure (odd)")
-    parser.add_argument("--digits-version", default="2", help="the digits model's version")
+    parser.add_argument("--digits-version", default="3", help="the digits model's version")
     args = parser.parse_args()
     models = ensure_models_built()
     digits = models / "digits" / args.digits_version

@@ -4,8 +4,8 @@
 
 - Released models, committed under models/, are copied as they are, after a check of each
   file against its manifest's SHA-256 (a released version never changes):
-  - digits/2: a small CNN that training/train_digits.py trained with PyTorch (too large a
-    framework for every build; models/digits/2/training.json records how it was made);
+  - digits/3 and digits/2: small CNNs that training/train_digits.py trained with PyTorch (too
+    large a framework for every build; each one's training.json records how it was made);
   - digits/1: a small MLP trained on scikit-learn's bundled 8x8 digits and exported with
     skl2onnx by `--digits-1` below (tests/models checks its held-out accuracy).
 - colours/1 is built: an RGB model of ImageNet shape (NCHW 3x224x224, mean/std normalised),

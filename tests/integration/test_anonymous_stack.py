@@ -59,4 +59,4 @@ def test_the_predict_command_needs_no_token(open_stack: RunningStack, tmp_path: 
     picture.write_bytes(digit_one())
     result = predict_command(picture, "--url", f"{open_stack.api}/graphql")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("digits v2:")
+    assert result.stdout.startswith("digits v3:")

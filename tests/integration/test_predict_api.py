@@ -53,7 +53,7 @@ def test_predict_a_drawn_digit(stack: RunningStack) -> None:
     )
     assert status == 200, body
     result = body["data"]["predict"]
-    assert (result["model"], result["version"]) == ("digits", "2")  # the template's pointer
+    assert (result["model"], result["version"]) == ("digits", "3")  # the template's pointer
     assert result["labels"][0]["label"] == str(labels[0])
     assert len(result["labels"]) == 3
     assert result["timings"]["inferenceMs"] >= 0

@@ -1,7 +1,7 @@
-"""The committed digits model, version 2 (models/digits/2; trained by training/train_digits.py
-with PyTorch, which `make test` does not install): the file is the one its manifest and its
-provenance name, the reserved samples are kept out of training, and the figures hold on them
-through the API's own preprocessing and onnxruntime."""
+"""The committed digits model, version 3 (models/digits/3; trained by training/train_digits.py
+with PyTorch, which `make test` does not install; version 2 is kept beside it): the file is
+the one its manifest and its provenance name, the reserved samples are kept out of training,
+and the figures hold on them through the API's own preprocessing and onnxruntime."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 from tests.support.docs import named_block
 from training import evaluate, mnist, scenes
 
-RELEASE = Path(__file__).resolve().parents[2] / "models" / "digits" / "2"
+DIGITS = Path(__file__).resolve().parents[2] / "models" / "digits"
+RELEASE = DIGITS / "3"
 FIGURE = 0.98  # top-1 on the reserved samples, dark on white RGB (the issue's figure)
 # The other ways people draw, on every third reserved sample (500; `make eval-digits` reports
 # all 1,500): floors a little under what the release measured there, so that a retrained
@@ -34,10 +35,12 @@ def reserved() -> mnist.Digits:
     return mnist.reserved()
 
 
-def test_the_committed_file_is_the_one_its_manifest_and_provenance_name() -> None:
-    model = (RELEASE / "model.onnx").read_bytes()
-    manifest = json.loads((RELEASE / "manifest.json").read_text())
-    provenance = json.loads((RELEASE / "training.json").read_text())
+@pytest.mark.parametrize("version", ["2", "3"])
+def test_the_committed_file_is_the_one_its_manifest_and_provenance_name(version: str) -> None:
+    release = DIGITS / version
+    model = (release / "model.onnx").read_bytes()
+    manifest = json.loads((release / "manifest.json").read_text())
+    provenance = json.loads((release / "training.json").read_text())
     digest = hashlib.sha256(model).hexdigest()
     assert digest == manifest["sha256"] == provenance["sha256"]
     assert len(model) <= 5 * 1024 * 1024
@@ -49,7 +52,8 @@ def test_the_committed_file_is_the_one_its_manifest_and_provenance_name() -> Non
             ]["integrity"]
         )
     )
-    spec, _ = evaluate.load(RELEASE)
+    assert provenance["version"] == version
+    spec, _ = evaluate.load(release)
     assert (spec.input.width, spec.input.height, spec.input.colour) == (28, 28, "L")
     assert (spec.input.background, spec.input.fit, spec.input.centre) == ("auto", "ink", "mass")
 
@@ -97,6 +101,42 @@ def test_phone_photos(reserved: mnist.Digits, seed: int) -> None:
     print(evaluate.report(RELEASE, results, len(every_third)))
     for result in results:
         assert result.accuracy >= PHOTO, (result.scene, result.accuracy, result.confusions())
+
+
+# Photos of real-life pages (issue 31): a shadow across the page, ruled and squared paper,
+# ballpoints and a pencil, each at the issue's 97 %, on every third reserved sample.
+@pytest.mark.parametrize("scene", scenes.PAGES)
+def test_photos_of_real_pages(reserved: mnist.Digits, scene: str) -> None:
+    every_third = mnist.Digits(reserved.images[::3], reserved.labels[::3])
+    (result,) = evaluate.evaluate(RELEASE, [scene], every_third)
+    print(evaluate.report(RELEASE, [result], len(every_third)))
+    assert result.accuracy >= evaluate.FLOORS[scene], (scene, result.accuracy, result.confusions())
+
+
+# All of them at once, with small and large photos, harder noise and JPEG: the release's floor
+# (a little under what it measured), and the issue's 95 %, which version 3 does not reach.
+EVERYTHING_FLOOR = 0.88
+
+
+@pytest.fixture(scope="module")
+def everything(reserved: mnist.Digits) -> evaluate.SceneResult:
+    every_third = mnist.Digits(reserved.images[::3], reserved.labels[::3])
+    (result,) = evaluate.evaluate(RELEASE, [scenes.EVERYTHING], every_third)
+    print(evaluate.report(RELEASE, [result], len(every_third)))
+    return result
+
+
+def test_every_hard_thing_at_once(everything: evaluate.SceneResult) -> None:
+    assert everything.accuracy >= EVERYTHING_FLOOR, (everything.accuracy, everything.confusions())
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 31's 95 % with everything at once: an open gap of version 3"
+)
+def test_every_hard_thing_at_once_reaches_the_issues_figure(
+    everything: evaluate.SceneResult,
+) -> None:
+    assert everything.accuracy >= evaluate.FLOORS[scenes.EVERYTHING]
 
 
 def test_the_documented_evaluation_shows_every_scene_in_order() -> None:

@@ -272,3 +272,27 @@ def test_uneven_paper_leaves_a_drawing_as_it_was() -> None:
     drawing = encode(Image.fromarray(page.astype(np.uint8), "L"), "PNG")
     uneven = prepare(drawing, BOXED._replace(paper="uneven"))
     assert np.allclose(uneven, prepare(drawing, BOXED), atol=1e-3)
+
+
+def shadowed_photo(seed: int = 1) -> bytes:
+    """A photo of a bar of ink (16 x 60 px) on ruled paper, every 24 px, with a hand's shadow
+    across the page at a slant (its edge soft, the paper 40 % darker beyond it): the bar in
+    the light, most of the page's edge in the shadow."""
+    rng = np.random.default_rng(seed)
+    ys, xs = np.mgrid[0:240, 0:320].astype(np.float32)
+    page = np.full((240, 320), 190, np.float32)
+    page[(ys % 24) < 1.5] = 165  # ruled lines
+    page[100:160, 40:56] = 60  # the ink
+    page *= 1 - 0.4 / (1 + np.exp(-((xs - 110) + 0.5 * (ys - 120)) / 10))  # the shadow
+    page += rng.normal(0, 5, page.shape)
+    picture = Image.fromarray(np.clip(page, 0, 255).astype(np.uint8), "L")
+    return encode(picture, "JPEG", quality=85)
+
+
+def test_a_shadow_over_most_of_the_page_and_its_lines_leave_the_ink_alone() -> None:
+    """Issue 31's findings: the shadowed edge was read as dark paper, so the page was read as
+    light ink; the shadow's edge was left as ink; the ruling widened the ink box to the page."""
+    uneven = prepare(shadowed_photo(), BOXED._replace(paper="uneven"))
+    frame = uneven.reshape(28, 28) > 0.5
+    assert 3 <= ink_columns(uneven) <= 8
+    assert 18 <= np.count_nonzero(frame.any(axis=1)) <= 21  # the bar's 60 px fill the 20 px box

@@ -3,7 +3,8 @@
 PNG, JPEG, WebP and GIF (first frame); EXIF orientation applied; transparency made paper;
 converted to the model's colour mode; light paper inverted for models trained on ink-high data
 (always, or when the picture's edge is light); optionally the paper levelled to 0 and the ink
-stretched to full strength; optionally cropped to the ink, scaled into a box and centred on
+stretched to full strength (a photo's paper at every pixel, under light and shadow, printed
+lines taken off: adapters.paper); optionally cropped to the ink, scaled into a box and centred on
 the box or on the ink's centre of mass (as scikit-learn's and MNIST's digits are); resized;
 scaled and normalised.
 
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
 
+from monolambda.adapters import paper as photos
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.models import InputSpec
 
@@ -36,12 +38,8 @@ _INK_THRESHOLD = 0.15
 _INK_AT_MOST = 0.5
 _OPAQUE = 0.5  # alpha from which a pixel counts as drawn
 _MID_GREY = 127  # above: light
-# The paper's plane is fitted on at most this many cells a side (_paper_plane), and only to
-# at least this many.
-_PLANE_GRID = 64
-_PLANE_MIN_CELLS = 3
-# Paper whose cells all lie within this many grey levels is flat: no plane is fitted.
-_FLAT_PAPER = 6
+# A photo's paper is levelled, and its ink found, at most this many pixels a side.
+_PHOTO_READ = 400
 # `paper: uneven` reads pictures at least this large a side as photos (_uneven).
 _PHOTO_SIDE = 64
 # Ink stands this far above the paper's noise (its 99.5th percentile) at least.
@@ -244,17 +242,44 @@ def _edge_is_light(image: Image.Image) -> bool:
 
 def _ink_high(image: Image.Image, spec: InputSpec) -> Any:
     """The picture as float pixels (height x width x channels), ink bright, and with
-    `contrast: stretch` its paper levelled to 0 and its strongest ink at 255."""
+    `contrast: stretch` its paper levelled to 0 and its strongest ink at 255: by the edge's
+    level for a drawing, by the paper's level at each pixel for a photo (adapters.paper)."""
     pixels = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, -1)
     paper = _edge_level(pixels)
-    if spec.background == "light" or (
+    light = spec.background == "light" or (
         spec.background == "auto" and float(np.mean(paper)) > _MID_GREY
-    ):
+    )
+    photo = (
+        spec.contrast == "stretch"
+        and _uneven(pixels, spec)
+        and not photos.flat(255 - pixels if light else pixels)
+    )
+    if photo and spec.background == "auto":
+        # A shadow can darken the whole edge: the ink's side of its own paper decides.
+        light = photos.ink_is_dark(pixels)
+    if light:
         pixels, paper = 255 - pixels, 255 - paper
+    if photo:
+        # A photo is read at most _PHOTO_READ a side: a 28-pixel input needs no more, and the
+        # levelling's time goes with the pixels.
+        factor = math.ceil(max(image.size) / _PHOTO_READ)
+        if factor > 1:
+            pixels = _reduced(pixels, factor)
+        return _stretched(photos.levelled(pixels), floor=np.zeros(1, dtype=np.float32))
     if spec.contrast == "stretch":
-        plane = _paper_plane(pixels) if _uneven(pixels, spec) else None
-        pixels = _stretched(pixels, floor=paper if plane is None else plane)
+        pixels = _stretched(pixels, floor=paper)
     return pixels
+
+
+def _reduced(pixels: Any, factor: int) -> Any:
+    """`pixels` box-averaged `factor` x `factor` (the last partial blocks too, as Pillow's)."""
+    channels = [
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(pixels[:, :, c], np.float32), "F").reduce(factor)
+        )
+        for c in range(pixels.shape[2])
+    ]
+    return np.stack(channels, axis=2)
 
 
 def _uneven(pixels: Any, spec: InputSpec) -> bool:
@@ -262,50 +287,6 @@ def _uneven(pixels: Any, spec: InputSpec) -> bool:
     at least _PHOTO_SIDE pixels a side. Smaller, the grid cannot tell paper from ink and a
     3 x 3 smoothing is a stroke's width: a thumbnail is read as a drawing."""
     return spec.paper == "uneven" and min(pixels.shape[:2]) >= _PHOTO_SIDE
-
-
-def _paper_plane(pixels: Any) -> Any | None:
-    """The paper's level at every pixel (ink high): per channel, the plane a + b x + c y
-    fitted to the paper, as a photo's light falls off across the page. Fitted on a coarse
-    grid (at most 64 cells a side, each its area's mean) to the darker half of the cells
-    (ink is bright, and rarely half the page), then again to those within twice the spread
-    of the first fit, so strokes never pull the plane up. None when the paper is flat (its
-    cells within a few grey levels): a drawing's paper is its edge's level, as before."""
-    height, width, channels = pixels.shape
-    scale = min(1.0, _PLANE_GRID / max(height, width))
-    cols, rows = max(1, round(width * scale)), max(1, round(height * scale))
-    levels, papers = [], []
-    for channel in range(channels):
-        plane = Image.fromarray(np.ascontiguousarray(pixels[:, :, channel]), "F")
-        level = np.asarray(plane.resize((cols, rows), Image.Resampling.BOX)).ravel()
-        paper = level <= np.partition(level, level.size // 2)[level.size // 2]
-        levels.append(level)
-        papers.append(paper)
-    if all(
-        np.ptp(level[paper]) <= _FLAT_PAPER for level, paper in zip(levels, papers, strict=True)
-    ):
-        return None
-    ys, xs = np.mgrid[0:rows, 0:cols].astype(np.float32)
-    # Cell centres in the picture's pixels, so the plane is evaluated where it was fitted.
-    design = np.stack(
-        [np.ones(rows * cols, np.float32), (xs.ravel() + 0.5) / scale, (ys.ravel() + 0.5) / scale],
-        axis=1,
-    )
-    across = np.arange(width, dtype=np.float32)[None, :] + 0.5
-    down = np.arange(height, dtype=np.float32)[:, None] + 0.5
-    surface = np.empty((height, width, channels), dtype=np.float32)
-    for channel, (level, darker) in enumerate(zip(levels, papers, strict=True)):
-        if darker.sum() < _PLANE_MIN_CELLS:
-            surface[:, :, channel] = float(np.min(level))
-            continue
-        a, b, c = np.linalg.lstsq(design[darker], level[darker], rcond=None)[0]
-        residual = level - design @ np.array([a, b, c], dtype=np.float32)
-        spread = float(np.std(residual[darker])) or 1.0
-        paper = residual <= 2 * spread
-        if paper.sum() >= _PLANE_MIN_CELLS:
-            a, b, c = np.linalg.lstsq(design[paper], level[paper], rcond=None)[0]
-        surface[:, :, channel] = a + b * across + c * down
-    return surface
 
 
 def _ink_mask(pixels: Any) -> Any:

@@ -19,8 +19,9 @@ BACKGROUNDS = ("light", "dark", "auto", "any")
 FITS = ("stretch", "ink")  # "ink": crop to the ink's bounding box, centre it, then resize
 CENTRES = ("box", "mass")  # where a fitted digit's middle goes: its box's, or its ink's mass
 CONTRASTS = ("none", "stretch")  # "stretch": paper to 0 and the strongest ink to full scale
-# "flat": the paper's level is its edge's (a drawing, a scan); "uneven": fitted across the page
-# and the ink told from the paper's noise (a photo: light falling off, a sensor's noise).
+# "flat": the paper's level is its edge's (a drawing, a scan); "uneven": a photo's, levelled
+# at every pixel under light and shadow, printed lines taken off, and the ink told from the
+# paper's noise (adapters.paper; a drawing's flat, clean paper read as "flat").
 PAPERS = ("flat", "uneven")
 MAX_SIDE = 4096
 
