@@ -82,12 +82,12 @@ def test_seed_models_fills_a_deployed_stacks_bucket(deployed: dict[str, str]) ->
     s3 = client("s3", deployed)
     (bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
-    for release in ("digits/1", "digits/2", "colours/1"):
+    for release in ("digits/1", "digits/2", "digits/3", "colours/1"):
         assert {f"models/{release}/model.onnx", f"models/{release}/manifest.json"} <= keys
         assert f"model     s3://{bucket}/models/{release}" in result.stdout
     ssm = client("ssm", deployed)
     pointer = ssm.get_parameter(Name=f"/{STACK}/models/digits/current")["Parameter"]["Value"]
-    assert pointer == "2"  # the template's pointer names a version that is now there
+    assert pointer == "3"  # the template's pointer names a version that is now there
 
 
 def test_seed_models_names_a_missing_stack_in_one_line(deployed: dict[str, str]) -> None:

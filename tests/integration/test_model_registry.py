@@ -44,11 +44,11 @@ def publish_copy(stack: RunningStack, version: str) -> None:
 
 def test_a_new_version_ships_by_moving_the_pointer(stack: RunningStack, tmp_path: Path) -> None:
     models = registry(stack, tmp_path)
-    assert models.current_version("digits") == "2"
-    publish_copy(stack, "3")
-    stack.client("ssm").put_parameter(Name=POINTER, Value="3", Type="String", Overwrite=True)
-    assert models.current_version("digits") == "3"  # max age 0: read again
-    assert models.versions("digits") == ["1", "2", "3"]
+    assert models.current_version("digits") == "3"
+    publish_copy(stack, "4")
+    stack.client("ssm").put_parameter(Name=POINTER, Value="4", Type="String", Overwrite=True)
+    assert models.current_version("digits") == "4"  # max age 0: read again
+    assert models.versions("digits") == ["1", "2", "3", "4"]
     # And back: an older version is still there to point at.
     stack.client("ssm").put_parameter(Name=POINTER, Value="1", Type="String", Overwrite=True)
     assert models.current_version("digits") == "1"
@@ -56,9 +56,9 @@ def test_a_new_version_ships_by_moving_the_pointer(stack: RunningStack, tmp_path
 
 def test_the_pointer_is_cached_for_its_max_age(stack: RunningStack, tmp_path: Path) -> None:
     models = registry(stack, tmp_path, max_age=300)
-    assert models.current_version("digits") == "2"
+    assert models.current_version("digits") == "3"
     stack.client("ssm").put_parameter(Name=POINTER, Value="5", Type="String", Overwrite=True)
-    assert models.current_version("digits") == "2"
+    assert models.current_version("digits") == "3"
 
 
 def test_model_files_are_downloaded_once_and_checked(stack: RunningStack, tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_a_batch_of_64_in_one_call(stack: RunningStack) -> None:
     images, labels = digits(64)
     variables = {"i": {"images": [b64(i) for i in images], "topK": 1}}
     _, body = stack.graphql({"query": BATCH, "variables": variables}, stack.token)
-    assert {r["version"] for r in body["data"]["predictBatch"]} == {"2"}  # the current version
+    assert {r["version"] for r in body["data"]["predictBatch"]} == {"3"}  # the current version
     predicted = [int(r["labels"][0]["label"]) for r in body["data"]["predictBatch"]]
     assert float(np.mean(np.asarray(predicted) == np.asarray(labels))) >= 0.98
     variables = {"i": {"images": [b64(images[0])] * 65}}
@@ -130,7 +130,7 @@ def test_a_broken_version_is_unavailable_and_the_rest_still_works(stack: Running
     assert errors(body) == ["UNAVAILABLE"]
     assert "manifest is invalid (labels must be a non-empty list" in body["errors"][0]["message"]
     _, body = stack.graphql({"query": PREDICT, "variables": {"i": {"image": image}}}, stack.token)
-    assert body["data"]["predict"]["version"] == "2"
+    assert body["data"]["predict"]["version"] == "3"
 
 
 def test_version_1_stays_loadable_by_its_number(stack: RunningStack) -> None:
@@ -158,7 +158,7 @@ def test_models(stack: RunningStack) -> None:
         "layout": "NCHW",
     }
     assert found["colours"]["labels"] == ["red", "green", "blue"]
-    assert (found["digits"]["current"], found["digits"]["versions"]) == ("2", ["1", "2"])
+    assert (found["digits"]["current"], found["digits"]["versions"]) == ("3", ["1", "2", "3"])
 
 
 def test_the_predict_command(stack: RunningStack, tmp_path: Any) -> None:
