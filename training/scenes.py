@@ -5,7 +5,8 @@ one: the issue's three (dark on white RGB), more the model should read, and phon
 digit written on paper. `as_drawn` is training's random way: any canvas, place and scale,
 slant, stroke width, polarity, colours, anti-aliased or binary, transparent paper, sometimes
 a JPEG, and three times in ten a photo (`as_photographed`: light, tint, blur, rotation,
-perspective, sensor noise, each at random).
+perspective, sensor noise, a shadow, ruled or squared paper, a ballpoint or a pencil, each at
+random).
 """
 
 from __future__ import annotations
@@ -159,8 +160,8 @@ def photographed(
     or black, a pencil grey and grainy), `paper_lines` one of PAPERS (ruled: light blue lines
     a few degrees off level, sometimes a red margin; squared: a light grid), `shadow` a soft
     shadow across the page (a hand's or a phone's), `slant` the writing sheared and squeezed as
-    hands differ. Those draw from `rng` only when asked
-    for, so the other scenes are drawn as they always were."""
+    hands differ. Those draw from `rng` only when asked for, so the other scenes are drawn as
+    they always were."""
     width, height = canvas
     ink = ink_of(sample).resize((112, 112), Image.Resampling.BICUBIC)
     if pen != "felt":
