@@ -79,11 +79,8 @@ def ink_is_dark(pixels: Any) -> bool:
     (a square wider than strokes, so mostly paper, and a median, so it follows a shadow's
     edge); dark ink leaves cells far below their surroundings, light ink far above."""
     grey = pixels.mean(axis=2)
-    height, width = grey.shape
-    scale = min(1.0, _SIDE_GRID / max(height, width))
-    cols, rows = max(1, round(width * scale)), max(1, round(height * scale))
     grid = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), "L").resize(
-        (cols, rows), Image.Resampling.BOX
+        _cells(grey.shape, _SIDE_GRID), Image.Resampling.BOX
     )
     around = grid.filter(ImageFilter.MedianFilter(_AROUND))
     residual = np.asarray(grid, dtype=np.int16) - np.asarray(around, dtype=np.int16)
@@ -91,14 +88,12 @@ def ink_is_dark(pixels: Any) -> bool:
 
 
 def flat(pixels: Any) -> bool:
-    """Whether the paper (ink high) (the darker half of the picture's cells on a coarse grid: ink is
-    bright, and rarely half the page) lies within _FLAT_PAPER grey levels in every channel."""
-    height, width, channels = pixels.shape
-    scale = min(1.0, _FLAT_GRID / max(height, width))
-    cols, rows = max(1, round(width * scale)), max(1, round(height * scale))
-    for channel in range(channels):
-        plane = Image.fromarray(np.ascontiguousarray(pixels[:, :, channel], np.float32), "F")
-        level = np.asarray(plane.resize((cols, rows), Image.Resampling.BOX)).ravel()
+    """Whether the paper (ink high: the darker half of the picture's cells on a coarse grid, as
+    ink is bright and rarely half the page) lies within _FLAT_PAPER grey levels in every
+    channel."""
+    cells = _cells(pixels.shape, _FLAT_GRID)
+    for channel in range(pixels.shape[2]):
+        level = _grid(pixels[:, :, channel], cells).ravel()
         darker = level[level <= np.partition(level, level.size // 2)[level.size // 2]]
         if np.ptp(darker) > _FLAT_PAPER:
             return False
@@ -109,13 +104,11 @@ def paper_level(pixels: Any) -> Any:
     """The paper's level at every pixel (same shape as `pixels`): a grey-level opening of the
     picture reduced to a grid, laid back over the picture (bilinear)."""
     height, width, channels = pixels.shape
-    scale = min(1.0, _GRID / max(height, width))
-    cols, rows = max(1, round(width * scale)), max(1, round(height * scale))
-    side = max(3, round(max(cols, rows) * _OPENING_SHARE) | 1)  # odd: centred on its cell
+    cells = _cells(pixels.shape, _GRID)
+    side = max(3, round(max(cells) * _OPENING_SHARE) | 1)  # odd: centred on its cell
     surface = np.empty_like(pixels)
     for channel in range(channels):
-        plane = Image.fromarray(np.ascontiguousarray(pixels[:, :, channel], np.float32), "F")
-        grid = np.asarray(plane.resize((cols, rows), Image.Resampling.BOX))
+        grid = _grid(pixels[:, :, channel], cells)
         # The page continued past its edges as its levels run there (an odd reflection), so
         # that the squares near an edge see a shadow's edge go on rather than stop.
         page = np.pad(grid, side, mode="reflect", reflect_type="odd")
@@ -130,6 +123,20 @@ def paper_level(pixels: Any) -> Any:
             level.resize((width, height), Image.Resampling.BILINEAR)
         )
     return surface
+
+
+def _cells(shape: tuple[int, ...], most: int) -> tuple[int, int]:
+    """Columns and rows of a grid over a picture of `shape` (height, width, ...), at most
+    `most` a side, its aspect kept."""
+    height, width = shape[:2]
+    scale = min(1.0, most / max(height, width))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _grid(plane: Any, cells: tuple[int, int]) -> Any:
+    """One channel reduced to `cells` (columns, rows), each cell its area's mean."""
+    image = Image.fromarray(np.ascontiguousarray(plane, np.float32), "F")
+    return np.asarray(image.resize(cells, Image.Resampling.BOX))
 
 
 def _extreme(grid: Any, side: int, pick: Any) -> Any:
