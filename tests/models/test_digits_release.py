@@ -115,7 +115,7 @@ def test_photos_of_real_pages(reserved: mnist.Digits, scene: str) -> None:
 
 # All of them at once, with small and large photos, harder noise and JPEG: the release's floor
 # (a little under what it measured), and the 95 %, which version 3 does not reach.
-EVERYTHING_FLOOR = 0.88
+EVERYTHING_FLOOR = 0.90  # 92.2 % on every third sample, 2026-12-06
 
 
 @pytest.fixture(scope="module")

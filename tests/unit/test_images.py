@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from monolambda.adapters.images import PillowImages
+from monolambda.adapters.images import PillowImages, _ink_mask
 from monolambda.domain.errors import BadUserInputError
 from monolambda.domain.models import InputSpec
 from tests.support.images import encode, solid
@@ -296,3 +296,31 @@ def test_a_shadow_over_most_of_the_page_and_its_lines_leave_the_ink_alone() -> N
     frame = uneven.reshape(28, 28) > 0.5
     assert 3 <= ink_columns(uneven) <= 8
     assert 18 <= np.count_nonzero(frame.any(axis=1)) <= 21  # the bar's 60 px fill the 20 px box
+
+
+def box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_shadows_magnified_noise_is_not_taken_for_ink(seed: int) -> None:
+    """Issue 31's everything-at-once scene: in a shadow, the ink measured as a share of its
+    paper's light magnifies the sensor's noise too (here 1.7 x on the right half), and one
+    threshold for the page took the shadow's noise for ink: the box was the page. Judged
+    after undoing the gain, the box is the bar's (rows 100-139, columns 60-63, the noise's
+    smoothing a pixel or two wider)."""
+    rng = np.random.default_rng(seed)
+    raw = rng.normal(0, 10, (240, 320)).astype(np.float32)
+    raw = (raw + np.roll(raw, 1, 0) + np.roll(raw, 1, 1) + np.roll(raw, (1, 1), (0, 1))) / 2
+    gain = np.ones((240, 320), np.float32)
+    gain[:, 160:] = 1.7
+    levelled = np.clip(raw, 0, None) * gain
+    levelled[100:140, 60:64] += 60
+    pixels = (levelled * (255 / levelled.max()))[:, :, None]
+    top, bottom, left, right = box(_ink_mask(pixels, gain))
+    assert (97 <= top <= 100, bottom) == (True, 139)
+    assert (57 <= left <= 60, 63 <= right <= 66) == (True, True)
+    # The reading before: the shadow's noise in the box, which spans the page's height.
+    top, bottom, _, right = box(_ink_mask(pixels))
+    assert (top, bottom, right > 160) == (0, 239, True)

@@ -51,6 +51,18 @@ def test_the_edge_continues_past_the_pages_border() -> None:
         assert share[~ink].max() < 0.15 * float(share[ink].max()), angle
 
 
+def test_the_gain_is_how_much_more_a_shadow_magnifies_than_the_typical_paper() -> None:
+    """A share of a shadow's light magnifies the sensor's noise with the ink: the gain is
+    what the noise is judged after undoing (1 on most of the page)."""
+    grey, _ = page(shadow=0.4, angle=0.0)  # the shadow on the right half, 40 % darker
+    share, gain = paper.levelled_and_gain(255 - grey)
+    assert np.array_equal(share, paper.levelled(255 - grey))
+    assert gain.shape == grey.shape[:2]
+    light, shadowed = float(np.median(gain[:, :100])), float(np.median(gain[:, -100:]))
+    assert abs(shadowed / light - 1 / 0.6) < 0.1
+    assert 0.6 < light <= 1 <= shadowed < 1.7  # relative to the page's median pixel
+
+
 def test_the_paper_under_a_sensors_noise_is_levelled_to_its_middle() -> None:
     """The minimum of noise lies below the paper: the level is moved back up to its middle."""
     grey, ink = page(noise=8)

@@ -45,6 +45,7 @@ _PHOTO_SIDE = 64
 # Ink stands this far above the paper's noise (its 99.5th percentile) at least.
 _NOISE_QUANTILE = 0.995
 _NOISE_MARGIN = 1.5
+_NOISE_SPREAD = 4.0
 # Paper is clean when this share of it is within _CLEAN_PAPER grey levels of black (ink high).
 _CLEAN_QUANTILE = 0.9
 _CLEAN_PAPER = 2
@@ -217,7 +218,8 @@ def _flattened(image: Image.Image, mode: str, paper: int) -> Image.Image:
 def _pixels(image: Image.Image, spec: InputSpec, paper: int) -> Any:
     image = _flattened(image, spec.colour, paper)
     if spec.fit == "ink":
-        pixels = _fit_ink(_ink_high(image, spec), spec)
+        ink, gain = _ink_high(image, spec)
+        pixels = _fit_ink(ink, gain, spec)
     else:
         if spec.background == "light" or (spec.background == "auto" and _edge_is_light(image)):
             image = ImageChops.invert(image)
@@ -240,10 +242,12 @@ def _edge_is_light(image: Image.Image) -> bool:
     return float(_edge_level(np.asarray(image.convert("L")))) > _MID_GREY
 
 
-def _ink_high(image: Image.Image, spec: InputSpec) -> Any:
+def _ink_high(image: Image.Image, spec: InputSpec) -> tuple[Any, Any]:
     """The picture as float pixels (height x width x channels), ink bright, and with
     `contrast: stretch` its paper levelled to 0 and its strongest ink at 255: by the edge's
-    level for a drawing, by the paper's level at each pixel for a photo (adapters.paper)."""
+    level for a drawing, by the paper's level at each pixel for a photo (adapters.paper).
+    With them, for a photo, how much more the levelling magnified each pixel than the typical
+    paper (height x width; None for a drawing)."""
     pixels = np.asarray(image, dtype=np.float32).reshape(image.height, image.width, -1)
     paper = _edge_level(pixels)
     light = spec.background == "light" or (
@@ -265,10 +269,11 @@ def _ink_high(image: Image.Image, spec: InputSpec) -> Any:
         factor = math.ceil(max(image.size) / _PHOTO_READ)
         if factor > 1:
             pixels = _reduced(pixels, factor)
-        return _stretched(photos.levelled(pixels), floor=np.zeros(1, dtype=np.float32))
+        ink, gain = photos.levelled_and_gain(pixels)
+        return _stretched(ink, floor=np.zeros(1, dtype=np.float32)), gain
     if spec.contrast == "stretch":
         pixels = _stretched(pixels, floor=paper)
-    return pixels
+    return pixels, None
 
 
 def _reduced(pixels: Any, factor: int) -> Any:
@@ -289,24 +294,39 @@ def _uneven(pixels: Any, spec: InputSpec) -> bool:
     return spec.paper == "uneven" and min(pixels.shape[:2]) >= _PHOTO_SIDE
 
 
-def _ink_mask(pixels: Any) -> Any:
+def _ink_mask(pixels: Any, gain: Any = None) -> Any:
     """Where the ink is: pixels above 15 % of the strongest ink whose neighbourhood also
-    stands above the paper's noise. The neighbourhood is the picture at half size (2 x 2
-    averaged) smoothed 3 x 3 again: a sensor's noise averaged over 36 pixels. There the paper
-    is told from the ink by Otsu's threshold, and its noise's level is the paper's 99.5th
-    percentile, so the noise never reaches the ink box. Clean paper (nine in ten of its
+    stands above the paper's noise (a photo's after dividing by `gain`, its levelling's
+    magnification: a shadow's noise is magnified with its ink). The neighbourhood is the
+    picture at half size (2 x 2 averaged) smoothed 3 x 3 again: a sensor's noise averaged
+    over 36 pixels. There the paper is told from the ink by Otsu's threshold, and its noise's
+    level is the paper's 99.5th percentile (a photo's also _noise_spread), so the noise never
+    reaches the ink box. Clean paper (nine in ten of its
     pixels within a grey level or two of black) is read as before, by the threshold alone:
     a drawing's box is the one it always had."""
     strength = pixels.max(axis=2)
     clean = strength > _INK_THRESHOLD * 255
-    half = Image.fromarray(np.clip(strength, 0, 255).astype(np.uint8), "L").reduce(2)
+    even = strength if gain is None else strength / gain
+    half = Image.fromarray(np.clip(even, 0, 255).astype(np.uint8), "L").reduce(2)
     if _paper_level(np.asarray(half), _CLEAN_QUANTILE) <= _CLEAN_PAPER:
         return clean
     smooth = np.asarray(half.filter(ImageFilter.BoxBlur(1)))
     threshold = max(_INK_THRESHOLD * 255, _paper_level(smooth, _NOISE_QUANTILE) * _NOISE_MARGIN)
+    if gain is not None:  # a photo's (a drawing's box stays the one it always had)
+        threshold = max(threshold, _noise_spread(smooth))
     around = np.repeat(np.repeat(smooth > threshold, 2, axis=0), 2, axis=1)
     height, width = clean.shape
     return around[:height, :width] & clean
+
+
+def _noise_spread(smooth: Any) -> float:
+    """How far the paper's noise reaches: its median plus _NOISE_SPREAD times the distance
+    from there to its 84th percentile (a standard deviation, were it normal; ink is rarely a
+    sixth of a photo). Otsu's threshold splits a photo of a small digit inside the noise,
+    below its tail (read off the histogram's running count, as _paper_level)."""
+    running = np.cumsum(np.bincount(smooth.ravel(), minlength=256))
+    middle, high = np.searchsorted(running, np.array([0.5, 0.84]) * running[-1])
+    return float(middle + _NOISE_SPREAD * (high - middle))
 
 
 def _paper_level(grey: Any, quantile: float) -> float:
@@ -333,11 +353,14 @@ def _otsu(histogram: Any) -> float:
     return float(np.argmax(between)) + 0.5
 
 
-def _fit_ink(pixels: Any, spec: InputSpec) -> Any:
-    """Ink (bright) cropped to its bounding box, scaled so its longer side fills the ink box,
-    placed in the model's frame: box centred, or its centre of mass on the frame's centre.
-    Values 0..255, shaped height x width x channels."""
-    ink = _ink_mask(pixels) if _uneven(pixels, spec) else pixels.max(axis=2) > _INK_THRESHOLD * 255
+def _fit_ink(pixels: Any, gain: Any, spec: InputSpec) -> Any:
+    """Ink (bright; `gain` as _ink_high gives it) cropped to its bounding box, scaled so its
+    longer side fills the ink box, placed in the model's frame: box centred, or its centre of
+    mass on the frame's centre. Values 0..255, shaped height x width x channels."""
+    if _uneven(pixels, spec):
+        ink = _ink_mask(pixels, gain)
+    else:
+        ink = pixels.max(axis=2) > _INK_THRESHOLD * 255
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     frame = np.zeros((spec.height, spec.width, pixels.shape[2]), dtype=np.float32)
     if rows.size == 0:

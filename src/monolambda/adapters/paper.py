@@ -68,9 +68,19 @@ def levelled(pixels: Any) -> Any:
     """The ink alone, as the share of the light its paper sends back that it keeps from the
     camera (0..255): light multiplies, so a stroke, or a printed line, in a shadow is as
     strong as in the light. Printed lines then taken off."""
+    return levelled_and_gain(pixels)[0]
+
+
+def levelled_and_gain(pixels: Any) -> tuple[Any, Any]:
+    """`levelled(pixels)`, and how much more it magnified each pixel (height x width) than the
+    page's typical pixel: where a shadow darkens the paper, a share of its light magnifies the
+    sensor's noise as much as the ink, so the noise is judged after undoing it."""
     paper = paper_level(pixels)
-    share = np.clip(pixels - paper, 0, None) * (255 / np.maximum(255 - paper, _DARKEST_PAPER))
-    return without_lines(share)
+    magnified = 255 / np.maximum(255 - paper, _DARKEST_PAPER)
+    share = np.clip(pixels - paper, 0, None) * magnified
+    gain = magnified.mean(axis=2)
+    # The gain is smooth (a grid's, laid over bilinearly): every fourth pixel gives its median.
+    return without_lines(share), gain / float(np.median(gain[::4, ::4]))
 
 
 def ink_is_dark(pixels: Any) -> bool:
