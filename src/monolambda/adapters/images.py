@@ -301,9 +301,9 @@ def _ink_mask(pixels: Any, gain: Any = None) -> Any:
     picture at half size (2 x 2 averaged) smoothed 3 x 3 again: a sensor's noise averaged
     over 36 pixels. There the paper is told from the ink by Otsu's threshold, and its noise's
     level is the paper's 99.5th percentile (a photo's also _noise_spread), so the noise never
-    reaches the ink box. Clean paper (nine in ten of its
-    pixels within a grey level or two of black) is read as before, by the threshold alone:
-    a drawing's box is the one it always had."""
+    reaches the ink box. Clean paper (nine in ten of its pixels within a grey level or two of
+    black) is read as before, by the threshold alone: a drawing's box is the one it always
+    had."""
     strength = pixels.max(axis=2)
     clean = strength > _INK_THRESHOLD * 255
     even = strength if gain is None else strength / gain
