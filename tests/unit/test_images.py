@@ -311,11 +311,11 @@ def test_a_shadows_magnified_noise_is_not_taken_for_ink(seed: int) -> None:
     after undoing the gain, the box is the bar's (rows 100-139, columns 60-63, the noise's
     smoothing a pixel or two wider)."""
     rng = np.random.default_rng(seed)
-    raw = rng.normal(0, 10, (240, 320)).astype(np.float32)
-    raw = (raw + np.roll(raw, 1, 0) + np.roll(raw, 1, 1) + np.roll(raw, (1, 1), (0, 1))) / 2
+    raw = rng.normal(0, 10, (240, 320))
+    noise = (raw + np.roll(raw, 1, 0) + np.roll(raw, 1, 1) + np.roll(raw, (1, 1), (0, 1))) / 2
     gain = np.ones((240, 320), np.float32)
     gain[:, 160:] = 1.7
-    levelled = np.clip(raw, 0, None) * gain
+    levelled = np.clip(noise, 0, None) * gain
     levelled[100:140, 60:64] += 60
     pixels = (levelled * (255 / levelled.max()))[:, :, None]
     top, bottom, left, right = box(_ink_mask(pixels, gain))
