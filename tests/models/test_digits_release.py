@@ -113,30 +113,18 @@ def test_photos_of_real_pages(reserved: mnist.Digits, scene: str) -> None:
     assert result.accuracy >= evaluate.FLOORS[scene], (scene, result.accuracy, result.confusions())
 
 
-# All of them at once, with small and large photos, harder noise and JPEG: the release's floor
-# (a little under what it measured), and the issue's 95 %, which version 3 does not reach.
-EVERYTHING_FLOOR = 0.90  # 92.2 % on every third sample, 2026-12-06
+# All of them at once, with small and large photos, harder noise and JPEG: on every third
+# sample, the release's floor (a little under what it measured there). The issue's 95 % is a
+# figure on all 1,500 (`make eval-digits`: 95.6 %); a third of them is too few to hold it to
+# a point (94.0 % there, where the other two thirds read higher).
+EVERYTHING_FLOOR = 0.92  # 94.0 % on every third sample, 2026-12-07
 
 
-@pytest.fixture(scope="module")
-def everything(reserved: mnist.Digits) -> evaluate.SceneResult:
+def test_every_hard_thing_at_once(reserved: mnist.Digits) -> None:
     every_third = mnist.Digits(reserved.images[::3], reserved.labels[::3])
     (result,) = evaluate.evaluate(RELEASE, [scenes.EVERYTHING], every_third)
     print(evaluate.report(RELEASE, [result], len(every_third)))
-    return result
-
-
-def test_every_hard_thing_at_once(everything: evaluate.SceneResult) -> None:
-    assert everything.accuracy >= EVERYTHING_FLOOR, (everything.accuracy, everything.confusions())
-
-
-@pytest.mark.xfail(
-    strict=True, reason="issue 31's 95 % with everything at once: an open gap of version 3"
-)
-def test_every_hard_thing_at_once_reaches_the_issues_figure(
-    everything: evaluate.SceneResult,
-) -> None:
-    assert everything.accuracy >= evaluate.FLOORS[scenes.EVERYTHING]
+    assert result.accuracy >= EVERYTHING_FLOOR, (result.accuracy, result.confusions())
 
 
 def test_the_documented_evaluation_shows_every_scene_in_order() -> None:

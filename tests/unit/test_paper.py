@@ -18,17 +18,22 @@ def page(
     angle: float = 0.6,
     noise: float = 0.0,
     seed: int = 1,
+    light: float = 0.0,
+    ink: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A page as a camera sees it (grey levels, paper light) with a ring of dark ink, and where
-    the ink is. `shadow`: how much darker the paper is beyond an edge through the middle."""
+    the ink is. `shadow`: how much darker the paper is beyond an edge through the middle;
+    `light`: how much brighter the light is, from edge to edge, towards the shadow's side
+    (against it); `ink`: False for the paper alone."""
     ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     radius = np.hypot(ys - 120, xs - 200)
-    ink = (radius > 30) & (radius < 38)  # a "0", 8 px strokes
-    grey = np.where(ink, 50.0, 190.0).astype(np.float32)
+    ring = (radius > 30) & (radius < 38) & ink  # a "0", 8 px strokes
+    grey = np.where(ring, 50.0, 190.0).astype(np.float32)
     side = (xs - 160) * np.cos(angle) + (ys - 120) * np.sin(angle)
     grey *= 1 - shadow / (1 + np.exp(-side / softness))
+    grey *= 1 + light * side / WIDTH
     grey += np.random.default_rng(seed).normal(0, noise, grey.shape).astype(np.float32)
-    return np.clip(grey, 0, 255)[:, :, None], ink
+    return np.clip(grey, 0, 255)[:, :, None], ring
 
 
 @pytest.mark.parametrize("angle", [0.0, 0.6, 2.0, 4.0])
@@ -40,6 +45,25 @@ def test_a_shadows_edge_is_levelled_away_and_the_ink_stays(angle: float, softnes
     assert np.median(share[ink]) > 0.6 * 255
     # ...and no paper, the edge's included, comes near it (the ink box is found at 15 %).
     assert share[~ink].max() < 0.15 * float(share[ink].max())
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.6, 2.0, 4.0])
+@pytest.mark.parametrize("softness", [4.0, 10.0])
+def test_light_falling_off_against_a_shadow_is_followed_to_its_edge(
+    angle: float, softness: float
+) -> None:
+    """Beside a shadow's edge, with the light brighter towards the shadow (35 % from edge to
+    edge), no square on the shadow's side has its darkest paper where it is: the opening sits
+    below the paper by the light's fall across the square. Over a sixth of the page that was
+    up to 7 grey levels, which a shadow's gain then magnified into a band of ink along the
+    edge (issue 31's everything-at-once photos); a square narrow enough adds nothing to the
+    edge's own error."""
+
+    def error(light: float) -> float:
+        grey, _ = page(shadow=0.4, softness=softness, angle=angle, light=light, ink=False)
+        return float(np.abs(paper.paper_level(255 - grey) - (255 - grey)).max())
+
+    assert error(light=0.35) <= error(light=0.0) + 0.5
 
 
 def test_the_edge_continues_past_the_pages_border() -> None:

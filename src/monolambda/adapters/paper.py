@@ -10,13 +10,16 @@ stroke the higher), as adapters.images hands them over for a model whose manifes
   (`ink_is_dark`). A shadow can darken most of the page's edge, which the edge's own level
   then reads as dark paper.
 - The paper's level at every pixel is a grey-level opening (a minimum, then a maximum, over a
-  square a sixth of the picture's longer side) of the picture reduced to at most 100 cells a
-  side. An opening keeps what is wider than its square (light across the page, a shadow and
-  its edge, which it follows exactly: any level that only rises or falls across an edge is
-  its own opening) and drops what is narrower (strokes): the paper without the ink. The page
-  is continued past its border by an odd reflection, so a shadow's edge meeting the border
-  at a sharp angle keeps its corner; the opening, which the minimum of a sensor's noise pulls
-  below the paper's middle, is moved back up by the typical cell's distance above it.
+  square a fourteenth of the picture's longer side) of the picture reduced to at most 100 cells
+  a side. An opening keeps what is wider than its square (light across the page, a shadow and
+  its edge, which it follows exactly: any level that only rises or falls across an edge is its
+  own opening) and drops what is narrower (strokes): the paper without the ink. Where light
+  brightens towards a shadow, the level beside the edge rises one way and falls the other, and
+  the opening sinks there by the light's fall across its square: the square is no wider than a
+  stroke needs. The page is continued past its border by an odd reflection, so a shadow's edge
+  meeting the border at a sharp angle keeps its corner; the opening, which the minimum of a
+  sensor's noise pulls below the paper's middle, is moved back up by the typical cell's
+  distance above it.
 - The ink is then measured as the share of its paper's light it keeps from the camera: light
   multiplies, so a stroke or a printed line is as strong in a shadow as out of it.
 - Printed lines are long: a line crosses every strip of the page, a stroke only a few. The
@@ -43,8 +46,11 @@ _SIDE_GRID = 40
 _AROUND = 7
 # The paper's level is estimated on at most this many cells a side...
 _GRID = 100
-# ...and an opening over a square of this share of the longer side: wider than any stroke.
-_OPENING_SHARE = 1 / 6
+# ...and an opening over a square of this share of the longer side (7 cells of 100, 28 px of
+# a 400 px reading): wider than a stroke, and narrow enough that light brightening towards a
+# shadow does not sink the opening beside its edge (a sixth read 93.7 % of the photos with
+# everything at once, this 95.6 %, a twentieth 95.5 %).
+_OPENING_SHARE = 1 / 14
 # Paper darker than this (255 - it, ink high) is taken as this dark: no division by nothing.
 _DARKEST_PAPER = 16.0
 # Lines: strips this wide, tilts up to this many degrees either way in these steps, and
