@@ -65,6 +65,16 @@ BASELINE_CACHED = BASELINE.replace(
     "import strawberry\nfrom strawberry.extensions import ParserCache, ValidationCache\n",
 )
 
+# The hello with the same compiled copy of what Python generates as ours (monolambda.precompiled,
+# recorded for the hello by `record_hello`): what the hello would gain from our build.
+BASELINE_PRECOMPILED = textwrap.dedent(
+    """
+    from monolambda import precompiled
+    precompiled.load()
+    from bench_baseline import handler
+    """
+)
+
 # Runs in the child: imports the handler, answers one request, reports timings as JSON.
 CHILD = route_events.without_crt() + textwrap.dedent(
     """
@@ -171,7 +181,9 @@ SQS_EVENT = {
 CASES = {
     "baseline hello": ("bench_baseline", "handler", "{ hello }"),
     "cached hello": ("bench_baseline_cached", "handler", "{ hello }"),
+    "hello, precompiled": ("bench_baseline_precompiled", "handler", "{ hello }"),
     "ours health": ("monolambda.handler", "handler", "{ health { status } }"),
+    "ours health, not precompiled": ("monolambda.handler", "handler", "{ health { status } }"),
     "ours health, no metrics": ("monolambda.handler", "handler", "{ health { status } }"),
     "ours health, traced": ("monolambda.handler", "handler", "{ health { status } }"),
     "ours version": ("monolambda.handler", "handler", "{ version { version } }"),
@@ -181,6 +193,8 @@ CASES = {
 # off, "traced" adds X-Ray subsegments for a sampled invocation (to a UDP port on 127.0.0.1
 # that nothing reads: the function's cost is the same).
 CASE_ENV = {
+    "hello, precompiled": {"MONOLAMBDA_PRECOMPILED": "{workdir}/hello-precompiled.bin"},
+    "ours health, not precompiled": {"MONOLAMBDA_PRECOMPILED": "off"},
     "ours health, no metrics": {"POWERTOOLS_METRICS_DISABLED": "true"},
     "ours health, traced": {
         "TRACING": "Active",
@@ -210,6 +224,34 @@ SNAPSHOT_CASES = {
 }
 
 
+RECORD_HELLO = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from monolambda import precompiled
+    precompiled.record()
+    from bench_baseline import handler
+    class Context:
+        aws_request_id = "bench"
+    event = json.loads(sys.argv[1])
+    event["body"] = json.dumps({"query": "{ hello }"})
+    assert handler(event, Context())["statusCode"] == 200
+    precompiled.save(Path(sys.argv[2]))
+    """
+)
+
+
+def precompile(workdir: Path) -> None:
+    """What the deploy build ships (scripts/precompile.py), and the same made for the hello."""
+    script = ROOT / "scripts" / "precompile.py"
+    subprocess.run([sys.executable, str(script), str(workdir / "precompiled.bin")], check=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)])}
+    out = str(workdir / "hello-precompiled.bin")
+    subprocess.run(
+        [sys.executable, "-c", RECORD_HELLO, json.dumps(EVENT), out], check=True, env=env
+    )
+
+
 def run_once(
     case: str,
     requests: int,
@@ -232,7 +274,9 @@ def run_once(
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
         "PYTHONDONTWRITEBYTECODE": "1",  # never time a run that is busy writing .pyc files
         "PYTHONHASHSEED": "0",  # the same hashing every run: instruction counts repeat
-        **CASE_ENV.get(case, {}),
+        # As the deploy build ships it (scripts/precompile.py, made in `main`).
+        "MONOLAMBDA_PRECOMPILED": str(workdir / "precompiled.bin"),
+        **{name: value.format(workdir=workdir) for name, value in CASE_ENV.get(case, {}).items()},
         **(extra_env or {}),
     }
     event = EVENT if query is not None else SQS_EVENT
@@ -369,6 +413,7 @@ def live_instructions(workdir: Path, only: set[str] | None = None) -> dict[str, 
     """Per route: its cold start, and (SnapStart) its snapshot taken and restored."""
     base = {
         "PYTHONPATH": str(ROOT / "src"),
+        "MONOLAMBDA_PRECOMPILED": str(workdir / "precompiled.bin"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
     }
@@ -427,7 +472,10 @@ def print_instructions(instructions: dict[str, int], base: str) -> None:
     print("(valgrind's callgrind: the same count on a busy machine as on an idle one)")
     for case, count in instructions.items():
         if case not in SNAPSHOT_CASES:
-            print(f"{case:<24} {count / 1e6:9.1f} M   {count / base_count:.3f}x base")
+            print(f"{case:<30} {count / 1e6:9.1f} M   {count / base_count:.3f}x base")
+    if "hello, precompiled" in instructions:
+        ours, hello = instructions["ours health"], instructions["hello, precompiled"]
+        print(f"ours {{ health }} / the hello given the same precompiled code: {ours / hello:.3f}x")
     print()
     print("SnapStart: what a container restored from the snapshot still pays to its first")
     print("response (the after-restore hook, then the request), against the same cold start")
@@ -439,9 +487,9 @@ def print_instructions(instructions: dict[str, int], base: str) -> None:
             f"{route:<24} {restored / 1e6:+9.1f} M   {restored / cold:.3f}x its cold start"
             f" ({cold / 1e6:.1f} M; the snapshot's own start: {taken / 1e6:.1f} M)"
         )
-    print("(two processes of ~2,700 M each: their difference moves by a few tens of millions")
-    print("between runs; the restore itself, Lambda resuming the snapshot and faulting its")
-    print("pages in, is not counted here)")
+    print("(two processes of two thousand million or more: their difference moves by a few tens")
+    print("of millions between runs; the restore itself, Lambda resuming the snapshot and")
+    print("faulting its pages in, is not counted here)")
 
 
 def main() -> None:
@@ -464,9 +512,11 @@ def main() -> None:
         workdir = Path(tmp)
         (workdir / "bench_baseline.py").write_text(BASELINE)
         (workdir / "bench_baseline_cached.py").write_text(BASELINE_CACHED)
+        (workdir / "bench_baseline_precompiled.py").write_text(BASELINE_PRECOMPILED)
         # Bytecode for both, as the deploy build ships it (scripts/compile_artifact.py).
         for path in (workdir, ROOT / "src"):
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(path)], check=True)
+        precompile(workdir)
         results: dict[str, list[dict[str, Any]]] = {case: [] for case in CASES}
         for case in CASES:  # one unmeasured run each, so the OS file cache is warm for all
             run_once(case, 10, workdir)
@@ -503,7 +553,7 @@ def main() -> None:
         "p99 us",
         "p99/p50",
     )
-    header = f"{'case':<24} " + " ".join(f"{c:>8}" for c in columns) + "  RSS MiB  loaded"
+    header = f"{'case':<30} " + " ".join(f"{c:>8}" for c in columns) + "  RSS MiB  loaded"
     print(header)
     print("-" * len(header))
     for case in CASES:
@@ -524,7 +574,7 @@ def main() -> None:
         loaded = sorted({m for r in results[case] for m in r["heavy"]})
         rss = median(case, "rss_mib")
         print(
-            f"{case:<24} "
+            f"{case:<30} "
             + " ".join(f"{c:>8}" for c in cells)
             + f"  {rss:7.1f}  "
             + ",".join(loaded)

@@ -25,3 +25,7 @@ rm -rf "$artifact"/botocore "$artifact"/botocore-*.dist-info
 .venv/bin/python scripts/build_info.py "$artifact/monolambda/build_info.json"
 # Bytecode for the runtime's Python (3.13), whatever Python runs this script.
 "$python313" scripts/compile_artifact.py "$artifact"
+# What the routes make Python compile for itself at a cold start (dataclasses' methods,
+# namedtuples, string annotations, regular expressions), compiled now: recorded with the
+# venv's copies of the lock's packages, whose generated text is the artifact's.
+.venv/bin/python scripts/precompile.py "$artifact/monolambda/precompiled.bin"

@@ -6,12 +6,18 @@ pays only for its own route.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+# Before anything else is imported: the code Python generates while importing (dataclasses'
+# methods, regular expressions, ...) comes compiled from the build (precompiled.py).
+from monolambda import precompiled
 
-from monolambda import bootstrap, metrics, snapstart, tracing
-from monolambda.events import EventKind, describe, kind_of
-from monolambda.logs import logger
+precompiled.load()
+
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from monolambda import bootstrap, metrics, snapstart, tracing  # noqa: E402
+from monolambda.events import EventKind, describe, kind_of  # noqa: E402
+from monolambda.logs import logger  # noqa: E402
 
 Route = Callable[[Any, Any], Any]
 

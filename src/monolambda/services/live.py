@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -25,7 +24,6 @@ from monolambda import metrics
 from monolambda.domain.bounded_json import TooLargeError, dumps_within
 from monolambda.domain.errors import UnauthenticatedError
 from monolambda.domain.identity import ANONYMOUS, Caller, bearer_token
-from monolambda.domain.jobs import Job
 from monolambda.domain.live import (
     FORBIDDEN,
     MAX_MESSAGE_BYTES,
@@ -41,13 +39,19 @@ from monolambda.domain.live import (
 )
 from monolambda.logs import logger
 
-# Protocols, for annotations only: importing them defines 13 (~7 M instructions).
+# Protocols, for annotations only: importing them defines 13 (~7 M instructions). The jobs'
+# domain and the thread pool only publishing needs: a connection's own events never load them.
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from monolambda.domain.jobs import Job
     from monolambda.domain.ports import ConnectionPoster, ConnectionStore, TokenVerifier
 
-# The messages one subscription gets for one change: `next`, and `complete` after a job's
-# terminal state. Made by the API layer, which executes the subscription's document.
-Render = Callable[[Job, Sequence[Subscription]], list[tuple[Subscription, list[dict[str, Any]]]]]
+    # The messages one subscription gets for one change: `next`, and `complete` after a
+    # job's terminal state. Made by the API layer, which executes the subscription's document.
+    Render = Callable[
+        [Job, Sequence[Subscription]], list[tuple[Subscription, list[dict[str, Any]]]]
+    ]
 
 
 # DynamoDB's IN takes at most 100 values.
@@ -258,6 +262,8 @@ class LiveService:
         if len(outbox) <= 1:
             return [(c, self._send_in_order(c, d)) for c, d in outbox.items()]
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - publishing only
+
             self._pool = ThreadPoolExecutor(
                 self.limits.send_concurrency, thread_name_prefix="live-send"
             )
