@@ -12,7 +12,8 @@ Then, by instructions to the first response (valgrind's callgrind), each route a
 subscriber, against a local stack started here (bench/route_events.py), and what a
 container restored from a SnapStart snapshot still pays on each. Every process of ours runs
 with awscrt and pyOpenSSL unimportable, as in Lambda's runtime (botocore and urllib3 load
-them when they are installed, as in this venv).
+them when they are installed, as in this venv), and with the precompiled code the deploy
+build ships (scripts/precompile.py, made here the same way; "not precompiled" without it).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ BASELINE_CACHED = BASELINE.replace(
 )
 
 # The hello with the same compiled copy of what Python generates as ours (monolambda.precompiled,
-# recorded for the hello by `record_hello`): what the hello would gain from our build.
+# recorded for the hello by RECORD_HELLO in `precompile`): what the hello would gain from our
+# build.
 BASELINE_PRECOMPILED = textwrap.dedent(
     """
     from monolambda import precompiled

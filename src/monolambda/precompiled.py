@@ -3,8 +3,8 @@
 Importing the function makes Python generate and compile source text of its own: each
 dataclass's methods (graphql-core's AST nodes, every Strawberry type), each namedtuple's
 constructor, each string annotation `typing` turns into a ForwardRef, and each regular
-expression that `re` parses and compiles to its matcher's program. That is about a quarter of
-a cold `{ health }` (docs/performance.md). The deploy build records what the routes compile
+expression that `re` parses and compiles to its matcher's program. That is about 30 % of a
+cold `{ health }` (docs/performance.md). The deploy build records what the routes compile
 (scripts/precompile.py) into `precompiled.bin` beside this module, and `load` hands each
 result back by its exact source text: the same text compiles to the same code (or program),
 so a hit is what Python would have built, and any text not recorded (another library's
