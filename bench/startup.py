@@ -35,8 +35,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
 import route_events  # noqa: E402
+
+from scripts import slim_sdk  # noqa: E402
 
 BASELINE = textwrap.dedent(
     """
@@ -243,6 +246,15 @@ RECORD_HELLO = textwrap.dedent(
 )
 
 
+def ship_sdk(workdir: Path) -> Path:
+    """botocore as the deploy build ships it (scripts/slim_sdk.py: the data of the services
+    the function calls alone), in a folder that goes on ours' path before the venv's."""
+    import botocore  # noqa: PLC0415
+
+    slim_sdk.copy(Path(botocore.__file__).parent, workdir / "sdk" / "botocore")
+    return workdir / "sdk"
+
+
 def precompile(workdir: Path) -> None:
     """What the deploy build ships (scripts/precompile.py), and the same made for the hello."""
     script = ROOT / "scripts" / "precompile.py"
@@ -273,7 +285,8 @@ def run_once(
         "JOBS_QUEUE_URL": "http://127.0.0.1:9/123456789012/jobs.fifo",
         "MODELS_BUCKET": "data",
         "MODEL_PARAMETER_PREFIX": "/stack/models",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
+        # The hello imports no botocore: the SDK as shipped is ours' alone.
+        "PYTHONPATH": os.pathsep.join([str(workdir / "sdk"), str(ROOT / "src"), str(workdir)]),
         "PYTHONDONTWRITEBYTECODE": "1",  # never time a run that is busy writing .pyc files
         "PYTHONHASHSEED": "0",  # the same hashing every run: instruction counts repeat
         # As the deploy build ships it (scripts/precompile.py, made in `main`).
@@ -414,7 +427,7 @@ LIVE_GOALS = {"connection_init": 1.3, "subscribe": 1.5, "stream, one subscriber"
 def live_instructions(workdir: Path, only: set[str] | None = None) -> dict[str, dict[str, int]]:
     """Per route: its cold start, and (SnapStart) its snapshot taken and restored."""
     base = {
-        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONPATH": os.pathsep.join([str(workdir / "sdk"), str(ROOT / "src")]),
         "MONOLAMBDA_PRECOMPILED": str(workdir / "precompiled.bin"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
@@ -515,6 +528,7 @@ def main() -> None:
         (workdir / "bench_baseline.py").write_text(BASELINE)
         (workdir / "bench_baseline_cached.py").write_text(BASELINE_CACHED)
         (workdir / "bench_baseline_precompiled.py").write_text(BASELINE_PRECOMPILED)
+        ship_sdk(workdir)
         # Bytecode for both, as the deploy build ships it (scripts/compile_artifact.py).
         for path in (workdir, ROOT / "src"):
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(path)], check=True)

@@ -15,10 +15,10 @@ PATH="$(dirname "$python313"):$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${A
   .venv/bin/sam build --template-file template.yaml --build-dir "$build_dir" "${overrides[@]}"
 
 artifact="$build_dir/MonolambdaFunction"
-# The Lambda runtime ships boto3 with the botocore it was tested with; PynamoDB pulls botocore
-# in as a dependency, and a second copy in /var/task would shadow the runtime's (30 MiB, and a
-# boto3/botocore pair nobody tested). The lock still pins the version the tests run against.
-rm -rf "$artifact"/botocore "$artifact"/botocore-*.dist-info
+# The lock's boto3 and botocore, the pair the tests run, shadow the Lambda runtime's; their
+# data only for the services the function calls (the rest is 28 MiB, and reading the whole
+# endpoint data is a twentieth of a live route's cold start: the script says why each goes).
+.venv/bin/python scripts/slim_sdk.py "$artifact"
 # What no route imports or loads: tests, headers, stubs, tools, unused libraries (the script
 # says why each can go); Lambda allows 250 MiB unzipped, and this keeps it under 130.
 .venv/bin/python scripts/trim_artifact.py "$artifact"

@@ -40,6 +40,7 @@ UNUSED_DIRS = {
 UNUSED_FILES = {
     "onnxruntime/capi/libonnxruntime.so.*": "ONNX Runtime's C API library: the Python "
     "binding (onnxruntime_pybind11_state) has the runtime linked in and never loads it",
+    "numpy/_core/_simd.*.so": "numpy's SIMD test module: only numpy's own tests import it",
     "PIL/_avif.*.so": "AVIF: images are PNG, JPEG, WebP or GIF (adapters/images.py)",
     "PIL/_imagingft.*.so": "FreeType text drawing",
     "PIL/_imagingtk.*.so": "Tk",

@@ -1,9 +1,11 @@
 """The deploy build (scripts/build.sh: sam build, trimmed, build info, bytecode), for this
 machine's architecture, run in a fresh interpreter that sees nothing but the artifact, the
-stdlib and (where a route calls AWS) the SDK the Lambda runtime provides."""
+stdlib and, behind the artifact as in Lambda, the SDK the Lambda runtime provides (which the
+artifact's own, the lock's, shadows)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -15,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
+from monolambda.adapters import aws
 from tests.support.stack import RunningStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,8 +63,8 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_dir / "MonolambdaFunction"
 
 
-# The Lambda runtime's own boto3, botocore and s3transfer (in /var/runtime there): the build
-# leaves them out of the artifact, so a route that calls AWS imports them from here.
+# The Lambda runtime's own boto3, botocore and s3transfer (in /var/runtime there, after
+# /var/task on the path): the artifact's copies come first, and the routes must use those.
 RUNTIME_SDK = ("boto3", "botocore", "s3transfer")
 MIB = 1024 * 1024
 
@@ -97,7 +100,10 @@ submitted = graphql(
 job_id = submitted["data"]["submitJob"]["job"]["id"]
 read = graphql("query($id: ID!) { job(id: $id) { id status } }", {"id": job_id})
 swept = handler(json.loads(sys.argv[5]), Context())
-print(json.dumps({"predicted": predicted, "read": read, "swept": swept, "job": job_id}))
+sdk = {name: sys.modules[name].__file__ for name in ("boto3", "botocore", "s3transfer")}
+print(json.dumps(
+    {"predicted": predicted, "read": read, "swept": swept, "job": job_id, "sdk": sdk}
+))
 """
 
 
@@ -163,6 +169,9 @@ def test_every_route_runs_from_the_artifact(
     # The sweep queried the open jobs (the one just submitted is not stale yet).
     assert result["swept"]["failed"] == 0
     assert result["swept"]["requeued"] == 0
+    # The artifact's SDK (the lock's, slimmed: scripts/slim_sdk.py), not the runtime's.
+    for name, where in result["sdk"].items():
+        assert where.startswith(str(artifact) + os.sep), (name, where)
 
 
 def test_the_artifact_answers_health_on_its_own(artifact: Path) -> None:
@@ -201,13 +210,17 @@ def test_the_artifact_holds_runtime_code_only_compiled(artifact: Path) -> None:
         "bench",
         "pytest",
         "_pytest",
-        "boto3",
-        "botocore",
         "moto",
         "samcli",
     ):
         assert unwanted not in top_level
     assert {"monolambda", "strawberry", "mangum", "aws_lambda_powertools"} <= top_level
+    # The lock's SDK, with the data of the services the function calls alone.
+    for name in ("boto3", "botocore", "s3transfer"):
+        version = importlib.metadata.version(name)
+        assert (artifact / f"{name}-{version}.dist-info").is_dir(), name
+    services = {p.name for p in (artifact / "botocore" / "data").iterdir() if p.is_dir()}
+    assert services == set(aws.SERVICES + aws.CREDENTIAL_SERVICES)
     tag = sys.implementation.cache_tag
     missing = [
         str(source.relative_to(artifact))

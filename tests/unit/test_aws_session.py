@@ -20,7 +20,7 @@ from monolambda.adapters import aws, dynamo_tables, sdk_data
 from monolambda.adapters.dynamo_connections import ConnectionRecord
 from monolambda.adapters.dynamo_job_items import JobRecord
 
-SERVICES = ("dynamodb", "s3", "sqs", "ssm", "apigatewaymanagementapi")
+SERVICES = aws.SERVICES
 
 
 @pytest.fixture
@@ -53,6 +53,24 @@ def test_pynamodb_looks_its_session_up_where_it_is_pointed() -> None:
     looked_up = vars(pynamodb.connection.base)["get_session"]
     assert looked_up is not botocore.session.get_session
     assert looked_up.__module__ == dynamo_tables.__name__
+
+
+@pytest.mark.usefixtures("fresh", "local_aws")
+@pytest.mark.parametrize("service", ["lambda", "sns", "DynamoDB"])
+def test_a_client_for_a_service_the_build_does_not_ship_is_refused(service: str) -> None:
+    """The deploy build ships the SDK data of aws.SERVICES alone (scripts/slim_sdk.py): a new
+    service fails here, in the tests, not once deployed."""
+    with pytest.raises(aws.UnshippedServiceError, match="SERVICES"):
+        aws.botocore_session().create_client(service, region_name="us-east-1")
+    with pytest.raises(aws.UnshippedServiceError):
+        aws.client(service)
+
+
+@pytest.mark.usefixtures("fresh", "local_aws")
+def test_the_credential_providers_services_are_shipped_too() -> None:
+    for service in aws.CREDENTIAL_SERVICES:
+        made = aws.botocore_session().create_client(service, region_name="us-east-1")
+        assert made.meta.service_model.service_name == service
 
 
 @pytest.mark.usefixtures("fresh", "local_aws")

@@ -68,5 +68,5 @@ def test_the_artifact_ships_what_the_tests_run_against() -> None:
 
 
 def test_no_dev_tool_is_shipped() -> None:
-    for tool in ("pytest", "ruff", "mypy", "cfn-lint", "aws-sam-cli", "boto3", "moto"):
+    for tool in ("pytest", "ruff", "mypy", "cfn-lint", "aws-sam-cli", "moto"):
         assert canonicalize_name(tool) not in RUNTIME_LOCK

@@ -17,6 +17,19 @@ import threading
 from functools import cache
 from typing import Any
 
+# The services the function calls. The deploy build ships the SDK's data for these alone
+# (scripts/slim_sdk.py), so a client for any other is refused here, in every environment,
+# rather than only once deployed: a new service goes on this list.
+SERVICES = ("dynamodb", "s3", "sqs", "ssm", "apigatewaymanagementapi")
+# The ones botocore's own credential providers call (assume-role and SSO profiles, which a
+# developer's profile may name): shipped too, never called by the function's own code.
+CREDENTIAL_SERVICES = ("sts", "sso", "sso-oidc")
+
+
+class UnshippedServiceError(ValueError):
+    """A client for a service whose SDK data the deploy build does not ship."""
+
+
 # Held while a client is made: botocore's sessions are not thread-safe while they make clients
 # (PynamoDB makes a session per thread for that reason). Re-entrant: a boto3 client is made
 # under it, through the botocore session's own create_client, which takes it too.
@@ -33,6 +46,12 @@ def botocore_session() -> Any:
 
     class SerialisedSession(botocore.session.Session):
         def create_client(self, *args: Any, **kwargs: Any) -> Any:
+            service = args[0] if args else kwargs.get("service_name")
+            if service not in SERVICES and service not in CREDENTIAL_SERVICES:
+                raise UnshippedServiceError(
+                    f"{service!r} is not in monolambda.adapters.aws.SERVICES, whose SDK data "
+                    "alone the deploy build ships: add it there"
+                )
             with _lock:
                 return super().create_client(*args, **kwargs)
 
