@@ -6,8 +6,8 @@ its largest parts, and its cold starts against the source tree's.
 Builds with scripts/build.sh (sam build, trimmed, bytecode) for arm64 and x86_64. Cold
 starts: fresh interpreters answering one request each, `{ health }`, the first `job(id)` and
 the first predict, against a local stack (DynamoDB Local and moto, started here): from the
-artifact alone (python -I -S; sys.path is the artifact and the SDK the Lambda runtime
-provides) and from the source tree (src/ and the venv), interleaved so that machine noise
+artifact alone (python -I -S; sys.path is the artifact, then the SDK the Lambda runtime
+provides, which the artifact's own shadows) and from the source tree (src/ and the venv), interleaved so that machine noise
 hits both alike. Only this machine's architecture can run; the other is measured for size.
 """
 
@@ -40,7 +40,8 @@ MIB = 1024 * 1024
 HOST = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[
     platform.machine().lower()
 ]
-# What the Lambda runtime has in /var/runtime and the build leaves out of the artifact.
+# What the Lambda runtime has in /var/runtime, after the artifact on the path: the artifact
+# ships the lock's copies (slimmed: scripts/slim_sdk.py), which the routes import instead.
 RUNTIME_SDK = ("boto3", "botocore", "s3transfer")
 
 CHILD = textwrap.dedent(

@@ -7,7 +7,9 @@ Both handlers run in fresh interpreters from the same venv, interleaved, so mach
 hits both alike; the table reports medians and ratios (ours / baseline). Absolute figures
 drift between machines; the ratios are the result.
 
-Then, by instructions to the first response (valgrind's callgrind), each route against
+By instructions (valgrind's callgrind), each case's warm request (the same case run with two
+numbers of requests: the difference over theirs). Then, by instructions to the first
+response, each route against
 `{ health }`: the WebSocket API's events and the jobs table's stream with and without a
 subscriber, against a local stack started here (bench/route_events.py), and what a
 container restored from a SnapStart snapshot still pays on each. Every process of ours runs
@@ -246,13 +248,14 @@ RECORD_HELLO = textwrap.dedent(
 )
 
 
-def ship_sdk(workdir: Path) -> Path:
+def ship_sdk(workdir: Path) -> None:
     """botocore as the deploy build ships it (scripts/slim_sdk.py: the data of the services
-    the function calls alone), in a folder that goes on ours' path before the venv's."""
+    the function calls alone), in `workdir`, which is on ours' path before the venv's (the
+    hello imports no botocore). No folder of its own: each entry on the path costs every
+    import a look, and the artifact has one."""
     import botocore  # noqa: PLC0415
 
-    slim_sdk.copy(Path(botocore.__file__).parent, workdir / "sdk" / "botocore")
-    return workdir / "sdk"
+    slim_sdk.copy(Path(botocore.__file__).parent, workdir / "botocore")
 
 
 def precompile(workdir: Path) -> None:
@@ -285,8 +288,7 @@ def run_once(
         "JOBS_QUEUE_URL": "http://127.0.0.1:9/123456789012/jobs.fifo",
         "MODELS_BUCKET": "data",
         "MODEL_PARAMETER_PREFIX": "/stack/models",
-        # The hello imports no botocore: the SDK as shipped is ours' alone.
-        "PYTHONPATH": os.pathsep.join([str(workdir / "sdk"), str(ROOT / "src"), str(workdir)]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
         "PYTHONDONTWRITEBYTECODE": "1",  # never time a run that is busy writing .pyc files
         "PYTHONHASHSEED": "0",  # the same hashing every run: instruction counts repeat
         # As the deploy build ships it (scripts/precompile.py, made in `main`).
@@ -337,6 +339,33 @@ def count_instructions(workdir: Path) -> dict[str, int]:
     for name, (case, snapshot) in SNAPSHOT_CASES.items():
         counts[name] = callgrind(name, case, workdir, {"BENCH_SNAPSHOT": snapshot, **LIVE_ENV})
     return counts
+
+
+# A warm request by instructions: each case run twice under callgrind, with these numbers of
+# requests after its first; the difference over theirs is one request's (start-up and exit
+# cancel out). The clock's p50 also pays for what instructions do not show: cache misses,
+# the kernel's side of a system call.
+WARM_REQUESTS = (50, 250)
+WARM_CASES = ("baseline hello", "cached hello", "ours health", "ours version")
+
+
+def warm_instructions(workdir: Path) -> dict[str, float]:
+    per_request = {}
+    for case in WARM_CASES:
+        counts = []
+        for requests in WARM_REQUESTS:
+            wrapper, log = callgrind_wrapper(f"{case} warm {requests}", workdir)
+            run_once(case, requests, workdir, wrapper)
+            counts.append(collected(case, log))
+        per_request[case] = (counts[1] - counts[0]) / (WARM_REQUESTS[1] - WARM_REQUESTS[0])
+    return per_request
+
+
+def print_warm_instructions(per_request: dict[str, float], base: str) -> None:
+    print()
+    print("instructions per warm request (callgrind: the same on a busy machine)")
+    for case, count in per_request.items():
+        print(f"{case:<30} {count / 1e6:9.3f} M   {count / per_request[base]:.3f}x base")
 
 
 def callgrind_wrapper(name: str, workdir: Path) -> tuple[list[str], Path]:
@@ -427,7 +456,7 @@ LIVE_GOALS = {"connection_init": 1.3, "subscribe": 1.5, "stream, one subscriber"
 def live_instructions(workdir: Path, only: set[str] | None = None) -> dict[str, dict[str, int]]:
     """Per route: its cold start, and (SnapStart) its snapshot taken and restored."""
     base = {
-        "PYTHONPATH": os.pathsep.join([str(workdir / "sdk"), str(ROOT / "src")]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(workdir)]),
         "MONOLAMBDA_PRECOMPILED": str(workdir / "precompiled.bin"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
@@ -540,6 +569,7 @@ def main() -> None:
             for case in CASES:
                 results[case].append(run_once(case, args.requests, workdir))
         instructions = {} if args.no_instructions else count_instructions(workdir)
+        warm = warm_instructions(workdir) if instructions else {}
         live = {} if args.no_instructions or args.no_live else live_instructions(workdir)
 
     def median(case: str, key: str) -> float:
@@ -597,6 +627,7 @@ def main() -> None:
         )
     if instructions:
         print_instructions(instructions, base)
+        print_warm_instructions(warm, base)
     if live:
         print_live(live)
     sqs = median("ours SQS route", "cold_ms") / median("ours health", "cold_ms")

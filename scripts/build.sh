@@ -16,7 +16,7 @@ PATH="$(dirname "$python313"):$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${A
 
 artifact="$build_dir/MonolambdaFunction"
 # The lock's boto3 and botocore, the pair the tests run, shadow the Lambda runtime's; their
-# data only for the services the function calls (the rest is 28 MiB, and reading the whole
+# data only for the services the function calls (the rest is 17 MiB, and reading the whole
 # endpoint data is a twentieth of a live route's cold start: the script says why each goes).
 .venv/bin/python scripts/slim_sdk.py "$artifact"
 # What no route imports or loads: tests, headers, stubs, tools, unused libraries (the script
