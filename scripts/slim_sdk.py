@@ -72,16 +72,25 @@ def unneeded(directory: str, names: list[str]) -> list[str]:
     return [n for n in names if (Path(directory) / n).is_dir() and n not in KEPT]
 
 
-def slim(botocore_dir: Path) -> tuple[int, int]:
-    """Slims `botocore_dir` in place; its data's size before and after, in bytes."""
-    data = botocore_dir / "data"
-    before = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
-    missing = [s for s in KEPT if not (data / s).is_dir()]
-    if missing:
-        raise SystemExit(f"{botocore_dir}: no data for {missing}")
+def _drop_other_services(data: Path) -> None:
+    """The service folders of a data folder (botocore's, boto3's) but the kept ones."""
     for folder in data.iterdir():
         if folder.is_dir() and folder.name not in KEPT:
             shutil.rmtree(folder)
+
+
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def slim(botocore_dir: Path) -> tuple[int, int]:
+    """Slims `botocore_dir` in place; its data's size before and after, in bytes."""
+    data = botocore_dir / "data"
+    before = _bytes(data)
+    missing = [s for s in KEPT if not (data / s).is_dir()]
+    if missing:
+        raise SystemExit(f"{botocore_dir}: no data for {missing}")
+    _drop_other_services(data)
     prefixes = set()
     for model in sorted(data.glob("*/*/*.json*")):
         content = _read(model)
@@ -90,7 +99,8 @@ def slim(botocore_dir: Path) -> tuple[int, int]:
             prefixes.add(content["metadata"].get("endpointPrefix", model.parents[1].name))
         if model.suffix == ".gz":
             model.unlink()
-        _write(model.with_suffix("") if model.suffix == ".gz" else model, content)
+            model = model.with_suffix("")  # noqa: PLW2901 - its plain JSON replaces it
+        _write(model, content)
     endpoints_file = data / "endpoints.json"
     endpoints = _read(endpoints_file)
     for partition in endpoints["partitions"]:
@@ -98,8 +108,7 @@ def slim(botocore_dir: Path) -> tuple[int, int]:
             name: service for name, service in partition["services"].items() if name in prefixes
         }
     _write(endpoints_file, endpoints)
-    after = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
-    return before, after
+    return before, _bytes(data)
 
 
 def copy(source: Path, target: Path) -> None:
@@ -110,9 +119,7 @@ def copy(source: Path, target: Path) -> None:
 
 def slim_resources(boto3_dir: Path) -> None:
     """boto3's resource models (`boto3.resource("ec2")`) of the services kept alone."""
-    for folder in (boto3_dir / "data").iterdir():
-        if folder.is_dir() and folder.name not in KEPT:
-            shutil.rmtree(folder)
+    _drop_other_services(boto3_dir / "data")
 
 
 def main() -> None:
