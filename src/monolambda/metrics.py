@@ -27,7 +27,7 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 Dimensions = dict[str, str]
 # Every metric the function writes: its unit and its dimensions' names (besides `service`).
@@ -94,8 +94,29 @@ _observers: list[Callable[[dict[str, Any]], None]] = []
 _state = {"cold": True}
 
 
+class _Environment(NamedTuple):
+    disabled: bool
+    namespace: str  # as JSON
+
+
+@cache
+def _environment() -> _Environment:
+    """Read once per container: Lambda sets a function's environment before it starts (each
+    read of os.environ is a microsecond or two of every request)."""
+    return _Environment(
+        disabled=os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"),
+        namespace=json.dumps(os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "monolambda"),
+    )
+
+
+def forget_environment() -> None:
+    """Read the environment again (a test's new container: bootstrap.reset)."""
+    _environment.cache_clear()
+    _LINES.clear()
+
+
 def disabled() -> bool:
-    return os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true")
+    return _environment().disabled
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
@@ -190,17 +211,15 @@ def _flush(points: list[tuple[str, float, Dimensions]]) -> None:
     if not points:
         return
     try:
-        namespace = json.dumps(os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "monolambda")
-        timestamp = int(time.time() * 1000)
+        timestamp = str(int(time.time() * 1000))
         by_series: dict[tuple[str, tuple[str, ...]], list[float]] = {}
         for name, value, dimensions in points:
-            labels = tuple(_quoted(str(dimensions[d])) for d in METRICS[name][1])
+            labels = tuple(str(dimensions[d]) for d in METRICS[name][1])
             by_series.setdefault((name, labels), []).append(float(value))
-        templates = _templates()
-        lines = [
-            templates[name].format(namespace, timestamp, *labels, ",".join(map(repr, values)))
-            for (name, labels), values in by_series.items()
-        ]
+        lines = []
+        for series, values in by_series.items():
+            head, middle, end = _line(series)
+            lines.append(head + timestamp + middle + ",".join(map(repr, values)) + end)
         sys.stdout.write("".join(lines))
         for observer in _observers:
             for line in lines:
@@ -211,16 +230,27 @@ def _flush(points: list[tuple[str, float, Dimensions]]) -> None:
         logger().warning("metrics were not written", exc_info=True)
 
 
-# Dimension values as JSON strings: few (bounded sets), each quoted once.
-_QUOTED: dict[str, str] = {}
+# A series' line (a metric and its dimension values) but for its timestamp and values, made
+# from its template once: the series are few (bounded dimensions), each request's the same.
+_LINES: dict[tuple[str, tuple[str, ...]], tuple[str, str, str]] = {}
+_MAX_LINES = 4096  # well above the bounded sets' product
+_TIMESTAMP, _VALUES = "\x00", "\x01"  # never in a template's text or a JSON-quoted label
 
 
-def _quoted(label: str) -> str:
-    found = _QUOTED.get(label)
+def _line(series: tuple[str, tuple[str, ...]]) -> tuple[str, str, str]:
+    """The line's text before its timestamp, between its timestamp and its values, and after
+    its values."""
+    found = _LINES.get(series)
     if found is None:
-        found = json.dumps(label)
-        if len(_QUOTED) < 4096:  # noqa: PLR2004 - well above the bounded sets' sizes
-            _QUOTED[label] = found
+        name, labels = series
+        template = _templates()[name]
+        quoted = (json.dumps(label) for label in labels)
+        line = template.format(_environment().namespace, _TIMESTAMP, *quoted, _VALUES)
+        head, rest = line.split(_TIMESTAMP)
+        middle, end = rest.split(_VALUES)
+        found = (head, middle, end)
+        if len(_LINES) < _MAX_LINES:
+            _LINES[series] = found
     return found
 
 

@@ -24,3 +24,15 @@ def test_the_scratch_check_reads_the_real_directory() -> None:
     result = ScratchStorageCheck("/tmp").check(deep=False)
     assert result.status in {HealthStatus.OK, HealthStatus.DEGRADED}
     assert result.detail.endswith("MiB free")
+
+
+def test_the_report_is_the_worst_of_its_checks() -> None:
+    from itertools import product  # noqa: PLC0415
+
+    from monolambda.domain.health import CheckResult, HealthStatus, overall  # noqa: PLC0415
+
+    order = [HealthStatus.OK, HealthStatus.DEGRADED, HealthStatus.DOWN]
+    assert overall(()) is HealthStatus.OK
+    for statuses in product(order, repeat=3):
+        results = tuple(CheckResult(f"c{i}", s, "", 0.0) for i, s in enumerate(statuses))
+        assert overall(results) is max(statuses, key=order.index), statuses

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -104,12 +105,32 @@ def test_the_first_invocation_counts_a_cold_start(
 
 
 def test_disabled_metrics_write_nothing(
-    invoke: Invoke, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    invoke: Invoke, capsys: pytest.CaptureFixture[str], configure: Callable[..., None]
 ) -> None:
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    configure(POWERTOOLS_METRICS_DISABLED="true")  # a container's environment
     capsys.readouterr()
     request(invoke, {"query": "{ health { status } }"})
     assert documents(capsys.readouterr().out) == []
+
+
+def test_a_containers_namespace_is_its_environments_and_each_line_its_own_values(
+    configure: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The environment is read once per container (bootstrap.reset forgets it), and the
+    lines made from a series' cached text still carry each invocation's values and time."""
+    for namespace in ("team-a", "team-b"):
+        configure(POWERTOOLS_METRICS_NAMESPACE=namespace)
+        capsys.readouterr()
+        for value in (2, 5):
+            with metrics.invocation("dynamodb-stream"):
+                metrics.count("JobsSubmitted", value)
+                metrics.count("JobsFinished", 1, status="SUCCEEDED")
+                metrics.count("JobsFinished", 1, status="SUCCEEDED")
+        written = documents(capsys.readouterr().out)
+        assert {d["_aws"]["CloudWatchMetrics"][0]["Namespace"] for d in written} == {namespace}
+        assert [d["JobsSubmitted"] for d in written if "JobsSubmitted" in d] == [[2.0], [5.0]]
+        assert [d["JobsFinished"] for d in written if "JobsFinished" in d] == [[1.0, 1.0]] * 2
+        assert all(isinstance(d["_aws"]["Timestamp"], int) for d in written)
 
 
 def test_the_outbox_counts_jobs_submitted_and_finished_by_status(

@@ -13,6 +13,7 @@ DynamoDB-stream or schedule event never imports Strawberry, Starlette or Mangum,
   `live_route` (WebSocket and the live updates), `job_routes` (SQS, S3, stream, schedule).
 """
 
+from monolambda import metrics
 from monolambda.bootstrap.adapters import forget_connections, prepare_sdk
 from monolambda.bootstrap.config import read_build_info, settings
 from monolambda.bootstrap.graphql_api import http
@@ -40,5 +41,7 @@ __all__ = [
 
 
 def reset() -> None:
-    """Forget every part built so far (tests change the environment between containers)."""
+    """Forget every part built so far, and what was read of the environment (tests change
+    the environment between containers)."""
     forget_parts()
+    metrics.forget_environment()

@@ -34,13 +34,19 @@ def _encode(value: Any) -> str:
     return "".join(_chunks(value, 0))
 
 
-def loads_strict(text: str | bytes) -> Any:
+def loads_strict(text: str | bytes | bytearray) -> Any:
     """json.loads, refusing NaN, Infinity and -Infinity (ValueError)."""
-    return json.loads(text, parse_constant=_not_json)
+    if isinstance(text, bytes | bytearray):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+    return _STRICT.decode(text)
 
 
 def _not_json(constant: str) -> float:
     raise ValueError(f"{constant} is not JSON")
+
+
+# Made once: json.loads builds a decoder on every call that passes it an option.
+_STRICT = json.JSONDecoder(parse_constant=_not_json)
 
 
 class TooLargeError(Exception):

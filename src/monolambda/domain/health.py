@@ -33,9 +33,13 @@ class HealthCheck(Protocol):
     def check(self, *, deep: bool) -> CheckResult: ...
 
 
-_SEVERITY = {HealthStatus.OK: 0, HealthStatus.DEGRADED: 1, HealthStatus.DOWN: 2}
-
-
 def overall(results: tuple[CheckResult, ...]) -> HealthStatus:
     """The worst status among the checks (OK when there are none)."""
-    return max((r.status for r in results), key=_SEVERITY.__getitem__, default=HealthStatus.OK)
+    # Compared by identity: every probe's request asks (an enum's hash is Python code).
+    worst = HealthStatus.OK
+    for result in results:
+        if result.status is HealthStatus.DOWN:
+            return HealthStatus.DOWN
+        if result.status is HealthStatus.DEGRADED:
+            worst = HealthStatus.DEGRADED
+    return worst

@@ -17,5 +17,5 @@ class HealthService:
         return self._build_info
 
     def report(self, *, deep: bool = False) -> HealthReport:
-        results = tuple(check.check(deep=deep) for check in self._checks)
+        results = tuple([check.check(deep=deep) for check in self._checks])
         return HealthReport(status=overall(results), checks=results)

@@ -16,7 +16,6 @@ naming anything of the schema (docs/security.md, "What a document and its answer
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from contextlib import suppress
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -94,9 +93,19 @@ class ReadOnlyRequestError(InvalidOperationTypeError):
         return "mutations need the header Content-Type: application/json"
 
 
+class Operation(NamedTuple):
+    """What each request running an operation asks of it, read from the document once."""
+
+    kind: OperationType
+    # Its first root field, as metrics name it (_root_field).
+    root_field: str
+
+
 class CheckedDocument(NamedTuple):
     document: DocumentNode
     operations: tuple[OperationDefinitionNode, ...]
+    # Per operation (in the same order).
+    facts: tuple[Operation, ...]
     # Mistakes against the schema (unknown fields, wrong argument types...), which name it.
     schema_errors: list[GraphQLError]
     # Limits exceeded (sizes, introspection, costly fields), which do not.
@@ -157,21 +166,21 @@ class OperationGuard:
             return
         # A document that fails to parse is left to Strawberry, which parses it again (with the
         # same token limit) and reports the syntax error as a GraphQL error.
-        checked: CheckedDocument | None = None
-        with suppress(GraphQLError):
+        try:
             checked = self.check(context.query)
-        if checked is None:
+        except GraphQLError:
             return
-        operation = _operation(checked.operations, operation_name)
-        if operation is not None:
-            metrics.note_operation(_root_field(operation, self._root_fields))
-        if getattr(context.context, "read_only", False) and operation is not None:
-            kind = OperationType(operation.operation.value)
-            if kind is not OperationType.QUERY:
-                raise ReadOnlyRequestError(kind)
+        chosen = _chosen(checked.operations, operation_name)
+        facts = None if chosen is None else checked.facts[chosen]
+        if facts is not None:
+            metrics.note_operation(facts.root_field)
+            if facts.kind is not OperationType.QUERY and getattr(
+                context.context, "read_only", False
+            ):
+                raise ReadOnlyRequestError(facts.kind)
         context.graphql_document = checked.document
         errors = self._errors(checked, context.context)
-        if not errors and operation is not None and _needs_a_socket(operation, context):
+        if not errors and facts is not None and _needs_a_socket(facts, context):
             errors = [
                 GraphQLError(WEBSOCKET_ONLY, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
             ]
@@ -179,22 +188,15 @@ class OperationGuard:
             # Before graphql-core coerces them: a list of a million items is refused by its
             # length, not after a million coercions.
             errors = variable_errors(context.variables, self.limits.max_list_items)
-        if not errors and operation is not None and checked.plans:
-            errors = self._answer_errors(checked, operation, context.variables, context.context)
+        if not errors and chosen is not None and checked.plans:
+            errors = self._answer_errors(checked.plans[chosen], context.variables, context.context)
         context.pre_execution_errors = errors
 
     def _answer_errors(
-        self,
-        checked: CheckedDocument,
-        operation: OperationDefinitionNode,
-        variables: dict[str, Any] | None,
-        request: object,
+        self, plan: Plan, variables: dict[str, Any] | None, request: object
     ) -> list[GraphQLError]:
         """Before anything is read: an answer that could be too large, or too costly to
         fetch, is refused."""
-        plan = next(
-            p for o, p in zip(checked.operations, checked.plans, strict=True) if o is operation
-        )
         cost = plan.cost(variables)
         limits = self.limits
         max_bytes: int = getattr(request, "max_answer_bytes", MAX_HTTP_ANSWER_BYTES)
@@ -244,15 +246,20 @@ class OperationGuard:
         operations = tuple(
             d for d in document.definitions if isinstance(d, OperationDefinitionNode)
         )
+        facts = tuple(
+            Operation(OperationType(o.operation.value), _root_field(o, self._root_fields))
+            for o in operations
+        )
         # Sizes first, in time linear in the document: they keep every rule after them
         # (graphql-core's among them) from seeing a document that would make it slow.
         refused = self._size_errors(document, operations)
         if refused:
-            return CheckedDocument(document, operations, [], mark_validation_errors(refused))
+            return CheckedDocument(document, operations, facts, [], mark_validation_errors(refused))
         schema_errors = _explained(validate_document(self._schema, document, self._schema_rules))
         return CheckedDocument(
             document=document,
             operations=operations,
+            facts=facts,
             schema_errors=mark_validation_errors(schema_errors),
             limit_errors=mark_validation_errors(self._costly.errors(document, operations)),
             # Only a valid document has plans: its fragments form no cycle.
@@ -338,11 +345,11 @@ def _root_field(operation: OperationDefinitionNode, root_fields: frozenset[str])
     return name if name in root_fields else "other"
 
 
-def _needs_a_socket(operation: OperationDefinitionNode, context: ExecutionContext) -> bool:
+def _needs_a_socket(operation: Operation, context: ExecutionContext) -> bool:
     """A subscription runs over the WebSocket API (its `subscribe`, with a Listener) or as
     one of its events (with the changed job as root value), never from an HTTP request."""
     return (
-        OperationType(operation.operation.value) is OperationType.SUBSCRIPTION
+        operation.kind is OperationType.SUBSCRIPTION
         and context.root_value is None
         and getattr(context.context, "live", None) is None
     )
@@ -363,13 +370,11 @@ def _explained(errors: list[GraphQLError]) -> list[GraphQLError]:
     return [*errors[:-1], GraphQLError(reason)]
 
 
-def _operation(
-    operations: Collection[OperationDefinitionNode], name: str | None
-) -> OperationDefinitionNode | None:
-    """The operation to run, as the spec's GetOperation picks it; None for an unknown name
+def _chosen(operations: Collection[OperationDefinitionNode], name: str | None) -> int | None:
+    """Which operation runs, as the spec's GetOperation picks it; None for an unknown name
     (Strawberry reports that one)."""
     if name is None:
         if len(operations) > 1:
             raise OperationNameRequiredError
-        return next(iter(operations), None)
-    return next((o for o in operations if o.name and o.name.value == name), None)
+        return 0 if operations else None
+    return next((i for i, o in enumerate(operations) if o.name and o.name.value == name), None)

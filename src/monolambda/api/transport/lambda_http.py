@@ -14,10 +14,12 @@ import binascii
 import json
 import threading
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from mangum import Mangum
-from mangum.types import ASGI
+from mangum.handlers import HTTPGateway
+from mangum.types import ASGI, Scope
 
 from monolambda import metrics
 from monolambda.api.errors import error_body
@@ -39,10 +41,19 @@ def _use_event_loop() -> None:
     asyncio.set_event_loop(loop)
 
 
+class HttpApiEvents(HTTPGateway):
+    """Mangum's handler of HTTP API (payload 2.0) events, its scope built once a request:
+    Mangum's own builds it a second time to read the payload's version as it answers."""
+
+    @cached_property
+    def scope(self) -> Scope:
+        return super().scope
+
+
 class HttpRoute:
     def __init__(self, app: ASGI, *, max_body_bytes: int) -> None:
         _use_event_loop()
-        self._mangum = Mangum(app, lifespan="off")
+        self._mangum = Mangum(app, lifespan="off", custom_handlers=[HttpApiEvents])
         self._max_body_bytes = max_body_bytes
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
