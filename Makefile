@@ -157,9 +157,11 @@ template-lint:
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint --template-file template.yaml
 
+# The models' evaluations run beside the rest of the suite (scripts/run_pytest.py); given
+# PYTEST_ARGS, pytest runs those alone.
 pytest: web emulator
 	@scripts/install-apt-packages.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/run_pytest.py $(PYTEST_ARGS)
 
 schema: venv
 	$(PY) scripts/schema_contract.py $(ARGS)
