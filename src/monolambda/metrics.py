@@ -12,8 +12,10 @@ names, units and dimensions), made by `make metrics-templates` (scripts/emf_temp
 with places for the namespace, timestamp, dimension values and values, and shipped as
 emf-templates.json; a test fails when Powertools would write it otherwise. So no invocation
 imports Powertools for its metrics (8 ms of a cold start, and 17 us a warm request, through
-the provider each time). POWERTOOLS_METRICS_DISABLED=true records nothing.
-POWERTOOLS_METRICS_NAMESPACE names the namespace (the template: monolambda). Another part
+the provider each time); a series' line is made from its template once, then filled in
+with the timestamp and values. POWERTOOLS_METRICS_DISABLED=true records nothing.
+POWERTOOLS_METRICS_NAMESPACE names the namespace (the template: monolambda); both are read
+once per container. Another part
 of the process may watch what is written (`observe`): the local stack's /_devstack/metrics.
 """
 

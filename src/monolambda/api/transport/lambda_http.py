@@ -42,8 +42,9 @@ def _use_event_loop() -> None:
 
 
 class HttpApiEvents(HTTPGateway):
-    """Mangum's handler of HTTP API (payload 2.0) events, its scope built once a request:
-    Mangum's own builds it a second time to read the payload's version as it answers."""
+    """Mangum's handler of HTTP API events (payloads 2.0 and 1.0), through its custom_handlers,
+    with the scope built once a request: Mangum's own builds it a second time to read the
+    payload's version as it answers."""
 
     @cached_property
     def scope(self) -> Scope:
