@@ -65,17 +65,22 @@ def _write(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, separators=(",", ":")))
 
 
+def _other_service(path: Path) -> bool:
+    """A service folder of a data folder (botocore's, boto3's) that does not ship."""
+    return path.is_dir() and path.name not in KEPT
+
+
 def unneeded(directory: str, names: list[str]) -> list[str]:
     """For shutil.copytree's `ignore`: the service folders of botocore's data that go."""
     if Path(directory).name != "data" or Path(directory).parent.name != "botocore":
         return []
-    return [n for n in names if (Path(directory) / n).is_dir() and n not in KEPT]
+    return [n for n in names if _other_service(Path(directory) / n)]
 
 
 def _drop_other_services(data: Path) -> None:
     """The service folders of a data folder (botocore's, boto3's) but the kept ones."""
     for folder in data.iterdir():
-        if folder.is_dir() and folder.name not in KEPT:
+        if _other_service(folder):
             shutil.rmtree(folder)
 
 
